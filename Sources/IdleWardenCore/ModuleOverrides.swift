@@ -1,0 +1,87 @@
+/// Policy overrides written on a pam.d line (`session optional pam_idlewarden.so idle_timeout=30m exempt`), as the
+/// daemon received them in `SessionFacts.moduleArguments`.
+///
+/// A bad argument is ignored and reported, never fatal: it is read at every login, and a typo in pam.d must not
+/// lock anyone out or stop the daemon. Each one is checked against the same bounds as the config; whether
+/// warn_before is shorter than idle_timeout is decided later, against the idle_timeout actually resolved.
+struct ModuleOverrides {
+    /// The module's own arguments, not policy: skipped without a report.
+    static let moduleOptions: Set<String> = ["debug", "socket", "require_daemon"]
+
+    private(set) var settings = PolicySettings()
+    /// The argument that set each key, as written, for `LimitSource.moduleArgument`.
+    private var arguments: [PolicyKey: String] = [:]
+    private(set) var ignored: [IgnoredValue] = []
+
+    init(arguments: [String], allowShortTimeouts: Bool) {
+        for argument in arguments {
+            let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            let value = parts.count == 2 ? String(parts[1]) : nil
+            if Self.moduleOptions.contains(name) { continue }
+            switch PolicyKey(rawValue: name) {
+            case .exempt:
+                guard value == nil else {
+                    ignore(argument, name, "exempt takes no value; write just exempt")
+                    continue
+                }
+                set(.exempt, argument) { $0.exempt = true }
+            case .idleTimeout:
+                guard let duration = duration(argument, name, value) else { continue }
+                if let problem = LimitBounds.timeoutProblem(duration, allowShort: allowShortTimeouts) {
+                    ignore(argument, name, problem)
+                } else {
+                    set(.idleTimeout, argument) { $0.idleTimeout = duration }
+                }
+            case .maxSession:
+                guard let duration = duration(argument, name, value) else { continue }
+                if let problem = LimitBounds.timeoutProblem(duration, allowShort: allowShortTimeouts) {
+                    ignore(argument, name, problem)
+                } else {
+                    set(.maxSession, argument) { $0.maxSession = duration }
+                }
+            case .grace:
+                guard let duration = duration(argument, name, value) else { continue }
+                if let problem = LimitBounds.graceProblem(duration) {
+                    ignore(argument, name, problem)
+                } else {
+                    set(.grace, argument) { $0.grace = duration }
+                }
+            case .warnBefore:
+                guard let duration = duration(argument, name, value) else { continue }
+                set(.warnBefore, argument) { $0.warnBefore = duration }
+            case .checkNoTTY, .allowKeepalive, .activity, .end, nil:
+                ignore(argument, name, "not a pam.d policy argument; use idle_timeout=, warn_before=, "
+                    + "max_session=, grace= or exempt (other keys belong in idlewarden.conf)")
+            }
+        }
+    }
+
+    func source(of key: PolicyKey) -> LimitSource { .moduleArgument(arguments[key] ?? key.rawValue) }
+
+    private mutating func duration(_ argument: String, _ name: String, _ value: String?) -> Duration? {
+        guard let value else {
+            ignore(argument, name, "needs a value, e.g. \(name)=30m")
+            return nil
+        }
+        do {
+            return try ConfigDuration.parse(value)
+        } catch {
+            ignore(argument, name, error.description)
+            return nil
+        }
+    }
+
+    /// Sets a key; a later argument for the same key wins, as with other PAM modules, and the earlier is reported.
+    private mutating func set(_ key: PolicyKey, _ argument: String, _ apply: (inout PolicySettings) -> Void) {
+        if let earlier = arguments[key] {
+            ignore(earlier, key.rawValue, "overridden by the later \(argument) on the same line")
+        }
+        apply(&settings)
+        arguments[key] = argument
+    }
+
+    private mutating func ignore(_ argument: String, _ key: String, _ reason: String) {
+        ignored.append(IgnoredValue(source: .moduleArgument(argument), key: key, reason: reason))
+    }
+}

@@ -1,0 +1,12 @@
+/// The per-session settings that `explain` reports, named as in the config file.
+public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
+    case exempt
+    case idleTimeout = "idle_timeout"
+    case warnBefore = "warn_before"
+    case grace
+    case maxSession = "max_session"
+    case checkNoTTY = "check_no_tty"
+    case allowKeepalive = "allow_keepalive"
+    case activity
+    case end
+}

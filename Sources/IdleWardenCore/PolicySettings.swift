@@ -1,0 +1,54 @@
+/// The per-session keys that the top level of the config, a [[rule]] or a pam.d line may set. `nil` means "not set
+/// here", which is what lets resolution fall through rule → module argument → top level → built-in default key by
+/// key instead of a whole rule replacing everything.
+public struct PolicySettings: Equatable, Sendable {
+    public var idleTimeout: Duration?
+    public var warnBefore: Duration?
+    public var grace: Duration?
+    public var maxSession: Duration?
+    /// Only rules and the `exempt` module argument set this; the top level uses exclude_users/exclude_groups.
+    public var exempt: Bool?
+    public var checkNoTTY: Bool?
+    public var allowKeepalive: Bool?
+    public var activity: ActivityMode?
+    public var end: EndMode?
+
+    public init(
+        idleTimeout: Duration? = nil, warnBefore: Duration? = nil, grace: Duration? = nil,
+        maxSession: Duration? = nil, exempt: Bool? = nil, checkNoTTY: Bool? = nil, allowKeepalive: Bool? = nil,
+        activity: ActivityMode? = nil, end: EndMode? = nil
+    ) {
+        self.idleTimeout = idleTimeout
+        self.warnBefore = warnBefore
+        self.grace = grace
+        self.maxSession = maxSession
+        self.exempt = exempt
+        self.checkNoTTY = checkNoTTY
+        self.allowKeepalive = allowKeepalive
+        self.activity = activity
+        self.end = end
+    }
+
+    /// True when nothing is set, i.e. a rule with these settings changes nothing.
+    public var isEmpty: Bool { self == PolicySettings() }
+
+    /// The keys that are set, with their values as config text, in `PolicyKey` order: for summaries.
+    public var entries: [(key: PolicyKey, value: String)] {
+        PolicyKey.allCases.compactMap { key in text(of: key).map { (key, $0) } }
+    }
+
+    /// The value of `key` as it would be written in the config, or nil when not set.
+    public func text(of key: PolicyKey) -> String? {
+        switch key {
+        case .exempt: return exempt.map(String.init)
+        case .idleTimeout: return idleTimeout.map(ConfigDuration.format)
+        case .warnBefore: return warnBefore.map(ConfigDuration.format)
+        case .grace: return grace.map(ConfigDuration.format)
+        case .maxSession: return maxSession.map(ConfigDuration.format)
+        case .checkNoTTY: return checkNoTTY.map(String.init)
+        case .allowKeepalive: return allowKeepalive.map(String.init)
+        case .activity: return activity?.rawValue
+        case .end: return end?.rawValue
+        }
+    }
+}

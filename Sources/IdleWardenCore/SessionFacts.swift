@@ -1,0 +1,25 @@
+/// What is known about a session when its limits are resolved: who, through which PAM service, from where.
+public struct SessionFacts: Equatable, Sendable, Codable {
+    public var user: String
+    public var uid: UInt32
+    /// Names of the user's primary and supplementary groups, resolved by the daemon at open.
+    public var groups: [String]
+    public var service: String
+    public var tty: String?
+    public var rhost: String?
+    /// Policy arguments from the pam.d line (`idle_timeout=30m`, `exempt`, ...).
+    public var moduleArguments: [String]
+
+    public init(
+        user: String, uid: UInt32, groups: [String], service: String, tty: String? = nil, rhost: String? = nil,
+        moduleArguments: [String] = []
+    ) {
+        self.user = user
+        self.uid = uid
+        self.groups = groups
+        self.service = service
+        self.tty = tty
+        self.rhost = rhost
+        self.moduleArguments = moduleArguments
+    }
+}

@@ -1,0 +1,14 @@
+/// What the daemon must do for one session at a given moment. Computed by `Session.verdict(now:)`, acted on by
+/// the daemon; the verdict never depends on anything but the session's recorded facts and `now`.
+public enum Verdict: Equatable, Sendable {
+    /// Never warned or ended.
+    case exempt
+    /// No terminal to watch and no lifetime limit: nothing will ever be due.
+    case unchecked
+    /// Nothing to do before this moment.
+    case sleep(until: Instant)
+    /// Write the warning now; the session ends at `deadline` unless input arrives first.
+    case warn(deadline: Instant, reason: EndReason)
+    /// End the session now.
+    case terminate(reason: EndReason)
+}

@@ -1,0 +1,86 @@
+import Foundation
+import IdleWardenWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `idlewarden` command's side of the control socket: one request, the reply chunks joined.
+public struct ControlClient {
+    public enum Failure: Error, CustomStringConvertible {
+        case unreachable(String, SystemError)
+        case timedOut(String)
+        case badReply(String)
+
+        public var description: String {
+            switch self {
+            case .unreachable(let path, let error):
+                return "cannot reach the idlewarden daemon at \(path) (\(error.errno.description)); is it running?"
+            case .timedOut(let path): return "no answer from the idlewarden daemon at \(path) within 5 seconds"
+            case .badReply(let why): return "the daemon's reply could not be read: \(why)"
+            }
+        }
+    }
+
+    public var socketPath: String
+    public var timeoutMilliseconds: Int32 = 5000
+
+    public init(socketPath: String) {
+        self.socketPath = socketPath
+    }
+
+    public func send(_ action: ControlRequest.Action) throws -> ControlReply {
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw Failure.unreachable(socketPath, SystemError("socket")) }
+        defer { close(fd) }
+        // An unbound socket with SO_PASSCRED is autobound to an abstract address the daemon can reply to.
+        var on: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, socklen_t(MemoryLayout<Int32>.size))
+        var bufferSize: Int32 = 4 * 1024 * 1024
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
+
+        let requestID = UInt32.random(in: 1...UInt32.max)
+        var address = try ControlSocket.address(socketPath)
+        var payload: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: Datagram.replyLimit + 1024)
+        var index: UInt16 = 0
+        while true {
+            let request = try ControlRequest(requestID: requestID, action: action, chunk: index).encoded()
+            let sent = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
+                    request.withUnsafeBytes {
+                        sendto(fd, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_un>.size))
+                    }
+                }
+            }
+            guard sent == request.count else { throw Failure.unreachable(socketPath, SystemError("send")) }
+            let chunk = try receiveChunk(fd: fd, requestID: requestID, index: index, buffer: &buffer)
+            payload += chunk.payload
+            if chunk.isFinal { break }
+            index &+= 1
+        }
+        do {
+            return try JSONDecoder().decode(ControlReply.self, from: Data(payload))
+        } catch {
+            throw Failure.badReply("\(error)")
+        }
+    }
+
+    private func receiveChunk(fd: Int32, requestID: UInt32, index: UInt16, buffer: inout [UInt8]) throws -> ReplyChunk {
+        while true {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, timeoutMilliseconds) == 1 else { throw Failure.timedOut(socketPath) }
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { throw Failure.badReply("receive failed") }
+            let message: Message
+            do {
+                message = try Message.decode(Array(buffer.prefix(count)), limit: buffer.count)
+            } catch {
+                throw Failure.badReply(error.reason)
+            }
+            guard case .reply(let chunk) = message else { throw Failure.badReply("not a reply") }
+            guard chunk.requestID == requestID, chunk.index == index else { continue }
+            return chunk
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import CIdleWarden
+import IdleWardenWire
+import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One of the daemon's datagram sockets. Every datagram arrives with the sender's kernel credentials.
+/// The control socket (mode 0666) takes requests from any user; the session socket (0600) is the PAM
+/// module's, so that no local user can fill its queue and make logins miss registration.
+public final class ControlSocket {
+    public let path: String
+    public let mode: mode_t
+    public let descriptor: Int32
+
+    public enum Received {
+        case datagram([UInt8], Sender)
+        /// Larger than a request may be; only its size and sender are kept.
+        case oversized(Int, Sender)
+        case noCredentials
+        case empty
+    }
+
+    /// Creates the socket directory (0755, root) if needed and binds the socket with `mode`.
+    public init(path: String, mode: mode_t) throws {
+        self.path = path
+        self.mode = mode
+        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
+        if !directory.isEmpty {
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(directory)") }
+            var info = stat()
+            guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+                throw SystemError("\(directory) is not a directory", errno: ENOTDIR)
+            }
+            guard info.st_uid == getuid(), info.st_mode & 0o022 == 0 else {
+                throw SystemError(
+                    "\(directory) must be owned by uid \(getuid()) and not group- or world-writable", errno: EPERM)
+            }
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+            | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket") }
+        descriptor = fd
+        do {
+            var on: Int32 = 1
+            guard setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+                throw SystemError("setsockopt SO_PASSCRED")
+            }
+            var info = stat()
+            if lstat(path, &info) == 0 {
+                guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+                    throw SystemError("\(path) exists and is not a socket", errno: EEXIST)
+                }
+                unlink(path)
+            }
+            var address = try Self.address(path)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                }
+            }
+            guard bound == 0 else { throw SystemError("bind \(path)") }
+            guard chmod(path, mode) == 0 else { throw SystemError("chmod \(path)") }
+            var size: Int32 = 1 << 20
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        } catch {
+            close(fd)
+            throw error
+        }
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Removes the socket file on an orderly stop, so a stale path never looks like a live daemon.
+    public func unlinkPath() {
+        unlink(path)
+    }
+
+    public func receive() -> Received? {
+        var buffer = [UInt8](repeating: 0, count: Datagram.requestLimit)
+        var credentials = ucred()
+        var hasCredentials: Int32 = 0
+        var truncated: Int32 = 0
+        var from = sockaddr_un()
+        var fromLength = socklen_t(MemoryLayout<sockaddr_un>.size)
+        let count = buffer.withUnsafeMutableBytes { raw in
+            iw_recv_with_creds(descriptor, raw.baseAddress, raw.count, &credentials, &hasCredentials, &from,
+                               &fromLength, &truncated)
+        }
+        if count < 0 { return nil }
+        guard hasCredentials != 0 else { return .noCredentials }
+        let address = withUnsafeBytes(of: &from) { Array($0.prefix(Int(fromLength))) }
+        let sender = Sender(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, address: address)
+        if truncated != 0 { return .oversized(count, sender) }
+        if count == 0 { return .empty }
+        return .datagram(Array(buffer.prefix(count)), sender)
+    }
+
+    /// Sends a reply without blocking; a client that went away or whose buffer is full loses its answer.
+    @discardableResult
+    public func send(_ bytes: [UInt8], to address: [UInt8]) -> Bool {
+        guard address.count > MemoryLayout<sa_family_t>.size else { return false }
+        return address.withUnsafeBytes { addressBytes in
+            bytes.withUnsafeBytes { payload in
+                sendto(descriptor, payload.baseAddress, payload.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL),
+                       addressBytes.baseAddress!.assumingMemoryBound(to: sockaddr.self),
+                       socklen_t(addressBytes.count)) == payload.count
+            }
+        }
+    }
+
+    static func address(_ path: String) throws -> sockaddr_un {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard bytes.count < capacity else {
+            throw SystemError("socket path \(path) is longer than \(capacity - 1) bytes", errno: ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return address
+    }
+}

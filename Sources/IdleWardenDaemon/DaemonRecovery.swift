@@ -1,0 +1,136 @@
+import IdleWardenCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Start-up recovery and persistence: whatever happened while the daemon was down (a crash, `kill -9`,
+/// an upgrade), every live login ends up tracked again, with the idle time it already had.
+extension Daemon {
+    func recover(now: Instant) {
+        let table = ProcessTable.snapshot()
+        restoreSavedSessions(table: table, now: WallClock.sample())
+        adoptUnregisteredLogins(table: table, now: now)
+        stateIsDirty = true
+    }
+
+    private func restoreSavedSessions(table: ProcessTable, now sample: ClockSample) {
+        let now = sample.wall
+        let saved: PersistedState?
+        do {
+            saved = try store.load()
+        } catch {
+            let movedTo = store.quarantine(now: now)
+            audit.record(AuditRecord("state-corrupt", [
+                ("file", store.path), ("reason", error.description), ("moved_to", movedTo),
+            ]), priority: LOG_ERR)
+            return
+        }
+        guard let saved else { return }
+        nextSessionNumber = max(nextSessionNumber, saved.nextSessionNumber)
+        // Downtime counts as idle time; a wall-clock jump during it (same boot) does not.
+        let jump = saved.bootID != nil && saved.bootID == bootID ? sample.jump(since: saved.savedAt) : nil
+        for var session in saved.sessions {
+            if let jump { session.shift(by: jump) }
+            guard let leader = table.records[session.leader.pid], leader.startTime == session.leader.startTime else {
+                audit.record(AuditRecord("drop", sessionFields(session) + [("reason", "leader-gone")]))
+                continue
+            }
+            // The config may have changed while the daemon was down; the recorded last input stands.
+            session.limits = Policy.resolve(config, for: session.facts).limits
+            session.ending = nil
+            discoverTerminals(&session, table: table, announce: false)
+            track(session, now: now)
+            audit.record(AuditRecord("restore", sessionFields(session) + [
+                ("idle", String(session.idle(now: now).wholeSeconds)),
+                ("downtime", String(max(0, (now - saved.savedAt.wall).wholeSeconds))),
+            ]))
+        }
+    }
+
+    /// Logins the daemon never heard of: utmp records with a live process, and terminal sessions directly
+    /// below sshd or login (a login without utmp). Their last input is taken from their terminals.
+    private func adoptUnregisteredLogins(table: ProcessTable, now: Instant) {
+        let knownTerminals = Set(sessions.values.flatMap(\.terminals))
+        var adoptedLeaders: Set<Int32> = []
+        for record in LoginRecord.current() {
+            guard let process = table.records[record.pid], !adoptedLeaders.contains(record.pid),
+                  let device = TerminalDevice.path(forPAMTTY: record.line), !knownTerminals.contains(device),
+                  let account = accounts.account(named: record.user)
+            else { continue }
+            adoptedLeaders.insert(record.pid)
+            adopt(process, account: account, tty: record.line, rhost: record.host, origin: .utmp, table: table, now: now)
+        }
+        for process in table.records.values where process.pid == process.sid && process.realUID != 0 {
+            guard !adoptedLeaders.contains(process.pid),
+                  let parent = table.records[process.ppid], ["sshd", "login"].contains(parent.name),
+                  let device = TerminalDevice.path(forTTYNumber: process.ttyNumber), !knownTerminals.contains(device),
+                  let name = accounts.userName(uid: process.realUID), let account = accounts.account(named: name)
+            else { continue }
+            adoptedLeaders.insert(process.pid)
+            adopt(process, account: account, tty: String(device.dropFirst(5)), rhost: nil, origin: .terminal,
+                  table: table, now: now)
+        }
+    }
+
+    private func adopt(
+        _ process: ProcessRecord, account: AccountDirectory.Account, tty: String, rhost: String?,
+        origin: SessionOrigin, table: ProcessTable, now: Instant
+    ) {
+        guard process.realUID == account.uid else { return }
+        let facts = SessionFacts(
+            user: account.name, uid: account.uid, groups: accounts.groupNames(of: account), service: "adopted",
+            tty: tty, rhost: rhost)
+        let id = String(nextSessionNumber)
+        nextSessionNumber += 1
+        var session = Session(
+            id: id, facts: facts, leader: process.identity, sid: process.sid, openedAt: now,
+            limits: Policy.resolve(config, for: facts).limits, origin: origin)
+        discoverTerminals(&session, table: table, announce: false)
+        session.terminalDiscovery = .settled
+        // Input before the daemon started counts: an adopted session is as idle as its terminals say.
+        if let atime = probe.latestActivity(session.terminals) {
+            session.lastAtimeSeconds = atime
+            session.lastInput = min(now, TerminalInput.latestInput(atimeSeconds: atime))
+        }
+        track(session, now: now)
+        audit.record(AuditRecord("adopt", sessionFields(session) + [
+            ("pid", String(process.pid)), ("source", origin.rawValue), ("terminals", terminalField(session)),
+            ("idle", String(session.idle(now: now).wholeSeconds)),
+        ]))
+        if let exemption = session.limits.exemption {
+            audit.record(AuditRecord("exempt", sessionFields(session) + [("reason", exemption.description)]))
+        }
+    }
+
+    /// Registers a session that is already known to be alive.
+    func track(_ session: Session, now: Instant) {
+        sessions[session.id] = session
+        watchLeader(session.id, pid: session.leader.pid, startTime: session.leader.startTime)
+        reschedule(session.id, now: now)
+    }
+
+    /// Saves after every change; a failed write (full disk, read-only fs) is audited once and retried every
+    /// few seconds, while enforcement goes on from memory.
+    func saveStateIfNeeded(now: Instant) {
+        guard stateIsDirty, stateRetryAt.map({ now >= $0 }) ?? true else { return }
+        let state = PersistedState(
+            savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
+            sessions: sessions.values.sorted { (Int($0.id) ?? 0) < (Int($1.id) ?? 0) })
+        do {
+            try store.save(state)
+            if stateRetryAt != nil {
+                audit.record(AuditRecord("state-saved", [("file", store.path), ("result", "recovered")]))
+            }
+            stateIsDirty = false
+            stateRetryAt = nil
+        } catch {
+            if stateRetryAt == nil {
+                audit.record(AuditRecord("state-error", [("file", store.path), ("error", "\(error)"),
+                                                         ("result", "retrying")]), priority: LOG_ERR)
+            }
+            stateRetryAt = now + .seconds(5)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import IdleWardenCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The texts written to a user's terminals. They say who is affected, why, when, and what to do, and use
+/// CR LF because the terminal may be in raw mode (an editor, a full-screen program).
+public enum Notice {
+    public static func warning(for session: Session, deadline: Instant, reason: EndReason, now: Instant) -> String {
+        let remaining = max(0, (deadline - now).wholeSeconds)
+        let when = "at \(clockTime(deadline)) (in \(ConfigDuration.format(.seconds(remaining))))"
+        switch reason {
+        case .idle:
+            return "\r\n\u{7}*** idlewarden: session \(session.id) of \(session.facts.user) has had no input for "
+                + "\(ConfigDuration.format(.seconds(session.idle(now: now).wholeSeconds))). It will be logged out "
+                + "\(when). Press any key to stay logged in. ***\r\n"
+        case .maxSession:
+            return "\r\n\u{7}*** idlewarden: session \(session.id) of \(session.facts.user) reaches its maximum "
+                + "length of \(ConfigDuration.format(session.limits.maxSession ?? .zero)) and will be logged out "
+                + "\(when). Save your work now. ***\r\n"
+        }
+    }
+
+    public static func farewell(for session: Session, reason: EndReason, now: Instant) -> String {
+        switch reason {
+        case .idle:
+            return "\r\n*** idlewarden: session \(session.id) logged out after "
+                + "\(ConfigDuration.format(.seconds(session.idle(now: now).wholeSeconds))) without input. ***\r\n"
+        case .maxSession:
+            return "\r\n*** idlewarden: session \(session.id) logged out: maximum session length of "
+                + "\(ConfigDuration.format(session.limits.maxSession ?? .zero)) reached. ***\r\n"
+        }
+    }
+
+    /// Local wall-clock time of day, as the user's `date` would show it.
+    static func clockTime(_ instant: Instant) -> String {
+        var seconds = time_t(instant.seconds)
+        var parts = tm()
+        guard localtime_r(&seconds, &parts) != nil else { return "\(instant.seconds)" }
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%H:%M:%S %Z", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

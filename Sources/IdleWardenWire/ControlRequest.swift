@@ -1,0 +1,71 @@
+/// A request from the `idlewarden` command to the daemon. Any user may send one; the daemon answers only
+/// with what the sender's uid (from kernel credentials) may see or touch.
+public struct ControlRequest: Equatable, Sendable {
+    public enum Action: Equatable, Sendable {
+        case status
+        /// Reset the idle clock of one session, or of all the sender's sessions when nil.
+        case keepalive(sessionID: String?)
+        case reload
+        case sweep(dryRun: Bool)
+    }
+
+    public var requestID: UInt32
+    public var action: Action
+    /// Which chunk of the answer to send. The client asks for each chunk in turn, so the daemon never has
+    /// more than one reply datagram in flight to a client that may not be reading.
+    public var chunk: UInt16
+
+    public init(requestID: UInt32, action: Action, chunk: UInt16 = 0) {
+        self.requestID = requestID
+        self.action = action
+        self.chunk = chunk
+    }
+
+    public init(_ reader: DatagramReader) throws(WireError) {
+        requestID = UInt32(truncatingIfNeeded: try reader.requiredInteger(.requestID))
+        chunk = UInt16(truncatingIfNeeded: reader.integer(.chunk) ?? 0)
+        switch reader.kind {
+        case .status:
+            try reader.requireOnly([.requestID, .chunk])
+            action = .status
+        case .keepalive:
+            try reader.requireOnly([.requestID, .chunk, .sessionID])
+            action = .keepalive(sessionID: reader.text(.sessionID))
+        case .reload:
+            try reader.requireOnly([.requestID, .chunk])
+            action = .reload
+        case .sweep:
+            try reader.requireOnly([.requestID, .chunk, .flags])
+            action = .sweep(dryRun: (reader.integer(.flags) ?? 0) & 1 == 1)
+        default:
+            throw .unknownKind(reader.kind.rawValue)
+        }
+    }
+
+    public func encoded() throws(WireError) -> [UInt8] {
+        switch action {
+        case .status:
+            var writer = DatagramWriter(kind: .status)
+            writer.append(.requestID, integer: UInt64(requestID))
+            writer.append(.chunk, integer: UInt64(chunk))
+            return writer.bytes
+        case .keepalive(let sessionID):
+            var writer = DatagramWriter(kind: .keepalive)
+            writer.append(.requestID, integer: UInt64(requestID))
+            writer.append(.chunk, integer: UInt64(chunk))
+            if let sessionID { try writer.append(.sessionID, text: sessionID) }
+            return writer.bytes
+        case .reload:
+            var writer = DatagramWriter(kind: .reload)
+            writer.append(.requestID, integer: UInt64(requestID))
+            writer.append(.chunk, integer: UInt64(chunk))
+            return writer.bytes
+        case .sweep(let dryRun):
+            var writer = DatagramWriter(kind: .sweep)
+            writer.append(.requestID, integer: UInt64(requestID))
+            writer.append(.chunk, integer: UInt64(chunk))
+            writer.append(.flags, integer: dryRun ? 1 : 0)
+            return writer.bytes
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/// What a datagram asks for. Open and close come only from root (the PAM module); the daemon checks the
+/// sender's kernel credentials, never a field of the datagram.
+public enum MessageKind: UInt8, Equatable, Sendable {
+    case open = 1
+    case close = 2
+    case status = 3
+    case keepalive = 4
+    /// Re-read the config now (root only); the answer carries the errors when it is refused.
+    case reload = 5
+    /// Apply the policy to every session now (root only); `flags` bit 0 asks for a dry run.
+    case sweep = 6
+    case reply = 0x80
+}

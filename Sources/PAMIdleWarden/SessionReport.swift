@@ -1,0 +1,212 @@
+import CPAM
+
+/// One call of the module: read the PAM items, build one open/close datagram, send it without waiting.
+/// Every way this can fail ends in exactly one `pam_syslog` line naming the reason and the socket, and the
+/// module's answer is `PAM_SUCCESS` (fail open) unless the pam.d line says `require_daemon`.
+struct SessionReport {
+    let pamh: OpaquePointer
+    let kind: MessageKind
+    let arguments: ModuleArguments
+    var user: CBytes? = nil
+    var service: CBytes? = nil
+
+    static func run(
+        _ kind: MessageKind, pamh: OpaquePointer, argc: Int32, argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+    ) -> Int32 {
+        var report = SessionReport(
+            pamh: pamh, kind: kind, arguments: ModuleArguments(argc: argc, argv: argv, pamh: pamh))
+        return report.send()
+    }
+
+    private mutating func send() -> Int32 {
+        // Read first, so that every failure line can name the user and service.
+        user = item(PAM_USER)
+        service = item(PAM_SERVICE)
+        let socket = arguments.socket
+        guard socket.count > 0, socket.count <= Int(truncatingIfNeeded: cpam_max_socket_path()) else {
+            return fail { line in
+                line.append("socket path is empty or longer than ")
+                line.append(decimal: Int(truncatingIfNeeded: cpam_max_socket_path()))
+                line.append(" bytes")
+            }
+        }
+        guard let user else { return fail { $0.append("PAM_USER is not set") } }
+        guard let service else { return fail { $0.append("PAM_SERVICE is not set") } }
+        let tty = item(PAM_TTY)
+        let rhost = item(PAM_RHOST)
+        let xdgSessionID = environment("XDG_SESSION_ID")
+
+        // Checked before the NSS lookup, so an absurd name never reaches NSS (LDAP, SSSD...).
+        guard user.count <= FieldTag.user.limit else {
+            return fail { line in Self.describe(&line, tooLong: .user, length: user.count) }
+        }
+        let uid: UInt32
+        switch UserLookup.uid(of: user) {
+        case .found(let value): uid = value
+        case .notFound: return fail { $0.append("no such user") }
+        case .failed(let error):
+            return fail { line in
+                line.append("user lookup failed: ")
+                Self.describe(&line, errno: error)
+            }
+        }
+        guard let process = ProcessFacts.current() else {
+            return fail { $0.append("cannot read the process start time from /proc/self/stat") }
+        }
+        guard arguments.overrides.count <= Datagram.maxOverrides else {
+            return fail { line in
+                line.append("more than ")
+                line.append(decimal: Datagram.maxOverrides)
+                line.append(" policy overrides")
+            }
+        }
+
+        var writer = DatagramWriter(kind: kind)
+        writer.append(.pid, integer: UInt64(UInt32(bitPattern: process.pid)))
+        writer.append(.startTime, integer: process.startTime)
+        writer.append(.sid, integer: UInt64(UInt32(bitPattern: process.sid)))
+        writer.append(.uid, integer: UInt64(uid))
+        do throws(WireError) {
+            try writer.append(.user, bytes: user.buffer)
+            try writer.append(.service, bytes: service.buffer)
+            if let tty { try writer.append(.tty, bytes: tty.buffer) }
+            if let rhost { try writer.append(.rhost, bytes: rhost.buffer) }
+            if let xdgSessionID { try writer.append(.xdgSessionID, bytes: xdgSessionID.buffer) }
+            for value in arguments.overrides { try writer.append(.policyOverride, bytes: value.buffer) }
+        } catch {
+            return fail { line in Self.describe(&line, error) }
+        }
+        let datagram = writer.bytes
+        guard datagram.count <= Datagram.requestLimit else {
+            return fail { line in
+                line.append("datagram too large (")
+                line.append(decimal: datagram.count)
+                line.append(" bytes, limit ")
+                line.append(decimal: Datagram.requestLimit)
+                line.append(")")
+            }
+        }
+
+        if let error = Sender.send(datagram, to: socket) {
+            return fail { line in Self.describe(&line, sendError: error) }
+        }
+        if arguments.debug {
+            var line = LogLine(kind == .open ? "sent session open" : "sent session close")
+            line.append(" (")
+            line.append(decimal: datagram.count)
+            line.append(" bytes) to socket ")
+            line.append(quoted: socket, limit: 128)
+            line.append(": user ")
+            line.append(quoted: user)
+            line.append(" uid ")
+            line.append(decimal: UInt64(uid))
+            line.append(" service ")
+            line.append(quoted: service)
+            line.append(" tty ")
+            line.append(quoted: tty)
+            line.append(" rhost ")
+            line.append(quoted: rhost)
+            line.append(" pid ")
+            line.append(decimal: Int(process.pid))
+            line.append(" sid ")
+            line.append(decimal: Int(process.sid))
+            line.append(" start ")
+            line.append(decimal: process.startTime)
+            line.append(" overrides ")
+            line.append(decimal: arguments.overrides.count)
+            line.log(pamh, priority: LOG_DEBUG)
+        }
+        return PAM_SUCCESS
+    }
+
+    /// Logs why the session was not registered (one line) and answers according to `require_daemon`.
+    private func fail(_ reason: (inout LogLine) -> Void) -> Int32 {
+        var line = LogLine(kind == .open ? "session open" : "session close")
+        line.append(" not registered with idlewarden: ")
+        reason(&line)
+        line.append("; socket ")
+        line.append(quoted: arguments.socket, limit: 128)
+        line.append(" user ")
+        line.append(quoted: user)
+        line.append(" service ")
+        line.append(quoted: service)
+        if arguments.requireDaemon {
+            line.append("; require_daemon: failing the session")
+            line.log(pamh, priority: LOG_ERR)
+            return PAM_SESSION_ERR
+        }
+        line.append("; continuing without the daemon (fail open)")
+        line.log(pamh, priority: LOG_WARNING)
+        return PAM_SUCCESS
+    }
+
+    /// A string item; nil when unset or unreadable.
+    private func item(_ type: Int32) -> CBytes? {
+        var value: UnsafeRawPointer? = nil
+        guard pam_get_item(pamh, type, &value) == PAM_SUCCESS, let value else { return nil }
+        return CBytes(value.assumingMemoryBound(to: CChar.self))
+    }
+
+    /// A variable of the PAM environment (set by pam_systemd and the like); nil when unset.
+    private func environment(_ name: StaticString) -> CBytes? {
+        guard let value = pam_getenv(pamh, UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self))
+        else { return nil }
+        return CBytes(value)
+    }
+
+    private static func describe(_ line: inout LogLine, tooLong tag: FieldTag, length: Int) {
+        line.append(tag.logName)
+        line.append(" too long (")
+        line.append(decimal: length)
+        line.append(" bytes, limit ")
+        line.append(decimal: tag.limit)
+        line.append(")")
+    }
+
+    private static func describe(_ line: inout LogLine, _ error: WireError) {
+        switch error {
+        case .fieldTooLong(let tag, let length, _): describe(&line, tooLong: tag, length: length)
+        case .tooManyOverrides(let limit):
+            line.append("more than ")
+            line.append(decimal: limit)
+            line.append(" policy overrides")
+        default: line.append("the datagram cannot be encoded")
+        }
+    }
+
+    private static func describe(_ line: inout LogLine, sendError error: Int32) {
+        switch error {
+        case ENOENT: line.append("daemon socket does not exist")
+        case ECONNREFUSED: line.append("daemon is not running (connection refused)")
+        case EAGAIN, EWOULDBLOCK: line.append("daemon socket queue is full")
+        case EACCES, EPERM: line.append("daemon socket not accessible")
+        case ENOTSOCK: line.append("socket path is not a socket")
+        default: line.append("cannot send to the daemon")
+        }
+        line.append(": ")
+        describe(&line, errno: error)
+    }
+
+    private static func describe(_ line: inout LogLine, errno error: Int32) {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 128) { buffer in
+            guard let base = buffer.baseAddress else { return }
+            base.initialize(to: 0)
+            line.append(text: cpam_strerror(error, base, buffer.count))
+        }
+    }
+}
+
+extension FieldTag {
+    /// How the module's log lines name a field.
+    var logName: StaticString {
+        switch self {
+        case .user: return "user name"
+        case .service: return "PAM_SERVICE"
+        case .tty: return "PAM_TTY"
+        case .rhost: return "PAM_RHOST"
+        case .xdgSessionID: return "XDG_SESSION_ID"
+        case .policyOverride: return "policy override argument"
+        default: return "field"
+        }
+    }
+}

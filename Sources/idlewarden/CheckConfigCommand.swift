@@ -1,0 +1,28 @@
+import ArgumentParser
+import IdleWardenCore
+import IdleWardenDaemon
+
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Check a config file: print a summary, or every error as FILE:LINE:COLUMN: KEY: MESSAGE.",
+        discussion: "Exit status 0 when the file is valid (warnings allowed), 1 when it has errors.")
+
+    @Argument(help: "The config file to check.")
+    var file = Defaults.config
+
+    func run() throws {
+        let result = ConfigLoader.load(path: file, requireFile: true)
+        let accounts = AccountDirectory()
+        let warnings = result.warnings
+            + result.lookupWarnings(userExists: accounts.userExists, groupExists: accounts.groupExists)
+        for error in result.errors { printError("error: \(error.description)") }
+        for warning in warnings { printError("warning: \(warning.description)") }
+        guard let config = result.config else {
+            printError("\(file): \(result.errors.count) error(s); the daemon would refuse this file")
+            throw ExitCode(1)
+        }
+        print(config.summary)
+        print("\(file): OK" + (warnings.isEmpty ? "" : " (\(warnings.count) warning(s))"))
+    }
+}

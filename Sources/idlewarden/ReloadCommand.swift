@@ -1,0 +1,19 @@
+import ArgumentParser
+import IdleWardenDaemon
+
+struct ReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload",
+        abstract: "Make the daemon re-read its config now (root). A config with errors is refused and listed.",
+        discussion: "The same as sending the daemon SIGHUP, but it answers with the result.")
+
+    @Option(help: "The daemon's control socket.")
+    var socket = Defaults.socket
+
+    func run() throws {
+        let reply = try ControlCall.send(.reload, socket: socket)
+        if let message = reply.message { print(message) }
+        for line in reply.lines { printError(line) }
+        if !reply.ok { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,38 @@
+import IdleWardenCore
+import IdleWardenDaemon
+
+/// The `w`-like table of `idlewarden status`.
+enum StatusTable {
+    static func render(_ entries: [StatusEntry], now: Int64) -> String {
+        let header = ["SESSION", "USER", "SERVICE", "TTY", "FROM", "OPENED", "IDLE", "LIMIT", "NEXT", "STATE"]
+        var rows = [header]
+        for entry in entries {
+            let state = entry.exemptReason.map { "exempt (\($0))" } ?? entry.state
+            rows.append([
+                entry.id, entry.user, entry.service,
+                entry.terminals.isEmpty ? (entry.tty ?? "-") : entry.terminals.map(shortTTY).joined(separator: ","),
+                entry.rhost ?? "-", age(now - entry.openedAt),
+                ConfigDuration.format(.seconds(entry.idleSeconds)),
+                ConfigDuration.format(.seconds(entry.idleTimeoutSeconds)),
+                entry.nextDeadline.map { "in " + ConfigDuration.format(.seconds(max(0, $0 - now))) } ?? "-",
+                state,
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let lines = rows.map { row in
+            row.indices.map { column in
+                column == row.count - 1 ? row[column] : row[column].padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }
+        if entries.isEmpty { return lines[0] + "\n(no sessions)" }
+        return lines.joined(separator: "\n")
+    }
+
+    static func shortTTY(_ path: String) -> String {
+        path.hasPrefix("/dev/") ? String(path.dropFirst(5)) : path
+    }
+
+    static func age(_ seconds: Int64) -> String {
+        ConfigDuration.format(.seconds(max(0, seconds))) + " ago"
+    }
+}

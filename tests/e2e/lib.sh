@@ -1,0 +1,754 @@
+# shellcheck shell=bash
+# Helpers for the idlewarden end-to-end tests. Sourced (never executed) by tests/run.sh and by every test process.
+#
+# Each test runs as its own bash process (tests/run.sh → iw_run_test NAME), as root, with:
+#   IW_T        a private temp dir (0755 so test users can reach files in it), removed at the end
+#   IW_ID       a short unique id; use it in every name the test creates (users iwtest-$IW_ID-a, ...)
+#   IW_TLOG     a directory kept after the run: daemon.log, sshd.log, pane captures, pamtester output
+# and a cleanup stack: `iw_defer CMD ARGS...` pushes a command that runs (last in, first out) when the test ends,
+# whether it passed, failed, timed out or was interrupted. Every helper that creates something defers its removal.
+#
+# Results: `iw_fail MSG` ends the test as failed; `iw_error MSG` records a failure and goes on (for cleanup);
+# `iw_ok MSG` logs a passed check; `iw_check MSG CMD...` runs CMD and fails the test unless it succeeds.
+# `iw_measure key=value...` writes an IW-MEASURE line that tests/run.sh collects into its summary.
+#
+# Everything created is named iwtest-* (users, groups, tmux sockets, temp dirs) or idlewarden-test-* (pam.d
+# services, the sshd copy in /usr/local/sbin).
+
+IW_ROOT=${IW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+IW_BIN=${IW_BIN:-$IW_ROOT/.build/release/idlewarden}
+IW_SO=${IW_SO:-$IW_ROOT/.build/release/libpam_idlewarden.so}
+IW_PY=${IW_PY:-$(command -v /usr/bin/python3 || command -v python3)}
+IW_AUTHLOG=${IW_AUTHLOG:-/var/log/auth.log}
+IW_SSHD_ORIG=${IW_SSHD_ORIG:-/usr/sbin/sshd}
+IW_SSHD=/usr/local/sbin/idlewarden-test-sshd   # sshd names its PAM service after argv[0]'s basename
+IW_SSHD_SERVICE=idlewarden-test-sshd
+IW_PAM_BACKUP_DIR=/var/tmp/idlewarden-test-pam-backup
+
+# The short policy every enforcement test uses (seconds), and the bounds the tests assert with.
+IW_IDLE=15
+IW_WARN=5
+IW_GRACE=3
+IW_MAX_LATE=${IW_MAX_LATE:-20}     # generous bound on (disconnect - (last input + idle)); the design target is 10 s
+IW_TYPE_INTERVAL=4                 # seconds between key presses when a test keeps a session busy
+
+# ---------------------------------------------------------------------------------------------------------------
+# Logging and results
+
+iw_log() { printf '[%s] %s\n' "$(date +%H:%M:%S.%3N)" "$*"; }
+iw_ok() { iw_log "ok - $*"; }
+iw_error() {
+    iw_log "FAIL: $*"
+    if [[ -n ${IW_FAIL_FILE:-} ]]; then printf '%s\n' "$*" >>"$IW_FAIL_FILE"; fi
+}
+iw_fail() { iw_error "$@"; exit 1; }
+iw_check() { # MSG CMD...
+    local msg=$1; shift
+    if "$@"; then iw_ok "$msg"; else iw_fail "$msg"; fi
+}
+iw_measure() { printf 'IW-MEASURE %s %s\n' "${IW_TEST:-?}" "$*"; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Time and polling
+
+iw_now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+iw_secs() { awk -v m="$1" 'BEGIN { printf "%.1f", m / 1000 }'; } # milliseconds → "12.3"
+
+# iw_wait_until TIMEOUT_SECONDS CMD... — poll CMD every 0.2 s; 0 as soon as it succeeds, 1 on timeout.
+iw_wait_until() {
+    local timeout=$1; shift
+    local end=$(($(iw_now_ms) + timeout * 1000))
+    while :; do
+        "$@" && return 0
+        (($(iw_now_ms) >= end)) && return 1
+        sleep 0.2
+    done
+}
+
+# iw_sleep_until MS — sleep until the iw_now_ms clock reaches MS (no-op if already past).
+iw_sleep_until() {
+    local left=$(($1 - $(iw_now_ms)))
+    ((left > 0)) && sleep "$(iw_secs "$left")"
+    return 0
+}
+
+iw_regex_escape() { printf '%s' "$1" | sed 's/[][\.*^$()+?{}|/]/\\&/g'; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cleanup stack and the per-test entry point
+
+IW_CLEANUP=()
+iw_defer() { IW_CLEANUP+=("$(printf '%q ' "$@")"); }
+
+iw_run_cleanups() {
+    local i
+    for ((i = ${#IW_CLEANUP[@]} - 1; i >= 0; i--)); do
+        eval "${IW_CLEANUP[i]}" || iw_log "cleanup step failed (ignored): ${IW_CLEANUP[i]}"
+    done
+    IW_CLEANUP=()
+}
+
+iw__on_exit() {
+    local rc=$?
+    trap - EXIT
+    trap '' TERM INT HUP # cleanup must finish; tests/run.sh's timeout -k is the last resort
+    iw_log "cleanup (status $rc)"
+    iw_run_cleanups
+    if [[ -n ${IW_FAIL_FILE:-} && -s $IW_FAIL_FILE ]]; then rc=1; fi
+    iw_log "end of $IW_TEST (status $rc)"
+    exit "$rc"
+}
+
+# iw_run_test NAME — what tests/run.sh calls in a fresh bash after sourcing lib.sh and the test's file.
+iw_run_test() {
+    IW_TEST=$1
+    IW_ID=$$
+    IW_TLOG=${IW_LOG_DIR:-/tmp/idlewarden-e2e-logs}/$IW_TEST
+    mkdir -p "$IW_TLOG"
+    trap iw__on_exit EXIT
+    trap 'iw_log "interrupted by a signal (timeout?)"; iw_error "interrupted (timeout)"; exit 143' TERM INT HUP
+    IW_T=$(mktemp -d /tmp/iwtest-XXXXXX) || iw_fail "mktemp"
+    chmod 0755 "$IW_T"
+    iw_defer rm -rf "$IW_T"
+    iw_syslog_mark
+    iw_log "begin $IW_TEST (id $IW_ID, temp $IW_T, logs $IW_TLOG)"
+    "$IW_TEST"
+    local rc=$?
+    if ((rc != 0)); then iw_error "$IW_TEST returned status $rc"; fi
+    exit "$rc"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Users and groups (always removed, with every process they own)
+
+iw_mkgroup() { # NAME
+    local g=$1
+    [[ $g == iwtest-* ]] || iw_fail "test group names start with iwtest-: $g"
+    getent group "$g" >/dev/null && return 0
+    groupadd "$g" || iw_fail "groupadd $g"
+    iw_defer iw_rmgroup "$g"
+}
+iw_rmgroup() { groupdel "$1" 2>/dev/null || true; }
+
+# iw_mkuser [--primary GROUP] NAME [GROUP...] — a user with a home, /bin/bash, the test's client key in
+# ~/.ssh/authorized_keys, and the given supplementary groups (made if missing).
+iw_mkuser() {
+    local primary=
+    if [[ ${1:-} == --primary ]]; then primary=$2; shift 2; fi
+    local name=$1; shift
+    [[ $name == iwtest-* ]] || iw_fail "test user names start with iwtest-: $name"
+    local g opts=(-m -s /bin/bash)
+    for g in ${primary:+"$primary"} "$@"; do iw_mkgroup "$g"; done
+    [[ -n $primary ]] && opts+=(-g "$primary")
+    if (($# > 0)); then opts+=(-G "$(IFS=,; echo "$*")"); fi
+    useradd "${opts[@]}" "$name" || iw_fail "useradd $name"
+    iw_defer iw_rmuser "$name"
+    iw_client_key
+    local home
+    home=$(getent passwd "$name" | cut -d: -f6)
+    install -d -m 0700 -o "$name" -g "$(id -g "$name")" "$home/.ssh"
+    install -m 0600 -o "$name" -g "$(id -g "$name")" "$IW_T/client_key.pub" "$home/.ssh/authorized_keys"
+    iw_log "user $name uid=$(id -u "$name") groups=$(id -Gn "$name" | tr ' ' ,)"
+}
+
+iw_rmuser() {
+    local name=$1 uid
+    uid=$(id -u "$name" 2>/dev/null) || return 0
+    pkill -KILL -u "$uid" 2>/dev/null
+    pkill -KILL -U "$uid" 2>/dev/null
+    iw_wait_until 10 iw_no_user_procs "$name"
+    userdel -r -f "$name" 2>/dev/null || userdel -f "$name" 2>/dev/null || true
+}
+
+# The processes whose real or effective uid is the user's ("pid ruser euser sid tty args").
+iw_user_procs() {
+    local uid
+    uid=$(id -u "$1" 2>/dev/null) || return 0
+    ps -ww -o pid=,ruser=,euser=,sid=,tty=,args= -u "$uid" -U "$uid" 2>/dev/null
+}
+iw_no_user_procs() { [[ -z $(iw_user_procs "$1") ]]; }
+
+# iw_proc_start PID — field 22 of /proc/PID/stat (start time in clock ticks), empty if the process is gone.
+iw_proc_start() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    awk '{ print $20 }' <<<"$stat"
+}
+# iw_same_proc PID START — true while that exact process (pid and start time) is alive.
+iw_same_proc() { [[ -n $2 && $(iw_proc_start "$1") == "$2" ]]; }
+
+# Remove users and groups of earlier test processes that were killed before their cleanup ran: the names made by
+# these tests carry the test's pid (iwtest-PID-x); only those whose pid is gone are touched.
+iw_sweep_stale() {
+    local name pid
+    for name in $(getent passwd | cut -d: -f1 | grep -E '^iwtest-[0-9]+-'); do
+        pid=${name#iwtest-}; pid=${pid%%-*}
+        kill -0 "$pid" 2>/dev/null && continue
+        iw_rmuser "$name" && echo "removed stale user $name"
+    done
+    for name in $(getent group | cut -d: -f1 | grep -E '^iwtest-[0-9]+-'); do
+        pid=${name#iwtest-}; pid=${pid%%-*}
+        kill -0 "$pid" 2>/dev/null && continue
+        iw_rmgroup "$name" && echo "removed stale group $name"
+    done
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# System log (rsyslogd writing authpriv to /var/log/auth.log)
+
+iw__authlog_configured() {
+    grep -rqsE '^[^#]*auth(,|priv|\.)' /etc/rsyslog.conf /etc/rsyslog.d/ 2>/dev/null &&
+        grep -rqsF "$IW_AUTHLOG" /etc/rsyslog.conf /etc/rsyslog.d/ 2>/dev/null
+}
+
+# Make sure rsyslogd runs and that an authpriv line reaches auth.log. Fails the test otherwise.
+iw_syslog_start() {
+    if ! pgrep -x rsyslogd >/dev/null; then
+        iw__authlog_configured || iw_fail "rsyslog is not configured to write authpriv to $IW_AUTHLOG"
+        rsyslogd || iw_fail "could not start rsyslogd"
+        iw_log "started rsyslogd"
+    fi
+    local probe="idlewarden-test-probe-$$-$RANDOM"
+    logger -p authpriv.notice -t idlewarden-test "$probe"
+    iw_wait_until 10 grep -qF "$probe" "$IW_AUTHLOG" ||
+        iw_fail "an authpriv line did not reach $IW_AUTHLOG within 10 s (is rsyslogd running and configured?)"
+}
+
+iw_syslog_mark() { IW_AUTHLOG_MARK=$(stat -c %s "$IW_AUTHLOG" 2>/dev/null || echo 0); }
+iw_syslog_new() { tail -c +$((${IW_AUTHLOG_MARK:-0} + 1)) "$IW_AUTHLOG" 2>/dev/null; }
+
+# iw_syslog_wait TIMEOUT PATTERN... — wait for a line written since the test began that matches every ERE.
+iw_syslog_wait() {
+    local timeout=$1; shift
+    iw_wait_until "$timeout" iw__syslog_has "$@"
+}
+iw__syslog_filter() { # PATTERN... : stdin → the lines matching every ERE
+    if (($# == 0)); then cat; return; fi
+    local p=$1; shift
+    grep -E -- "$p" | iw__syslog_filter "$@"
+}
+iw__syslog_has() { iw_syslog_new | iw__syslog_filter "$@" | grep -q .; }
+
+# Audit lines of the daemon (syslog ident "idlewarden") since the test began, optionally filtered by EREs.
+IW_AUDIT_RE=' idlewarden(\[[0-9]+\])?: '
+iw_audit() { iw_syslog_new | grep -E -- "$IW_AUDIT_RE" | iw__syslog_filter "$@"; }
+iw_audit_count() { iw_audit "$@" | grep -c .; }
+iw_audit_wait() { local t=$1; shift; iw_syslog_wait "$t" "$IW_AUDIT_RE" "$@"; }
+# iw_kv KEY VALUE — ERE for one key=value field (value optionally double-quoted).
+iw_kv() { printf '(^|[[:space:]])%s="?%s"?([[:space:]]|$)' "$1" "$(iw_regex_escape "$2")"; }
+# iw_kvre KEY ERE — the same with the value given as a regular expression, e.g. iw_kvre event '(warn|terminate)'.
+iw_kvre() { printf '(^|[[:space:]])%s="?%s"?([[:space:]]|$)' "$1" "$2"; }
+# iw_audit_field LINE KEY — the (unquoted) value of KEY in an audit line.
+iw_audit_field() { grep -oE "(^|[[:space:]])$2=(\"([^\"\\\\]|\\\\.)*\"|[^[:space:]]*)" <<<"$1" | head -n1 | sed -E "s/^[[:space:]]*$2=//; s/^\"(.*)\"$/\\1/"; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# The daemon
+
+# iw_config [TOML LINES...] — write the test config (short timeouts) plus extra lines; sets IW_CONFIG.
+iw_config() {
+    IW_CONFIG=$IW_T/idlewarden.conf
+    {
+        echo 'allow_short_timeouts = true'
+        echo "idle_timeout = \"${IW_IDLE}s\""
+        echo "warn_before = \"${IW_WARN}s\""
+        echo "grace = \"${IW_GRACE}s\""
+        printf '%s\n' "$@"
+    } >"$IW_CONFIG"
+    cp "$IW_CONFIG" "$IW_TLOG/idlewarden.conf"
+}
+
+# iw_daemon_start [CONFIG] — start `idlewarden daemon` in the background and wait for its socket.
+# Sets IW_SOCK, IW_DAEMON_PID, IW_DAEMON_LOG; the daemon is stopped at cleanup.
+iw_daemon_start() {
+    [[ -x $IW_BIN ]] || iw_fail "missing $IW_BIN (build first: swift build -c release)"
+    [[ -n ${1:-} ]] && IW_CONFIG=$1
+    [[ -n ${IW_CONFIG:-} ]] || iw_config
+    iw_syslog_start
+    install -d -m 0755 "$IW_T/run"
+    install -d -m 0700 "$IW_T/state"
+    IW_SOCK=$IW_T/run/control.sock
+    IW_DAEMON_LOG=$IW_TLOG/daemon.log
+    "$IW_BIN" daemon --config "$IW_CONFIG" --socket "$IW_SOCK" --state-dir "$IW_T/state" \
+        </dev/null >>"$IW_DAEMON_LOG" 2>&1 &
+    IW_DAEMON_PID=$!
+    iw_defer iw_daemon_stop
+    iw_wait_until 20 iw__daemon_ready_or_dead
+    if [[ ! -S $IW_SOCK ]] || ! iw_daemon_alive; then
+        tail -n 30 "$IW_DAEMON_LOG" | sed 's/^/  daemon: /'
+        iw_fail "daemon did not create $IW_SOCK within 20 s (or exited)"
+    fi
+    iw_check "daemon running (pid $IW_DAEMON_PID), socket $IW_SOCK" iw_daemon_alive
+}
+iw__daemon_ready_or_dead() { [[ -S $IW_SOCK ]] || ! iw_daemon_alive; }
+iw_daemon_alive() { [[ -n ${IW_DAEMON_PID:-} ]] && kill -0 "$IW_DAEMON_PID" 2>/dev/null; }
+iw_daemon_stop() {
+    [[ -n ${IW_DAEMON_PID:-} ]] || return 0
+    kill -TERM "$IW_DAEMON_PID" 2>/dev/null
+    iw_wait_until 5 iw__not_alive "$IW_DAEMON_PID" || kill -KILL "$IW_DAEMON_PID" 2>/dev/null
+    wait "$IW_DAEMON_PID" 2>/dev/null
+    IW_DAEMON_PID=
+}
+iw__not_alive() { ! kill -0 "$1" 2>/dev/null; }
+
+# iw_status [--as USER] [ARGS...] — run `idlewarden status` against the test daemon.
+iw_status() {
+    local as=
+    if [[ ${1:-} == --as ]]; then as=$2; shift 2; fi
+    if [[ -n $as ]]; then
+        iw__user_bin
+        runuser -u "$as" -- "$IW_T/bin/idlewarden" status --socket "$IW_SOCK" "$@"
+    else
+        "$IW_BIN" status --socket "$IW_SOCK" "$@"
+    fi
+}
+iw__user_bin() { # a copy of the binary that any user can run, whatever the permissions above the checkout
+    [[ -x $IW_T/bin/idlewarden ]] && return 0
+    install -d -m 0755 "$IW_T/bin"
+    install -m 0755 "$IW_BIN" "$IW_T/bin/idlewarden"
+}
+
+# iw_status_tsv [--as USER] — `status --json` as tab-separated lines:
+#   1 id, 2 user, 3 uid, 4 service, 5 tty, 6 rhost, 7 pid, 8 state, 9 exempt_reason, 10 terminals (comma-separated),
+#   11 idle_seconds, 12 next_deadline
+# (null or absent → "-"). Returns 1 (message on stderr) unless the output is a JSON array of objects with at least
+# the keys that are never null. iw_status_keys_check checks that every documented key is present.
+IW_PY_STATUS_TSV='
+import json, sys
+strict = sys.argv[1:] == ["--strict"]
+raw = sys.stdin.read()
+try:
+    data = json.loads(raw)
+except Exception as e:
+    sys.exit("status --json is not JSON (%s): %r" % (e, raw[:300]))
+if not isinstance(data, list):
+    sys.exit("status --json is not an array: %r" % raw[:300])
+keys = ["id", "user", "uid", "service", "tty", "rhost", "pid", "state", "exempt_reason", "terminals",
+        "idle_seconds", "next_deadline"]
+required = keys if strict else ["id", "user", "uid", "service", "pid", "state", "terminals", "idle_seconds"]
+def cell(v):
+    if v is None: return "-"
+    if isinstance(v, list): return ",".join(str(x) for x in v) or "-"
+    return str(v).replace("\t", " ").replace("\n", " ")
+for s in data:
+    missing = [k for k in required if k not in s]
+    if missing:
+        sys.exit("status --json entry lacks %s: %s" % (missing, json.dumps(s)))
+    if not strict:
+        print("\t".join(cell(s.get(k)) for k in keys))
+'
+iw_status_tsv() {
+    local out
+    out=$(iw_status "$@" --json) || { echo "idlewarden status --json failed: $out" >&2; return 1; }
+    printf '%s' "$out" | "$IW_PY" -c "$IW_PY_STATUS_TSV"
+}
+# iw_status_keys_check — every entry of `status --json` has all the documented keys (null when unknown).
+iw_status_keys_check() {
+    local out
+    out=$(iw_status --json) && printf '%s' "$out" | "$IW_PY" -c "$IW_PY_STATUS_TSV" --strict
+}
+# iw_sessions_of USER [--as USER] — status lines (TSV above) of USER's sessions.
+iw_sessions_of() {
+    local user=$1; shift
+    iw_status_tsv "$@" | awk -F'\t' -v u="$user" '$2 == u'
+}
+iw_session_count() { iw_sessions_of "$@" | grep -c .; }
+iw__count_is() { local n=$1; shift; [[ $(iw_session_count "$@") == "$n" ]]; }
+# iw_wait_sessions N TIMEOUT USER — wait until status lists exactly N sessions of USER.
+iw_wait_sessions() { iw_wait_until "$2" iw__count_is "$1" "$3"; }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Control-socket datagrams, built by hand (the wire format of IdleWardenWire):
+#   "IW" | version u8 (1) | kind u8 (1 open, 2 close) | fields: tag u8 | length u16 BE | value
+#   pid=1 u32, sid=2 u32, startTime=3 u64, uid=4 u32, user=5, service=6, tty=7, rhost=8 (UTF-8 strings)
+# iw_dgram SOCKET RECIPE [key=value...]
+#   recipes: open close truncated-header truncated-field oversized bad-version bad-magic lying-length bad-utf8
+#   keys: pid (default: sender), start (default: /proc/pid/stat), sid, uid, user, service, tty, rhost,
+#         creds_pid (send SCM_CREDENTIALS with this pid, uid 0, gid 0 — root only)
+IW_PY_DGRAM='
+import os, socket, struct, sys
+sock, recipe = sys.argv[1], sys.argv[2]
+a = dict(x.split("=", 1) for x in sys.argv[3:])
+pid = int(a.get("pid", os.getpid()))
+def start_of(p):
+    with open("/proc/%d/stat" % p) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+start = int(a["start"]) if "start" in a else start_of(pid)
+sid = int(a["sid"]) if "sid" in a else os.getsid(pid)
+uid = int(a.get("uid", os.getuid()))
+def field(tag, value):
+    return bytes([tag]) + struct.pack(">H", len(value)) + value
+def enc(s):
+    return s.encode("utf-8", "surrogateescape")
+def message(kind=1, version=1, magic=b"IW", user=None):
+    b = magic + bytes([version, kind])
+    b += field(1, struct.pack(">I", pid))
+    b += field(3, struct.pack(">Q", start))
+    b += field(2, struct.pack(">I", sid))
+    b += field(4, struct.pack(">I", uid))
+    b += field(5, user if user is not None else enc(a.get("user", "nobody")))
+    b += field(6, enc(a.get("service", "idlewarden-test")))
+    if "tty" in a: b += field(7, enc(a["tty"]))
+    if "rhost" in a: b += field(8, enc(a["rhost"]))
+    return b
+if recipe == "open": data = message(1)
+elif recipe == "close": data = message(2)
+elif recipe == "truncated-header": data = b"IW\x01"
+elif recipe == "truncated-field": data = message(1) + b"\x08\x00"
+elif recipe == "oversized": data = message(1) + b"\x00" * 5000
+elif recipe == "bad-version": data = message(1, version=2)
+elif recipe == "bad-magic": data = message(1, magic=b"XW")
+elif recipe == "lying-length":
+    data = b"IW\x01\x01" + field(1, struct.pack(">I", pid)) + bytes([5]) + struct.pack(">H", 300) + b"liar"
+elif recipe == "bad-utf8": data = message(1, user=b"iwtest-\xff\xfe\xc0\xaf")
+else: sys.exit("unknown recipe " + recipe)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+if "creds_pid" in a:
+    creds = struct.pack("iII", int(a["creds_pid"]), 0, 0)
+    s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)], 0, sock)
+else:
+    s.sendto(data, sock)
+print("sent %s: %d bytes" % (recipe, len(data)))
+'
+iw_dgram() { "$IW_PY" -c "$IW_PY_DGRAM" "$@"; }
+# iw_dgram_as USER SOCKET RECIPE [key=value...] — the same, sent by a non-root user.
+iw_dgram_as() {
+    local user=$1; shift
+    runuser -u "$user" -- "$IW_PY" -c "$IW_PY_DGRAM" "$@"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# pam.d services
+
+# iw_module_line [ARGS...] — the pam.d line that loads the built module against the test daemon.
+iw_module_line() { echo "session optional $IW_SO socket=$IW_SOCK debug${*:+ $*}"; }
+
+# iw_pam_service NAME LINES... — write /etc/pam.d/NAME (NAME must start with idlewarden-test-); removed at cleanup.
+iw_pam_service() {
+    local name=$1; shift
+    [[ $name == idlewarden-test-* ]] || iw_fail "test pam.d services start with idlewarden-test-: $name"
+    printf '%s\n' "# written by the idlewarden e2e test $IW_TEST; removed when it ends" "$@" >"/etc/pam.d/$name"
+    iw_defer rm -f "/etc/pam.d/$name"
+    cp "/etc/pam.d/$name" "$IW_TLOG/pam.d-$name"
+}
+
+# iw_pam_append SERVICE LINE — append LINE to an existing /etc/pam.d/SERVICE (login, su-l) for this test only.
+# The original is backed up and put back byte for byte at cleanup (verified with sha256sum); tests/run.sh also
+# restores leftovers of a test that was killed (iw_pam_restore_stale).
+iw_pam_append() {
+    local service=$1 line=$2 file=/etc/pam.d/$1
+    [[ -f $file ]] || iw_fail "$file does not exist"
+    install -d -m 0700 "$IW_PAM_BACKUP_DIR"
+    local backup=$IW_PAM_BACKUP_DIR/$service.$$ sum
+    cp -p "$file" "$backup" || iw_fail "cannot back up $file"
+    sum=$(sha256sum <"$file" | cut -d' ' -f1)
+    iw_defer iw_pam_restore "$file" "$backup" "$sum"
+    printf '%s\n' "$line" >>"$file"
+    iw_log "appended to $file: $line"
+}
+iw_pam_restore() { # FILE BACKUP SHA256
+    local file=$1 backup=$2 sum=$3
+    [[ -f $backup ]] || { iw_error "backup $backup of $file is missing"; return 1; }
+    cat "$backup" >"$file"
+    if [[ $(sha256sum <"$file" | cut -d' ' -f1) == "$sum" ]]; then
+        rm -f "$backup"
+        iw_log "restored $file (sha256 $sum)"
+    else
+        iw_error "$file differs from its backup after restore (backup kept at $backup)"
+        return 1
+    fi
+}
+# Put back pam.d files whose test process died without cleaning up (backup named SERVICE.PID, PID gone).
+iw_pam_restore_stale() {
+    local backup base service pid
+    for backup in "$IW_PAM_BACKUP_DIR"/*.*; do
+        [[ -f $backup ]] || continue
+        base=${backup##*/}; service=${base%.*}; pid=${base##*.}
+        kill -0 "$pid" 2>/dev/null && continue
+        cat "$backup" >"/etc/pam.d/$service" && rm -f "$backup" && echo "restored /etc/pam.d/$service from $backup"
+    done
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# pamtester, held open: open_session, then it blocks in `authenticate` (pam_exec prompts for a password) until
+# iw_pamtester_release feeds a line, then close_session. So the session stays open while the test looks at it.
+
+# iw_pamtester_service NAME [MODULE ARGS...] — a pam.d service for held pamtester sessions.
+iw_pamtester_service() {
+    local name=$1; shift
+    iw_pam_service "$name" \
+        "auth     required pam_exec.so expose_authtok /bin/true" \
+        "account  required pam_permit.so" \
+        "session  required pam_permit.so" \
+        "$(iw_module_line "$@")"
+}
+
+# iw_pamtester_hold TAG SERVICE USER [pamtester -I item=value ...] — sets IW_PT_PID_<TAG>.
+iw_pamtester_hold() {
+    local tag=$1 service=$2 user=$3; shift 3
+    local fifo=$IW_T/pamtester-$tag.fifo out=$IW_TLOG/pamtester-$tag.log fd pid
+    mkfifo "$fifo"
+    # setsid: no controlling terminal, so the daemon never takes the runner's terminal for this session's.
+    setsid pamtester -v "$@" "$service" "$user" open_session authenticate close_session <"$fifo" >"$out" 2>&1 &
+    pid=$!
+    exec {fd}>"$fifo"
+    printf -v "IW_PT_PID_$tag" '%s' "$pid"
+    printf -v "IW_PT_FD_$tag" '%s' "$fd"
+    iw_defer iw__pamtester_kill "$tag"
+    iw_wait_until 10 grep -q 'performing operation - authenticate' "$out" ||
+        iw_fail "pamtester $tag did not get through open_session: $(cat "$out")"
+    iw_log "pamtester $tag (pid $pid): session open for $user via $service"
+}
+# iw_pamtester_release TAG — let it close the session; returns pamtester's exit status.
+iw_pamtester_release() {
+    local tag=$1 pidvar=IW_PT_PID_$1 fdvar=IW_PT_FD_$1
+    local pid=${!pidvar:-} fd=${!fdvar:-}
+    [[ -n $pid ]] || { iw_error "no pamtester $tag"; return 1; }
+    echo "iwtest-password" >&"$fd"
+    exec {fd}>&-
+    wait "$pid"
+    local rc=$?
+    printf -v "$pidvar" '%s' ""
+    iw_log "pamtester $tag exited with $rc"
+    return "$rc"
+}
+iw__pamtester_kill() {
+    local pidvar=IW_PT_PID_$1 fdvar=IW_PT_FD_$1
+    local pid=${!pidvar:-} fd=${!fdvar:-}
+    [[ -n $pid ]] || return 0
+    kill "$pid" 2>/dev/null
+    [[ -n $fd ]] && exec {fd}>&-
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# sshd: a copy of /usr/sbin/sshd named idlewarden-test-sshd (so its PAM service is /etc/pam.d/idlewarden-test-sshd)
+# on 127.0.0.1, a free port, its own host key and config, UsePAM yes, key authentication only.
+
+iw_free_port() {
+    "$IW_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The client key that iw_mkuser puts in every test user's authorized_keys.
+iw_client_key() {
+    [[ -f $IW_T/client_key ]] && return 0
+    ssh-keygen -q -t ed25519 -N '' -C "iwtest-$IW_ID" -f "$IW_T/client_key" || iw_fail "ssh-keygen (client)"
+}
+
+# iw_sshd_start [MODULE ARGS...] — needs the daemon (IW_SOCK) first. Sets IW_SSH_PORT, IW_SSHD_PID.
+iw_sshd_start() {
+    [[ -n ${IW_SOCK:-} ]] || iw_fail "iw_sshd_start: start the daemon first"
+    [[ -x $IW_SSHD_ORIG ]] || iw_fail "missing $IW_SSHD_ORIG (package openssh-server)"
+    if ! cmp -s "$IW_SSHD_ORIG" "$IW_SSHD"; then
+        if ! { cp "$IW_SSHD_ORIG" "$IW_SSHD.tmp.$$" && mv -f "$IW_SSHD.tmp.$$" "$IW_SSHD"; }; then
+            iw_fail "cannot copy $IW_SSHD_ORIG to $IW_SSHD"
+        fi
+    fi
+    iw_defer iw__sshd_copy_remove
+    if [[ ! -d /run/sshd ]]; then # privilege separation directory
+        install -d -m 0755 /run/sshd
+    fi
+    iw_pam_service "$IW_SSHD_SERVICE" \
+        "auth     required pam_deny.so" \
+        "account  required pam_permit.so" \
+        "password required pam_deny.so" \
+        "session  required pam_permit.so" \
+        "$(iw_module_line "$@")"
+    iw_client_key
+    ssh-keygen -q -t ed25519 -N '' -f "$IW_T/ssh_host_key" || iw_fail "ssh-keygen (host)"
+    IW_SSH_PORT=$(iw_free_port)
+    cat >"$IW_T/sshd_config" <<EOF
+ListenAddress 127.0.0.1
+Port $IW_SSH_PORT
+HostKey $IW_T/ssh_host_key
+PidFile $IW_T/sshd.pid
+UsePAM yes
+PubkeyAuthentication yes
+AuthenticationMethods publickey
+AuthorizedKeysFile .ssh/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+StrictModes no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+X11Forwarding no
+MaxSessions 10
+MaxStartups 100
+ClientAliveInterval 0
+LogLevel VERBOSE
+EOF
+    cp "$IW_T/sshd_config" "$IW_TLOG/sshd_config"
+    "$IW_SSHD" -t -f "$IW_T/sshd_config" || iw_fail "sshd -t rejects the test config"
+    "$IW_SSHD" -D -e -f "$IW_T/sshd_config" </dev/null >>"$IW_TLOG/sshd.log" 2>&1 &
+    IW_SSHD_PID=$!
+    iw_defer iw_sshd_stop
+    iw_wait_until 15 grep -q "Server listening on 127.0.0.1 port $IW_SSH_PORT" "$IW_TLOG/sshd.log" ||
+        iw_fail "sshd did not start: $(tail -n 5 "$IW_TLOG/sshd.log")"
+    iw_log "sshd (pid $IW_SSHD_PID) on 127.0.0.1:$IW_SSH_PORT, PAM service $IW_SSHD_SERVICE"
+}
+iw_sshd_stop() {
+    [[ -n ${IW_SSHD_PID:-} ]] || return 0
+    iw_kill_tree "$IW_SSHD_PID"
+    wait "$IW_SSHD_PID" 2>/dev/null
+    IW_SSHD_PID=
+}
+iw__sshd_copy_remove() { # keep the copy while any test sshd still runs (another test run on this machine)
+    pgrep -x idlewarden-test >/dev/null || rm -f "$IW_SSHD" # comm: the first 15 characters of the name
+}
+
+# iw_kill_tree PID — SIGTERM a process and all its descendants, then SIGKILL what is left.
+iw_kill_tree() {
+    local pids
+    pids=$(iw_descendants "$1")
+    kill -TERM $pids 2>/dev/null
+    sleep 0.3
+    kill -KILL $pids 2>/dev/null
+    return 0
+}
+iw_descendants() { # PID → PID and all descendants
+    local p
+    echo "$1"
+    for p in $(pgrep -P "$1"); do iw_descendants "$p"; done
+}
+
+# iw_ssh_cmd USER [SSH OPTIONS...] — the client command line (for a tmux pane) that logs USER in with a pty.
+iw_ssh_cmd() {
+    local user=$1; shift
+    local cmd=(ssh -tt -F /dev/null -i "$IW_T/client_key" -p "$IW_SSH_PORT"
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR
+        -o ServerAliveInterval=0 "$@" "$user@127.0.0.1")
+    printf '%q ' "${cmd[@]}"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# tmux: one server per test (tmux -L iwtest-$IW_ID), panes kept after their program exits (remain-on-exit)
+# so that the text a session received is still there after it is disconnected.
+
+IW_TMUX_SESSIONS=()
+iw_tmux() { tmux -L "iwtest-$IW_ID" -f "$IW_T/tmux.conf" "$@"; }
+
+# iw_tmux_new NAME COMMAND — a detached session running COMMAND (a shell command line).
+iw_tmux_new() {
+    local name=$1 command=$2
+    if [[ ! -f $IW_T/tmux.conf ]]; then
+        printf '%s\n' 'set -g remain-on-exit on' 'set -g history-limit 20000' 'set -g default-shell /bin/bash' \
+            >"$IW_T/tmux.conf"
+        iw_defer iw__tmux_stop
+    fi
+    iw_tmux new-session -d -s "$name" -x 200 -y 50 "$command" || iw_fail "tmux new-session $name"
+    IW_TMUX_SESSIONS+=("$name")
+    iw_log "tmux $name: $command"
+}
+iw__tmux_stop() {
+    local s
+    for s in "${IW_TMUX_SESSIONS[@]}"; do iw_tmux_capture "$s" >"$IW_TLOG/pane-$s.txt" 2>/dev/null; done
+    iw_tmux kill-server 2>/dev/null
+    return 0
+}
+iw_tmux_keys() { local name=$1; shift; iw_tmux send-keys -t "=$name:" "$@"; }
+iw_tmux_type() { iw_tmux send-keys -t "=$1:" -l -- "$2" && iw_tmux send-keys -t "=$1:" Enter; } # NAME TEXT
+iw_tmux_capture() { iw_tmux capture-pane -p -J -S - -t "=$1:"; }
+iw_tmux_has_text() { iw_tmux_capture "$1" | grep -qE -- "$2"; } # NAME ERE
+iw_tmux_wait_text() { iw_wait_until "$3" iw_tmux_has_text "$1" "$2"; } # NAME ERE TIMEOUT
+# The farewell line: names idlewarden and says "logged out", and is not the warning (which says "will be logged
+# out ... Press any key").
+iw_tmux_has_farewell() { iw_tmux_capture "$1" | grep -i 'idlewarden' | grep 'logged out' | grep -vq 'Press any key'; }
+iw_tmux_pane() { iw_tmux display-message -p -t "=$1:" "$2"; } # NAME FORMAT, e.g. '#{pane_pid}'
+iw_tmux_is_dead() { [[ $(iw_tmux_pane "$1" '#{pane_dead}' 2>/dev/null) == 1 ]]; }
+iw_tmux_is_alive() { [[ $(iw_tmux_pane "$1" '#{pane_dead}' 2>/dev/null) == 0 ]]; }
+iw_tmux_wait_dead() { iw_wait_until "$2" iw_tmux_is_dead "$1"; } # NAME TIMEOUT
+
+# iw_tmux_mark NAME [TIMEOUT] — type a command whose output proves the pane's shell is reading input, and wait
+# for that output. Sets IW_LAST_INPUT_<NAME> (and IW_LAST_INPUT) to the time of that input, in ms.
+iw_tmux_mark() {
+    local name=$1 timeout=${2:-30} n=$RANDOM
+    local t=$(iw_now_ms)
+    iw_tmux_type "$name" "echo iwmark-\$(( $n + 1 ))"
+    iw_tmux_wait_text "$name" "iwmark-$((n + 1))" "$timeout" ||
+        iw_fail "shell in tmux pane $name did not answer within ${timeout}s; pane: $(iw_tmux_capture "$name" | tail -n 8)"
+    iw__set_last_input "$name" "$t"
+}
+iw__set_last_input() {
+    local var=IW_LAST_INPUT_${1//[^A-Za-z0-9_]/_}
+    printf -v "$var" '%s' "$2"
+    IW_LAST_INPUT=$2
+}
+iw_last_input() { local var=IW_LAST_INPUT_${1//[^A-Za-z0-9_]/_}; echo "${!var:-}"; }
+
+# iw_tmux_tty NAME — the terminal of the shell in the pane (asks the shell, so it is the remote pty for ssh).
+iw_tmux_tty() {
+    local name=$1 n=$RANDOM
+    iw_tmux_type "$name" "echo iwtty-$n=\$(tty)"
+    iw_tmux_wait_text "$name" "iwtty-$n=/dev/" 10 || iw_fail "could not read the tty of pane $name"
+    iw__set_last_input "$name" "$(iw_now_ms)"
+    iw_tmux_capture "$name" | grep -oE "iwtty-$n=/dev/[^[:space:]]+" | tail -n1 | cut -d= -f2
+}
+
+# iw_keep_typing SECONDS PANE [WATCHED PANE...] — press a key in PANE every IW_TYPE_INTERVAL seconds for
+# SECONDS; fail as soon as PANE or a watched pane dies. A space and a backspace: input, but no command.
+iw_keep_typing() {
+    local seconds=$1 pane=$2; shift 2
+    local end=$(($(iw_now_ms) + seconds * 1000)) w next
+    while (($(iw_now_ms) < end)); do
+        iw_tmux_keys "$pane" Space BSpace
+        iw__set_last_input "$pane" "$(iw_now_ms)"
+        next=$(($(iw_now_ms) + IW_TYPE_INTERVAL * 1000))
+        ((next > end)) && next=$end
+        while (($(iw_now_ms) < next)); do
+            for w in "$pane" "$@"; do
+                iw_tmux_is_alive "$w" || iw_fail "pane $w was disconnected while $pane was being typed in ($(iw__pane_tail "$w"))"
+            done
+            sleep 0.5
+        done
+    done
+}
+iw__pane_tail() { iw_tmux_capture "$1" | grep -v '^$' | tail -n 4 | tr '\n' '|'; }
+
+# iw_expect_logout PANE [WARN=yes|no] — wait for the idle pane to be warned (optional), then logged out: the pane's
+# program exits (ssh) — or, with IW_LOGOUT_GONE_USER set, that user's processes are gone (login/su, where the
+# pane's root shell stays). Asserts the bounds and records the lateness. Uses the pane's last input time.
+iw_expect_logout() {
+    local pane=$1 want_warn=${2:-yes}
+    local t0
+    t0=$(iw_last_input "$pane")
+    [[ -n $t0 ]] || iw_fail "no input time recorded for $pane"
+    local idle_ms=$((IW_IDLE * 1000)) warn_at='' farewell_at='' gone_at='' now
+    local limit=$((t0 + idle_ms + IW_MAX_LATE * 1000 + 5000))
+    while :; do
+        now=$(iw_now_ms)
+        if [[ -z $warn_at ]] && iw_tmux_has_text "$pane" 'Press any key'; then warn_at=$now; fi
+        if [[ -z $farewell_at ]] && iw_tmux_has_farewell "$pane"; then farewell_at=$now; fi
+        if [[ -n ${IW_LOGOUT_GONE_USER:-} ]]; then
+            iw_no_user_procs "$IW_LOGOUT_GONE_USER" && gone_at=$now
+        else
+            iw_tmux_is_dead "$pane" && gone_at=$now
+        fi
+        [[ -n $gone_at ]] && break
+        ((now > limit)) && break
+        sleep 0.2
+    done
+    local text
+    text=$(iw_tmux_capture "$pane")
+    printf '%s\n' "--- pane $pane ---" "$(sed '/^[[:space:]]*$/d' <<<"$text")" "--- end of pane $pane ---"
+    [[ -n $gone_at ]] || iw_fail "$pane was not logged out within $(iw_secs $((limit - t0))) s of its last input"
+    local late=$((gone_at - t0 - idle_ms))
+    iw_measure "pane=$pane lateness_s=$(iw_secs "$late") warned_after_s=$([[ -n $warn_at ]] && iw_secs $((warn_at - t0)) || echo -) farewell_after_s=$([[ -n $farewell_at ]] && iw_secs $((farewell_at - t0)) || echo -) ended_after_s=$(iw_secs $((gone_at - t0)))"
+    ((late >= -1000)) || iw_fail "$pane ended $(iw_secs $((-late))) s BEFORE idle_timeout had passed since its last input"
+    ((late <= IW_MAX_LATE * 1000)) || iw_fail "$pane ended $(iw_secs "$late") s after idle_timeout (bound ${IW_MAX_LATE}s)"
+    iw_ok "$pane logged out $(iw_secs "$late") s after idle_timeout"
+    if [[ $want_warn == yes ]]; then
+        [[ -n $warn_at ]] || iw_fail "$pane never showed the warning ('Press any key')"
+        grep -qi 'idlewarden' <<<"$text" || iw_fail "$pane: the warning does not name idlewarden"
+        local early=$(((IW_IDLE - IW_WARN - 1) * 1000))
+        ((warn_at - t0 >= early)) || iw_fail "$pane was warned $(iw_secs $((warn_at - t0))) s after its last input (before idle - warn_before)"
+        ((warn_at <= gone_at)) || iw_fail "$pane: warning seen after the logout"
+        iw_ok "$pane warned $(iw_secs $((warn_at - t0))) s after its last input"
+    fi
+    # The farewell is written just before SIGHUP; give tmux a moment to draw it if the pane died at once.
+    [[ -n $farewell_at ]] || iw_wait_until 3 iw_tmux_has_farewell "$pane" ||
+        iw_fail "$pane: no farewell line (idlewarden ... logged out) before the disconnect"
+    iw_ok "$pane received the farewell line"
+}
