@@ -47,6 +47,8 @@ let package = Package(
             ]
         ),
         .target(name: "CIdleWarden"),
+        // Graphical sessions: dlopen of libX11/libXss (never linked) and child-process helpers; daemon only.
+        .target(name: "CIdleWardenX", linkerSettings: [.linkedLibrary("dl")]),
         .target(
             name: "IdleWardenCore",
             dependencies: [
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "IdleWardenDaemon",
             dependencies: [
-                "IdleWardenCore", "IdleWardenWire", "CIdleWarden",
+                "IdleWardenCore", "IdleWardenWire", "CIdleWarden", "CIdleWardenX",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

@@ -146,7 +146,23 @@ BIN=$SCRATCH/release/idlewarden
 MODULE_BUILT=$SCRATCH/release/libpam_idlewarden.so
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/idlewarden-install.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+RECORD_ON_FAILURE=0 # set once a live install starts writing files
+
+# A live install that fails half-way still records what it wrote, so that --uninstall can remove it.
+on_exit() {
+    local rc=$?
+    trap - EXIT
+    if [ "$rc" != 0 ] && [ "$RECORD_ON_FAILURE" = 1 ] && [ "$DRY_RUN" = 0 ]; then
+        RECORD_ON_FAILURE=0
+        printf '%s: the install failed; recording what it installed in %s (remove it: ./install.sh --uninstall)\n' \
+            "$PROG" "$MANIFEST" >&2
+        merge_old_manifest
+        write_manifest "${INIT_USED:-sysv}" "${PAM_STATE:-unknown}" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$WORK"
+    exit "$rc"
+}
+trap on_exit EXIT
 
 # ---------------------------------------------------------------------------------------------------------------
 # Detection
@@ -223,7 +239,11 @@ ensure_build_deps() {
         if dpkg-query -W -f='${Status}\n' libpam0g-dev 2>/dev/null | grep -q '^install ok installed$'; then
             note "libpam0g-dev is installed"
         elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpam0g-dev
+            # A fresh machine or container may have no package lists yet.
+            run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpam0g-dev || {
+                run apt-get update
+                run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpam0g-dev
+            }
         else
             die "libpam0g-dev is missing (apt-get install libpam0g-dev, as root)"
         fi
@@ -238,12 +258,15 @@ ensure_build_deps() {
     note "swift: $SWIFT_BIN ($("$SWIFT_BIN" --version 2>&1 | head -n1))"
 }
 
-# swift build as the user who ran sudo, when that user owns the checkout, so that .build is not left to root.
+# swift build as the user who ran sudo, when that user owns the checkout and the build directory, so that
+# .build is not left to root.
 as_builder() {
-    local owner
+    local owner scratch_owner
     owner=$(stat -c %U "$SRC_DIR")
+    scratch_owner=$owner
+    [ -e "$SCRATCH" ] && scratch_owner=$(stat -c %U "$SCRATCH")
     if [ "$(id -u)" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ] && [ "$owner" = "$SUDO_USER" ] &&
-        command -v runuser >/dev/null 2>&1; then
+        [ "$scratch_owner" = "$SUDO_USER" ] && command -v runuser >/dev/null 2>&1; then
         run runuser -u "$SUDO_USER" -- env "PATH=$PATH" "HOME=$(getent passwd "$SUDO_USER" | cut -d: -f6)" "$@"
     else
         run "$@"
@@ -301,7 +324,7 @@ in_list() {
 mkdirs() {
     local dir=$1 missing=() d
     d=$dir
-    while [ -n "$d" ] && [ "$d" != / ] && [ ! -d "$DESTDIR$d" ]; do
+    while [ -n "$d" ] && [ "$d" != / ] && [ ! -d "$DESTDIR$d" ] && ! in_list "$d" "${DIRS[@]}"; do
         missing=("$d" "${missing[@]}")
         d=$(dirname "$d")
     done
@@ -451,6 +474,20 @@ read_manifest() {
     return 0
 }
 
+# Keep the entries of an earlier install that still apply: its config files and the directories it created.
+merge_old_manifest() {
+    local f
+    for f in "${OLD_FILES[@]}"; do
+        if [ -e "$f" ] && ! in_list "$f" "${FILES[@]}"; then FILES+=("$f"); fi
+    done
+    for f in "${OLD_CONFIGS[@]}"; do
+        if [ -e "$f" ] && ! in_list "$f" "${CONFIGS[@]}"; then CONFIGS+=("$f"); fi
+    done
+    for f in "${OLD_DIRS[@]}"; do
+        in_list "$f" "${DIRS[@]}" || DIRS+=("$f")
+    done
+}
+
 write_manifest() {
     local init=$1 pam=$2 f
     {
@@ -496,8 +533,8 @@ service_enable_and_start() {
         run "$INIT_SCRIPT" restart
     fi
     [ "$DRY_RUN" = 1 ] && return 0
-    local i
-    for i in $(seq 1 50); do
+    local _
+    for _ in $(seq 1 50); do
         daemon_answers "$SBIN_DIR/idlewarden" && break
         sleep 0.1
     done
@@ -556,9 +593,22 @@ pam_disable() {
     fi
 }
 
-# Lines in /etc/pam.d that still name the module (written by hand, or left by pam-auth-update).
+PAM_MODULE_RE='(^|[[:space:]/])pam_idlewarden\.so([[:space:]]|$)'
+
+# True if one of FILES names the module on a session line whose control is not `optional`.
+pam_required_lines() {
+    grep -hE '^[[:space:]]*-?session[[:space:]]+(required|requisite|sufficient|\[)' "$@" 2>/dev/null |
+        grep -qE "$PAM_MODULE_RE"
+}
+
+pam_show_references() {
+    warn "these PAM files still name pam_idlewarden.so:"
+    grep -HnE "$PAM_MODULE_RE" "$@" | sed 's/^/    /' >&2
+}
+
+# Files in /etc/pam.d that name the module (lines written by hand, or left by pam-auth-update).
 pam_references() {
-    grep -ls 'pam_idlewarden\.so' /etc/pam.d/* 2>/dev/null || true
+    grep -lsE '(^|[[:space:]/])pam_idlewarden\.so([[:space:]]|$)' /etc/pam.d/* 2>/dev/null || true
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -596,13 +646,16 @@ do_install() {
     local checked=$CONF
     [ -e "$DESTDIR$CONF" ] || checked=$SRC_DIR/etc/idlewarden.conf
     if [ -x "$BIN" ] && [ -f "$checked" ]; then
-        if ! "$BIN" check-config "$checked"; then
+        if ! "$BIN" check-config "$checked" 2>&1 | sed 's/^/    /'; then
             die "$checked has errors (above); fix it before installing, the daemon would refuse to start"
         fi
     else
         note "(nothing to check yet)"
     fi
 
+    INIT_USED=$init
+    PAM_STATE=$OLD_PAM
+    [ "$live" = 1 ] && RECORD_ON_FAILURE=1
     local was_running=0
     if [ "$live" = 1 ] && daemon_answers "$SBIN_DIR/idlewarden"; then
         was_running=1
@@ -625,6 +678,7 @@ do_install() {
     service_enable_and_start "$init"
 
     if [ "$ENABLE" = 1 ]; then
+        PAM_STATE=enabled # from here on --uninstall must run pam-auth-update --remove
         pam_enable && pam_state=enabled
     else
         step "PAM left untouched (--no-enable)"
@@ -638,17 +692,14 @@ do_install() {
     # Files of an earlier install that this one no longer has (other options, older version).
     local f
     for f in "${OLD_FILES[@]}"; do
-        in_list "$f" "${FILES[@]}" || { [ -e "$f" ] && run rm -f "$f"; }
+        if ! in_list "$f" "${FILES[@]}" && [ -e "$f" ]; then run rm -f "$f"; fi
     done
-    for f in "${OLD_CONFIGS[@]}"; do
-        [ -e "$f" ] && ! in_list "$f" "${CONFIGS[@]}" && CONFIGS+=("$f")
-    done
-    for f in "${OLD_DIRS[@]}"; do
-        in_list "$f" "${DIRS[@]}" || DIRS+=("$f")
-    done
+    OLD_FILES=()
+    merge_old_manifest
 
     step "Manifest"
     write_manifest "$init" "$pam_state"
+    RECORD_ON_FAILURE=0
 
     step "Done"
     if [ "$DRY_RUN" = 0 ]; then
@@ -675,15 +726,22 @@ do_uninstall() {
     step "Uninstall the install recorded in $MANIFEST"
     local init=${OLD_INIT:-sysv}
 
+    # Before anything changes: a line written by hand that names the module with a control other than
+    # `optional` would fail every login through it once the module is gone. (The common-* lines are
+    # pam-auth-update's, removed with the profile below.)
+    local refs=()
+    mapfile -t refs < <(pam_references | grep -v '^/etc/pam.d/common-')
+    if [ ${#refs[@]} -gt 0 ] && pam_required_lines "${refs[@]}" && [ "$FORCE" = 0 ]; then
+        pam_show_references "${refs[@]}"
+        die "a non-optional line would fail every login once the module is gone: remove those lines first (or pass --force)"
+    fi
+
     # PAM first: new logins stop calling the module before it disappears.
     if [ "$OLD_PAM" = enabled ] || [ -f "$PAM_PROFILE_DIR/idlewarden" ]; then pam_disable; fi
-    local refs
-    refs=$(pam_references)
-    if [ -n "$refs" ] && [ "$DRY_RUN" = 0 ]; then
-        warn "these PAM files still name pam_idlewarden.so:"
-        grep -Hn 'pam_idlewarden\.so' $refs | sed 's/^/    /' >&2
-        if grep -hE '^[[:space:]]*-?session[[:space:]]+(required|requisite|\[)' $refs | grep -q 'pam_idlewarden\.so' &&
-            [ "$FORCE" = 0 ]; then
+    mapfile -t refs < <(pam_references)
+    if [ ${#refs[@]} -gt 0 ] && [ "$DRY_RUN" = 0 ]; then
+        pam_show_references "${refs[@]}"
+        if pam_required_lines "${refs[@]}" && [ "$FORCE" = 0 ]; then
             die "a non-optional line would fail every login once the module is gone: remove those lines first (or pass --force)"
         fi
         warn "remove those lines: with the module gone, libpam logs an error for every login through them"
@@ -779,7 +837,7 @@ Description: log out idle login sessions (SSH, console, su), warning users first
 EOF
     printf '%s\n' "$CONF" "$INIT_SCRIPT" "$LOGROTATE" >"$root/DEBIAN/conffiles"
     local script
-    for script in postinst prerm postrm; do
+    for script in preinst postinst prerm postrm; do
         install -m 0755 "$SRC_DIR/packaging/deb/$script" "$root/DEBIAN/$script"
     done
     (cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 md5sum) \
@@ -794,8 +852,12 @@ EOF
 # Depends: the packages of the shared libraries the binaries load (libc6 at the newest GLIBC symbol version
 # they use), libpam0g, and libpam-runtime for pam-auth-update.
 deb_depends() {
-    local libs lib real pkg glibc deps=()
-    libs=$(ldd "$@" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// && $2 ~ /^\(/ { print $1 }' | sort -u)
+    local libs lib real pkg glibc bin needed deps=()
+    # Only the libraries the binaries name themselves (DT_NEEDED), resolved where ldd finds them.
+    libs=$(for bin in "$@"; do
+        needed=$(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+        ldd "$bin" | awk -v needed=" $(printf '%s ' $needed)" '$2 == "=>" && index(needed, " " $1 " ") { print $3 }'
+    done | sort -u)
     for lib in $libs; do
         real=$(readlink -f "$lib")
         pkg=$(dpkg-query -S "$lib" 2>/dev/null || dpkg-query -S "$real" 2>/dev/null ||

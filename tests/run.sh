@@ -175,7 +175,7 @@ for file in "${files[@]}"; do
         else
             ((rc == 124 || rc == 137)) && echo "timeout after ${IW_TEST_TIMEOUT}s" >>"$log"
             record FAIL "$name" "$secs"
-            if [[ -s $IW_FAIL_FILE ]]; then sed 's/^/    reason: /' "$IW_FAIL_FILE"; fi
+            if [[ -s $IW_FAIL_FILE ]]; then awk '!seen[$0]++ { print "    reason: " $0 }' "$IW_FAIL_FILE"; fi
             show_log "$log" 80
             [[ -s $IW_LOG_DIR/$name/daemon.log ]] && show_log "$IW_LOG_DIR/$name/daemon.log" 30
         fi

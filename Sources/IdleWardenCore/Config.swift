@@ -11,7 +11,8 @@ public struct Config: Equatable, Sendable {
         return PolicySettings(
             idleTimeout: limits.idleTimeout, warnBefore: limits.warnBefore, grace: limits.grace,
             maxSession: limits.maxSession, exempt: false, checkNoTTY: limits.checkNoTTY,
-            allowKeepalive: limits.allowKeepalive, activity: limits.activity, end: limits.end)
+            allowKeepalive: limits.allowKeepalive, activity: limits.activity, end: limits.end,
+            graphical: limits.graphical)
     }()
 
     /// The file it was read from; for built-in defaults, the path that was looked for.

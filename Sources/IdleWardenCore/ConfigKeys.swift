@@ -6,9 +6,9 @@
 enum ConfigKeys {
     /// Per-session keys valid both at the top level and in a rule.
     static let shared = ["idle_timeout", "warn_before", "grace", "max_session", "check_no_tty", "allow_keepalive",
-                         "activity", "end"]
+                         "activity", "end", "graphical"]
     static let topLevelOnly = ["allow_short_timeouts", "exclude_users", "exclude_groups", "scope"]
-    static let ruleOnly = ["name", "groups", "users", "services", "ttys", "remote", "exempt"]
+    static let ruleOnly = ["name", "groups", "users", "services", "ttys", "types", "remote", "exempt"]
 
     static let topLevel = shared + topLevelOnly + ["rule"]
     static let rule = ruleOnly + shared
@@ -39,7 +39,7 @@ enum ConfigKeys {
     /// key that contains it ("timeout" → "idle_timeout"). Nil when nothing is close enough to be a likely typo.
     static func suggestion(for key: String, among valid: [String]) -> String? {
         let normalized = String(key.lowercased().map { $0 == "-" ? "_" : $0 })
-        let limit = max(1, min(3, normalized.count / 4))
+        let limit = normalized.count <= 4 ? 1 : normalized.count <= 8 ? 2 : 3
         let scored = valid.map { ($0, editDistance(normalized, $0)) }
         if let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= limit { return best.0 }
         if normalized.count >= 4, let containing = valid.first(where: { $0.contains(normalized) }) {

@@ -25,7 +25,7 @@ public struct ConfigParseResult: Sendable {
     public func lookupWarnings(
         userExists: (String) -> Bool, groupExists: (String) -> Bool
     ) -> [ConfigWarning] {
-        nameReferences.compactMap { reference in
+        let warnings: [ConfigWarning] = nameReferences.compactMap { reference in
             switch reference.kind {
             case .user where !userExists(reference.name):
                 return .unknownUser(reference.location, key: reference.key, name: reference.name)
@@ -35,5 +35,6 @@ public struct ConfigParseResult: Sendable {
                 return nil
             }
         }
+        return warnings.sorted { $0.location < $1.location }
     }
 }

@@ -34,11 +34,13 @@ public enum ConfigParser {
 
     /// The error for text that must not reach toml++ (see `SourceMap.ParserTrap`). toml++ stops at its first
     /// error, so an earlier mistake is what it would have reported: parse the text before the trap, which is
-    /// safe, and report its error when it comes first.
+    /// safe, and report its error when it lies before the trapped construct (an error inside the construct comes
+    /// only from cutting it short).
     private static func trapError(_ trap: SourceMap.ParserTrap, text: String, path: String) -> ConfigError {
         let prefix = String(String.UnicodeScalarView(text.unicodeScalars.prefix(trap.offset)))
         let location = SourceLocation(file: path, line: trap.position.line, column: trap.position.column)
-        if case .failure(let earlier) = parseTOML(prefix, path: path), earlier.location < location {
+        let start = SourceLocation(file: path, line: trap.start.line, column: trap.start.column)
+        if case .failure(let earlier) = parseTOML(prefix, path: path), earlier.location < start {
             return earlier
         }
         return .syntax(location, key: "syntax", message: "expected \(trap.expected), saw \(describe(trap.found))")
@@ -53,7 +55,8 @@ public enum ConfigParser {
             idleTimeout: reader.duration("idle_timeout"), warnBefore: reader.duration("warn_before"),
             grace: reader.duration("grace"), maxSession: reader.duration("max_session"),
             checkNoTTY: reader.bool("check_no_tty"), allowKeepalive: reader.bool("allow_keepalive"),
-            activity: reader.choice("activity", as: ActivityMode.self), end: reader.choice("end", as: EndMode.self))
+            activity: reader.choice("activity", as: ActivityMode.self), end: reader.choice("end", as: EndMode.self),
+            graphical: reader.bool("graphical"))
         let allowShortTimeouts = reader.bool("allow_short_timeouts") ?? false
         let excludeUsers = reader.stringList("exclude_users") ?? []
         let excludeGroups = reader.stringList("exclude_groups") ?? []
@@ -123,7 +126,7 @@ public enum ConfigParser {
     /// commonest mistake: an unquoted duration (`idle_timeout = 15m`).
     private static func syntaxError(_ error: TOMLParseError, text: String, path: String) -> ConfigError {
         let line = max(1, error.source.begin.line)
-        let location = SourceLocation(file: path, line: line, column: max(1, error.source.begin.column))
+        var location = SourceLocation(file: path, line: line, column: max(1, error.source.begin.column))
         let lineText = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
             .dropFirst(line - 1).first.map { String(String.UnicodeScalarView($0)) } ?? ""
         var key = "syntax"
@@ -131,6 +134,11 @@ public enum ConfigParser {
         let parts = lineText.split(separator: "=", maxSplits: 1).map(trimmed)
         if parts.count == 2, !parts[0].isEmpty, parts[0].unicodeScalars.allSatisfy(isKeyCharacter) {
             key = parts[0]
+            if message.contains("redefine") {
+                // A duplicate is the key's fault; toml++ points at the value.
+                let blanks = lineText.unicodeScalars.prefix { $0 == " " || $0 == "\t" }.count
+                location.column = blanks + 1
+            }
             let value = trimmed(parts[1].split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])
             if (try? ConfigDuration.parse(value)) != nil {
                 message += "; durations are strings: write \(key) = \"\(value)\""

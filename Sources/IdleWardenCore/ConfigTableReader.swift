@@ -21,8 +21,6 @@ struct ConfigTableReader {
     /// The keys of the table. TOMLKit returns them sorted, not in file order; errors are sorted by position later.
     var keys: [String] { table.keys }
 
-    func contains(_ key: String) -> Bool { table[key] != nil }
-
     func location(_ key: String, element: Int? = nil) -> SourceLocation {
         var keyPath = path + [.key(key)]
         if let element { keyPath.append(.index(element)) }

@@ -29,7 +29,7 @@ enum LimitBounds {
             return "\(ConfigDuration.format(value)) is below the \(ConfigDuration.format(absoluteMinimum)) minimum"
         }
         if value < minimumTimeout, !allowShort {
-            return "\(ConfigDuration.format(value)) is below the \(ConfigDuration.format(minimumTimeout)) minimum; "
+            return "\(ConfigDuration.format(value)) is below the \(minimumTimeout.wholeSeconds)s minimum; "
                 + "set allow_short_timeouts = true for tests"
         }
         return nil

@@ -19,11 +19,18 @@ public struct Limits: Equatable, Sendable, Codable {
     public var activity: ActivityMode
     /// Which processes the end of the session reaches.
     public var end: EndMode
+    /// `graphical`: whether a graphical session's display is idle-checked. Stored as an optional so that state
+    /// files written before the key existed still load (nil reads as the default, true).
+    public var checkGraphical: Bool?
+    public var graphical: Bool {
+        get { checkGraphical ?? true }
+        set { checkGraphical = newValue }
+    }
 
     public init(
         idleTimeout: Duration = .seconds(15 * 60), warnBefore: Duration = .seconds(60), grace: Duration = .seconds(10),
         maxSession: Duration? = nil, exemption: Exemption? = nil, checkNoTTY: Bool = false,
-        allowKeepalive: Bool = true, activity: ActivityMode = .input, end: EndMode = .session
+        allowKeepalive: Bool = true, activity: ActivityMode = .input, end: EndMode = .session, graphical: Bool = true
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -34,6 +41,7 @@ public struct Limits: Equatable, Sendable, Codable {
         self.allowKeepalive = allowKeepalive
         self.activity = activity
         self.end = end
+        self.checkGraphical = graphical
     }
 }
 

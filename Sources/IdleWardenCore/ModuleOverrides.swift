@@ -50,7 +50,7 @@ struct ModuleOverrides {
             case .warnBefore:
                 guard let duration = duration(argument, name, value) else { continue }
                 set(.warnBefore, argument) { $0.warnBefore = duration }
-            case .checkNoTTY, .allowKeepalive, .activity, .end, nil:
+            case .checkNoTTY, .allowKeepalive, .activity, .end, .graphical, nil:
                 ignore(argument, name, "not a pam.d policy argument; use idle_timeout=, warn_before=, "
                     + "max_session=, grace= or exempt (other keys belong in idlewarden.conf)")
             }

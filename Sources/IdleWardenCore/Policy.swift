@@ -53,6 +53,7 @@ public enum Policy {
         limits.allowKeepalive = first(.allowKeepalive, \.allowKeepalive, else: limits.allowKeepalive)
         limits.activity = first(.activity, \.activity, else: limits.activity)
         limits.end = first(.end, \.end, else: limits.end)
+        limits.graphical = first(.graphical, \.graphical, else: limits.graphical)
 
         if config.excludeUsers.contains(facts.user) {
             limits.exemption = .user(facts.user)

@@ -9,4 +9,5 @@ public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
     case allowKeepalive = "allow_keepalive"
     case activity
     case end
+    case graphical
 }

@@ -12,11 +12,12 @@ public struct PolicySettings: Equatable, Sendable {
     public var allowKeepalive: Bool?
     public var activity: ActivityMode?
     public var end: EndMode?
+    public var graphical: Bool?
 
     public init(
         idleTimeout: Duration? = nil, warnBefore: Duration? = nil, grace: Duration? = nil,
         maxSession: Duration? = nil, exempt: Bool? = nil, checkNoTTY: Bool? = nil, allowKeepalive: Bool? = nil,
-        activity: ActivityMode? = nil, end: EndMode? = nil
+        activity: ActivityMode? = nil, end: EndMode? = nil, graphical: Bool? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -27,6 +28,7 @@ public struct PolicySettings: Equatable, Sendable {
         self.allowKeepalive = allowKeepalive
         self.activity = activity
         self.end = end
+        self.graphical = graphical
     }
 
     /// True when nothing is set, i.e. a rule with these settings changes nothing.
@@ -49,6 +51,7 @@ public struct PolicySettings: Equatable, Sendable {
         case .allowKeepalive: return allowKeepalive.map(String.init)
         case .activity: return activity?.rawValue
         case .end: return end?.rawValue
+        case .graphical: return graphical.map(String.init)
         }
     }
 }

@@ -35,6 +35,7 @@ public struct Resolution: Equatable, Sendable, CustomStringConvertible {
         case .allowKeepalive: return String(limits.allowKeepalive)
         case .activity: return limits.activity.rawValue
         case .end: return limits.end.rawValue
+        case .graphical: return String(limits.graphical)
         }
     }
 

@@ -15,6 +15,8 @@ public struct Rule: Equatable, Sendable {
     public var services: [String]?
     /// Matched against PAM_TTY as given and without a leading "/dev/" ("ttyS*" matches "/dev/ttyS0").
     public var ttys: [Glob]?
+    /// Matched against the session's type: "x11" for a display (PAM_TTY ":N"), "tty" for every other session.
+    public var types: [SessionType]?
     /// Matched against PAM_RHOST, ignoring case; the pattern "local" matches sessions with no remote host.
     public var remote: [Glob]?
     public var settings: PolicySettings
@@ -24,7 +26,8 @@ public struct Rule: Equatable, Sendable {
 
     public init(
         index: Int, name: String? = nil, line: Int, groups: [String]? = nil, users: [String]? = nil,
-        services: [String]? = nil, ttys: [Glob]? = nil, remote: [Glob]? = nil, settings: PolicySettings = .init()
+        services: [String]? = nil, ttys: [Glob]? = nil, remote: [Glob]? = nil, settings: PolicySettings = .init(),
+        types: [SessionType]? = nil
     ) {
         self.index = index
         self.name = name
@@ -33,6 +36,7 @@ public struct Rule: Equatable, Sendable {
         self.users = users
         self.services = services
         self.ttys = ttys
+        self.types = types
         self.remote = remote
         self.settings = settings
     }
@@ -47,6 +51,7 @@ public struct Rule: Equatable, Sendable {
         if let users, !users.contains(facts.user) { return false }
         if let services, !services.contains(facts.service) { return false }
         if let ttys, !ttys.contains(where: { Self.matches($0, tty: facts.tty) }) { return false }
+        if let types, !types.contains(facts.sessionType) { return false }
         if let remote, !remote.contains(where: { Self.matches($0, rhost: facts.rhost) }) { return false }
         return true
     }
@@ -55,7 +60,7 @@ public struct Rule: Equatable, Sendable {
     public var matchDescription: String {
         let keys: [(String, [String]?)] = [
             ("groups", groups), ("users", users), ("services", services),
-            ("ttys", ttys?.map(\.pattern)), ("remote", remote?.map(\.pattern)),
+            ("ttys", ttys?.map(\.pattern)), ("types", types?.map(\.rawValue)), ("remote", remote?.map(\.pattern)),
         ]
         let parts = keys.compactMap { key, values in values.map { "\(key) = [\($0.joined(separator: ", "))]" } }
         return parts.isEmpty ? "every session" : parts.joined(separator: ", ")

@@ -33,13 +33,14 @@ struct RuleParser {
         rule.users = names("users", kind: .user)
         rule.services = matchList("services")?.map(\.text)
         rule.ttys = globs("ttys", ignoringCase: false)
+        rule.types = types("types")
         rule.remote = globs("remote", ignoringCase: true)
         rule.settings = PolicySettings(
             idleTimeout: reader.duration("idle_timeout"), warnBefore: reader.duration("warn_before"),
             grace: reader.duration("grace"), maxSession: reader.duration("max_session"),
             exempt: reader.bool("exempt"), checkNoTTY: reader.bool("check_no_tty"),
             allowKeepalive: reader.bool("allow_keepalive"), activity: reader.choice("activity", as: ActivityMode.self),
-            end: reader.choice("end", as: EndMode.self))
+            end: reader.choice("end", as: EndMode.self), graphical: reader.bool("graphical"))
         return rule
     }
 
@@ -58,6 +59,21 @@ struct RuleParser {
         guard let list = matchList(key) else { return nil }
         nameReferences += list.map { NameReference(kind: kind, name: $0.text, key: key, location: $0.location) }
         return list.map(\.text)
+    }
+
+    /// `types = ["x11", "tty"]`: each element one of the `SessionType` names.
+    private mutating func types(_ key: String) -> [SessionType]? {
+        guard let list = matchList(key) else { return nil }
+        var types: [SessionType] = []
+        for (text, location) in list {
+            guard let type = SessionType(rawValue: text) else {
+                reader.report(.invalidChoice(location, key: key, value: text,
+                                             allowed: SessionType.allCases.map(\.rawValue)))
+                continue
+            }
+            types.append(type)
+        }
+        return types.count == list.count ? types : nil
     }
 
     private mutating func globs(_ key: String, ignoringCase: Bool) -> [Glob]? {

@@ -27,9 +27,12 @@ struct SourceMap {
     ///   start there (`[#`, `[é]`, `[.]`, `[` at the end of a line);
     /// - an array: where a value is expected it calls its value parser on `}`, U+0085, U+2028 or U+2029;
     /// - a date-time: after `YYYY-MM-DDT` (or `t`) it calls its time parser without checking for a digit
-    ///   (`1979-05-27T:00`).
+    ///   (`1979-05-27T:00`), and after `YYYY-MM-DD H` it scans on into a terminator (`1979-05-27 9,`).
+    /// Each trap is text that is invalid TOML anyway, so refusing it never refuses a valid file.
     /// Text with a trap must never reach toml++.
     struct ParserTrap: Equatable {
+        /// Where the construct with the trap (header, array element, value) begins.
+        var start: Position
         var position: Position
         /// Offset in Unicode scalars, to cut the text just before the trap.
         var offset: Int
@@ -130,7 +133,7 @@ struct SourceMap {
             if startsLine, let next = current, !(next == "[" && hadBlanks),
                !(next == "]" || next == "\"" || next == "'" || Self.isBareKey(next))
             {
-                trap(next, expected: "a table name such as [[rule]]")
+                trap(next, expected: "a table name such as [[rule]]", start: start)
             }
             var path: [Component] = []
             let keys = scanKey()
@@ -206,20 +209,25 @@ struct SourceMap {
             case "{" where depth < Self.maximumDepth:
                 scanInlineTable(path, depth: depth + 1)
             default:
-                if isDateWithoutHour, let found = peek(11) {
-                    trap(found, expected: "the hour of a date-time such as 1979-05-27T07:32:00", ahead: 11)
+                if let ahead = dateTimeTrapOffset, let found = peek(ahead) {
+                    trap(found, expected: "a two-digit hour in a date-time such as 1979-05-27T07:32:00",
+                         start: position, ahead: ahead)
                 }
                 while let next = current, !["\n", ",", "]", "}", "#"].contains(next) { advance() }
             }
         }
 
-        /// `YYYY-MM-DDT` or `YYYY-MM-DDt` followed by something other than a digit (see `ParserTrap`).
-        var isDateWithoutHour: Bool {
-            let digits = [0, 1, 2, 3, 5, 6, 8, 9]
-            guard digits.allSatisfy({ peek($0).map(Self.isDigit) ?? false }), peek(4) == "-", peek(7) == "-",
-                  peek(10) == "T" || peek(10) == "t", let hour = peek(11)
-            else { return false }
-            return !Self.isDigit(hour)
+        /// Where a date-time trap is, relative to the current position (see `ParserTrap`): after `YYYY-MM-DDT`
+        /// (or `t`) something other than a digit, or after `YYYY-MM-DD ` a digit and then something else.
+        var dateTimeTrapOffset: Int? {
+            guard let first = current, Self.isDigit(first), peek(4) == "-", peek(7) == "-",
+                  (1...9).allSatisfy({ peek($0).map { Self.isDigit($0) || $0 == "-" } ?? false })
+            else { return nil }
+            if peek(10) == "T" || peek(10) == "t", let hour = peek(11), !Self.isDigit(hour) { return 11 }
+            if peek(10) == " ", let hour = peek(11), Self.isDigit(hour), let next = peek(12), !Self.isDigit(next) {
+                return 12
+            }
+            return nil
         }
 
         mutating func scanArray(_ path: [Component], depth: Int) {
@@ -238,7 +246,7 @@ struct SourceMap {
                     expectingValue = true
                 default:
                     if expectingValue, ["}", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar) {
-                        trap(scalar, expected: "a value or \"]\"")
+                        trap(scalar, expected: "a value or \"]\"", start: position)
                     }
                     expectingValue = false
                     let start = index
@@ -250,11 +258,12 @@ struct SourceMap {
             }
         }
 
-        /// Records the first trap, `ahead` scalars past the current position (never across a line break).
-        mutating func trap(_ found: Unicode.Scalar, expected: String, ahead: Int = 0) {
+        /// Records the first trap: its construct starts at `start`, the trap itself is `ahead` scalars past the
+        /// current position (never across a line break).
+        mutating func trap(_ found: Unicode.Scalar, expected: String, start: Position, ahead: Int = 0) {
             guard parserTrap == nil else { return }
-            parserTrap = ParserTrap(position: Position(line: line, column: column + ahead), offset: index + ahead,
-                                    found: found, expected: expected)
+            parserTrap = ParserTrap(start: start, position: Position(line: line, column: column + ahead),
+                                    offset: index + ahead, found: found, expected: expected)
         }
 
         mutating func scanInlineTable(_ path: [Component], depth: Int) {

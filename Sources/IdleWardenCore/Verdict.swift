@@ -12,3 +12,13 @@ public enum Verdict: Equatable, Sendable {
     /// End the session now.
     case terminate(reason: EndReason)
 }
+
+extension Verdict {
+    /// True when nothing is to be done now.
+    public var isSleep: Bool {
+        switch self {
+        case .sleep, .exempt, .unchecked: return true
+        case .warn, .terminate: return false
+        }
+    }
+}

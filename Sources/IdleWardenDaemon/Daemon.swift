@@ -16,12 +16,18 @@ public final class Daemon {
         public var socketPath: String
         public var sessionSocketPath: String
         public var stateDirectory: String
+        /// Adopt, at start-up, live logins that were never registered (see `DaemonRecovery`).
+        public var adoptsLogins: Bool
 
-        public init(configPath: String, socketPath: String, sessionSocketPath: String? = nil, stateDirectory: String) {
+        public init(
+            configPath: String, socketPath: String, sessionSocketPath: String? = nil, stateDirectory: String,
+            adoptsLogins: Bool = true
+        ) {
             self.configPath = configPath
             self.socketPath = socketPath
             self.sessionSocketPath = sessionSocketPath ?? Self.sessionSocket(besides: socketPath)
             self.stateDirectory = stateDirectory
+            self.adoptsLogins = adoptsLogins
         }
 
         /// `session.sock` in the control socket's directory: the PAM module's default beside control.sock.
@@ -40,6 +46,8 @@ public final class Daemon {
     private var budget = RequestBudget(burst: 20, perSecond: 10)
     private var lastRefusalReport = WallClock.now()
     let probe = ActivityProbe()
+    /// Graphical sessions: X idle time and desktop warnings (see Daemon+Graphical.swift).
+    let displays = DisplayWatch()
     let accounts = AccountDirectory()
     var config: Config
     /// Every change marks the state for saving at the end of the loop iteration.
@@ -250,7 +258,8 @@ public final class Daemon {
         var session = Session(
             id: id, facts: facts, leader: leader, sid: event.sid, xdgSessionID: event.xdgSessionID, openedAt: now,
             limits: resolution.limits)
-        discoverTerminals(&session, table: ProcessTable.snapshot(), announce: false)
+        // No process listing at open: the login's processes below it do not exist yet.
+        discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
         sessions[id] = session
         watchLeader(id, pid: event.pid, startTime: event.startTime)
 
@@ -282,11 +291,17 @@ public final class Daemon {
     }
 
     /// Removes a session after its login closed it or its leader exited.
+    /// While idlewarden is still ending the session's processes, the close is held back until that is done,
+    /// so the trail reads terminate (with the true outcome) then close.
     func end(_ id: String, reason: String) {
         guard let session = sessions[id] else { return }
         let now = WallClock.now()
         if let termination = terminations[id] {
-            termination.step(now: now)
+            guard termination.step(now: now) else {
+                pendingCloses[id] = reason
+                unwatchLeader(id)
+                return
+            }
             recordTermination(termination, session: session, now: now)
         }
         audit.record(AuditRecord("close", sessionFields(session) + [
@@ -296,10 +311,17 @@ public final class Daemon {
     }
 
     func forget(_ id: String) {
+        displays.forget(id)
         sessions[id] = nil
         schedule.remove(id)
         terminations[id] = nil
         recordedTerminations.remove(id)
+        pendingCloses[id] = nil
+        unwatchLeader(id)
+    }
+
+    /// An exited leader's pidfd stays readable; it must leave the epoll set at once.
+    private func unwatchLeader(_ id: String) {
         if let fd = leaderFDs.removeValue(forKey: id) {
             loop.unwatchLeader(fd)
             sessionsByLeaderFD[fd] = nil
@@ -415,7 +437,7 @@ public final class Daemon {
     /// A dry run reports the verdicts and changes nothing (not even the recorded input).
     private func sweep(dryRun: Bool, sender: Sender) -> [String] {
         let now = WallClock.now()
-        let table = ProcessTable.snapshot()
+        let processes = ProcessSnapshot()
         var lines: [String] = []
         for id in sessions.keys.sorted(by: { (Int($0) ?? 0) < (Int($1) ?? 0) }) {
             guard var session = sessions[id] else { continue }
@@ -424,12 +446,12 @@ public final class Daemon {
                 continue
             }
             if dryRun {
-                discoverTerminals(&session, table: table, announce: false)
+                discoverTerminals(&session, table: processes.table, announce: false)
                 session.observe(atimeSeconds: probe.latestActivity(
                     session.terminals, countOutput: session.limits.activity == .inputAndOutput))
                 lines.append("session \(id) (\(session.facts.user)): would \(describe(session.verdict(now: now), now: now))")
             } else {
-                evaluate(id, table: table, now: now)
+                evaluate(id, processes: processes, now: now)
                 let verdict = sessions[id].map { terminations[id] != nil ? "ending" : describe($0.verdict(now: now), now: now) }
                 lines.append("session \(id) (\(session.facts.user)): \(verdict ?? "closed")")
             }
@@ -454,38 +476,48 @@ public final class Daemon {
     private func handleDue(now: Instant) {
         let due = schedule.popDue(now: now)
         guard !due.isEmpty else { return }
-        var table: ProcessTable?
+        let processes = ProcessSnapshot()
         for id in due where sessions[id] != nil {
             if let termination = terminations[id] {
                 advance(termination, id: id, now: now)
                 continue
             }
-            if table == nil { table = ProcessTable.snapshot() }
-            evaluate(id, table: table!, now: now)
+            evaluate(id, processes: processes, now: now)
         }
     }
 
-    private func evaluate(_ id: String, table: ProcessTable, now: Instant) {
+    /// Decides about one due session. Reading the atimes of its known terminals is cheap and usually
+    /// shows input; only when it does not (a warning or an end is near) or while its terminals are still
+    /// being looked for are the processes listed again, since that reads all of /proc.
+    private func evaluate(_ id: String, processes: ProcessSnapshot, now: Instant) {
         guard var session = sessions[id] else { return }
-        guard let leader = table.records[session.leader.pid], leader.startTime == session.leader.startTime else {
-            end(id, reason: "leader-exit")
-            return
-        }
-        discoverTerminals(&session, table: table)
         let warned = session.warning != nil
-        let ownInput = session.observe(
-            atimeSeconds: probe.latestActivity(session.terminals, countOutput: session.limits.activity == .inputAndOutput))
+        let countOutput = session.limits.activity == .inputAndOutput
+        var ownInput = session.observe(atimeSeconds: probe.latestActivity(session.terminals, countOutput: countOutput))
         if config.scope == .user { sharedInput(for: &session) }
+        if session.terminalDiscovery != .settled || !(ownInput || session.verdict(now: now).isSleep) {
+            let table = processes.table
+            guard let leader = table.records[session.leader.pid], leader.startTime == session.leader.startTime else {
+                end(id, reason: "leader-exit")
+                return
+            }
+            discoverTerminals(&session, table: table)
+            ownInput = session.observe(atimeSeconds: probe.latestActivity(session.terminals, countOutput: countOutput))
+                || ownInput
+        }
+        let display = observeDisplay(&session, processes: processes, now: now, warned: warned)
         if warned && session.warning == nil {
             audit.record(AuditRecord("activity", sessionFields(session) + [
-                ("result", "warning-cancelled"), ("source", ownInput ? "terminal" : "other-session"),
+                ("result", "warning-cancelled"),
+                ("source", display == .input ? "display" : ownInput ? "terminal" : "other-session"),
             ]))
         }
         sessions[id] = session
-        act(on: session.verdict(now: now), id: id, table: table, now: now)
+        if holdsForUnknownDisplay(display, session: session, now: now) { return }
+        act(on: session.verdict(now: now), id: id, now: now)
     }
 
-    private func act(on verdict: Verdict, id: String, table: ProcessTable, now: Instant) {
+    private func act(on verdict: Verdict, id: String, now: Instant) {
         guard var session = sessions[id] else { return }
         switch verdict {
         case .exempt, .unchecked:
@@ -497,12 +529,13 @@ public final class Daemon {
             sessions[id] = session
             let text = Notice.warning(for: session, deadline: deadline, reason: reason, now: now)
             let results = session.terminals.map { TerminalWriter.write(text, to: $0) }
+            let desktop = warnDesktop(session, text: text, deadline: deadline, now: now)
             absorbOwnOutput(&session)
             sessions[id] = session
             audit.record(AuditRecord("warn", sessionFields(session) + [
                 ("reason", reason.rawValue), ("idle", String(session.idle(now: now).wholeSeconds)),
                 ("deadline", String(deadline.seconds)), ("terminals", terminalField(session)),
-                ("delivered", deliveryField(results)),
+                ("delivered", deliveryField(results)), ("display", session.facts.display), ("desktop", desktop),
             ]))
             schedule.set(id, at: deadline)
         case .terminate(let reason):
@@ -510,12 +543,14 @@ public final class Daemon {
             for terminal in session.terminals { _ = TerminalWriter.write(text, to: terminal) }
             session.ending = reason
             sessions[id] = session
+            // A fresh listing: a process started a moment ago must not escape the end.
+            let table = ProcessTable.snapshot()
             let members = session.limits.end == .leader
                 ? table.loginGroup(of: session.leader, uid: session.facts.uid)
                 : table.members(of: session.leader, includingLeader: !session.origin.leaderIsLoginProcess)
             let termination = Termination(session: session, reason: reason, members: members, now: now)
             terminations[id] = termination
-            logger.info("session \(id): ending (\(reason.rawValue)), \(termination.targets.count) process(es) sent SIGHUP")
+            logger.info("session \(id): ending (\(reason.rawValue)), \(termination.targets.count) process(es) to signal")
             advance(termination, id: id, now: now)
         }
     }
@@ -524,12 +559,15 @@ public final class Daemon {
         if termination.step(now: now) {
             if let session = sessions[id] { recordTermination(termination, session: session, now: now) }
             schedule.remove(id)
+            if let reason = pendingCloses[id] { end(id, reason: reason) }
             return
         }
         schedule.set(id, at: min(termination.nextStepAt, now + .milliseconds(250)))
     }
 
     private var recordedTerminations: Set<String> = []
+    /// Closes that arrived while the session's processes were still being ended, with their reason.
+    private var pendingCloses: [String: String] = [:]
 
     private func recordTermination(_ termination: Termination, session: Session, now: Instant) {
         guard recordedTerminations.insert(session.id).inserted else { return }

@@ -11,7 +11,7 @@ extension Daemon {
     func recover(now: Instant) {
         let table = ProcessTable.snapshot()
         restoreSavedSessions(table: table, now: WallClock.sample())
-        adoptUnregisteredLogins(table: table, now: now)
+        if options.adoptsLogins { adoptUnregisteredLogins(table: table, now: now) }
         stateIsDirty = true
     }
 

@@ -10,7 +10,8 @@ public struct StatusEntry: Codable, Equatable, Sendable {
     public var rhost: String?
     public var pid: Int32
     public var openedAt: Int64
-    /// active, warned, exempt, no-tty, pending (terminals not found yet), terminating.
+    /// active, warned, exempt, no-tty, pending (terminals not found yet), terminating; for a graphical session
+    /// with `graphical = false`: unchecked.
     public var state: String
     public var exemptReason: String?
     public var terminals: [String]
@@ -18,14 +19,36 @@ public struct StatusEntry: Codable, Equatable, Sendable {
     public var idleTimeoutSeconds: Int64
     /// Wall-clock seconds of the next warning or end, when one is scheduled.
     public var nextDeadline: Int64?
+    /// The X display of a graphical session (PAM_TTY ":N"), also listed first in `terminals`; nil otherwise.
+    public var display: String?
 
     enum CodingKeys: String, CodingKey {
-        case id, user, uid, service, tty, rhost, pid, state, terminals
+        case id, user, uid, service, tty, rhost, pid, state, terminals, display
         case openedAt = "opened_at"
         case exemptReason = "exempt_reason"
         case idleSeconds = "idle_seconds"
         case idleTimeoutSeconds = "idle_timeout_seconds"
         case nextDeadline = "next_deadline"
+    }
+
+    /// Absent values are written as null, never left out: scripts can rely on every key being there.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(user, forKey: .user)
+        try container.encode(uid, forKey: .uid)
+        try container.encode(service, forKey: .service)
+        try container.encode(tty, forKey: .tty)
+        try container.encode(rhost, forKey: .rhost)
+        try container.encode(pid, forKey: .pid)
+        try container.encode(openedAt, forKey: .openedAt)
+        try container.encode(state, forKey: .state)
+        try container.encode(exemptReason, forKey: .exemptReason)
+        try container.encode(terminals, forKey: .terminals)
+        try container.encode(idleSeconds, forKey: .idleSeconds)
+        try container.encode(idleTimeoutSeconds, forKey: .idleTimeoutSeconds)
+        try container.encode(nextDeadline, forKey: .nextDeadline)
+        try container.encode(display, forKey: .display)
     }
 
     public init(session: Session, now: Instant, nextDeadline: Instant?) {
@@ -38,7 +61,8 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         pid = session.leader.pid
         openedAt = session.openedAt.seconds
         exemptReason = session.limits.exemption?.description
-        terminals = session.terminals
+        display = session.facts.display
+        terminals = (display.map { [$0] } ?? []) + session.terminals
         idleSeconds = session.idle(now: now).wholeSeconds
         idleTimeoutSeconds = session.limits.idleTimeout.wholeSeconds
         self.nextDeadline = nextDeadline?.seconds
@@ -48,6 +72,8 @@ public struct StatusEntry: Codable, Equatable, Sendable {
             state = "exempt"
         } else if session.warning != nil {
             state = "warned"
+        } else if session.facts.display != nil {
+            state = session.isDisplayChecked ? "active" : "unchecked"
         } else if session.terminals.isEmpty {
             state = session.terminalDiscovery == .settled && !session.limits.checkNoTTY ? "no-tty" : "pending"
         } else {

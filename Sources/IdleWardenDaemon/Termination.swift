@@ -5,8 +5,8 @@ import IdleWardenCore
 import Glibc
 #endif
 
-/// Ends the processes of one session: SIGHUP, then SIGTERM after `grace`, then SIGKILL after another
-/// `grace`. Each target is held through a pidfd opened *before* its uid and start time are checked, so the
+/// Ends the processes of one session: SIGHUP a moment after the farewell line (so that sshd forwards it to
+/// the client before it hangs up), then SIGTERM after `grace`, then SIGKILL after another `grace`. Each target is held through a pidfd opened *before* its uid and start time are checked, so the
 /// signal reaches exactly the process that was checked, never a later holder of the same pid.
 public final class Termination {
     public struct Target {
@@ -15,24 +15,27 @@ public final class Termination {
         public var endedBy: Int32?
     }
 
-    public enum Stage: Equatable { case hangup, terminate, kill, finished }
+    public enum Stage: Equatable { case farewell, hangup, terminate, kill, finished }
+
+    /// Time for the farewell line to travel from the pty through sshd to the user before the hang-up.
+    public static let farewellDelay: Duration = .milliseconds(500)
 
     public let sessionID: String
     public let reason: EndReason
     public private(set) var targets: [Target] = []
-    public private(set) var stage: Stage = .hangup
+    public private(set) var stage: Stage = .farewell
     /// Processes that could not be signalled, with why (gone, other uid, EPERM), for the audit line.
     public private(set) var skipped: [String] = []
     public private(set) var nextStepAt: Instant
     private let grace: Duration
 
-    /// Picks the targets and sends SIGHUP. `members` come from the process table; every one is re-checked
-    /// here, at the last moment.
+    /// Picks the targets; SIGHUP follows at the first `step` after `farewellDelay`. `members` come from the
+    /// process table; every one is re-checked here and held by pidfd from then on.
     public init(session: Session, reason: EndReason, members: [ProcessRecord], now: Instant) {
         sessionID = session.id
         self.reason = reason
         grace = session.limits.grace
-        nextStepAt = now + grace
+        nextStepAt = now + Self.farewellDelay
         let ownPID = getpid()
         for member in members {
             guard member.pid > 1, member.pid != ownPID else { continue }
@@ -55,7 +58,6 @@ public final class Termination {
             }
             targets.append(Target(identity: member.identity, pidfd: fd))
         }
-        signalLiving(SIGHUP)
     }
 
     deinit {
@@ -70,6 +72,9 @@ public final class Termination {
         guard stage != .finished else { return true }
         guard now >= nextStepAt else { return false }
         switch stage {
+        case .farewell:
+            stage = .hangup
+            signalLiving(SIGHUP)
         case .hangup:
             stage = .terminate
             signalLiving(SIGTERM)
@@ -93,11 +98,12 @@ public final class Termination {
             let key = target.endedBy.map(Self.signalName) ?? "survived"
             counts[key, default: 0] += 1
         }
-        let parts = ["HUP", "TERM", "KILL", "survived"].compactMap { key in counts[key].map { "\(key):\($0)" } }
+        let parts = ["exited", "HUP", "TERM", "KILL", "survived"].compactMap { key in counts[key].map { "\(key):\($0)" } }
         return parts.isEmpty ? "none" : parts.joined(separator: ",")
     }
 
-    private var lastSignal: Int32 = SIGHUP
+    /// The last signal sent; 0 before the first, so a process that exits on its own is not credited to one.
+    private var lastSignal: Int32 = 0
 
     private func signalLiving(_ signal: Int32) {
         lastSignal = signal
@@ -121,7 +127,11 @@ public final class Termination {
     }
 
     private func previousSignal(_ signal: Int32) -> Int32 {
-        signal == SIGKILL ? SIGTERM : SIGHUP
+        switch signal {
+        case SIGKILL: return SIGTERM
+        case SIGTERM: return SIGHUP
+        default: return 0
+        }
     }
 
     static func signalName(_ signal: Int32) -> String {
@@ -129,6 +139,7 @@ public final class Termination {
         case SIGHUP: return "HUP"
         case SIGTERM: return "TERM"
         case SIGKILL: return "KILL"
+        case 0: return "exited"
         default: return "SIG\(signal)"
         }
     }

@@ -25,6 +25,9 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: "Directory for the daemon's state (created 0700).")
     var stateDir = Defaults.stateDirectory
 
+    @Flag(inversion: .prefixedNo, help: "At start, adopt live logins (utmp, terminals below sshd/login) that were never registered.")
+    var adopt = true
+
     func run() throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -32,26 +35,32 @@ struct DaemonCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "idlewarden")
+        let audit = AuditLog(logger: logger)
+        // Start-up failures go to syslog too, so a crash loop under an init system is visible in auth.log.
+        func refuse(_ reason: String, _ error: String, exitCode: Int32) -> ExitCode {
+            audit.record(AuditRecord("start-failed", [("reason", reason), ("error", error),
+                                                      ("exit", String(exitCode))]), priority: LOG_ERR)
+            return ExitCode(exitCode)
+        }
         guard getuid() == 0 else {
-            logger.error("the daemon must run as root: it reads every login's terminals and ends their processes")
-            throw ExitCode(77)
+            throw refuse("not-root", "the daemon must run as root: it reads every login's terminals and ends "
+                         + "their processes", exitCode: 77)
         }
         let result = ConfigLoader.load(path: config)
         guard let loaded = result.config else {
             for error in result.errors { logger.error("\(error.description)") }
-            logger.error("not starting: fix \(config) (check it with `idlewarden check-config \(config)`)")
-            throw ExitCode(78)
+            throw refuse("config-error", "fix \(config) (check it with `idlewarden check-config \(config)`): "
+                         + result.errors.map(\.description).joined(separator: "; "), exitCode: 78)
         }
-        let audit = AuditLog(logger: logger)
         let daemon: Daemon
         do {
             daemon = try Daemon(
                 options: .init(
-                    configPath: config, socketPath: socket, sessionSocketPath: sessionSocket, stateDirectory: stateDir),
+                    configPath: config, socketPath: socket, sessionSocketPath: sessionSocket, stateDirectory: stateDir,
+                    adoptsLogins: adopt),
                 config: loaded, logger: logger, audit: audit)
         } catch {
-            logger.error("cannot start: \(error)")
-            throw ExitCode(71)
+            throw refuse("system-error", "\(error)", exitCode: 71)
         }
         daemon.run()
     }

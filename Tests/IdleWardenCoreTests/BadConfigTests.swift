@@ -23,7 +23,7 @@ final class BadConfigTests: XCTestCase {
              fragment: "expected a duration string such as \"15m\", found the integer 900; durations are strings with a unit: write \"900s\""),
         Case(name: "float duration", text: "grace = 1.5", line: 1, column: 1, key: "grace",
              fragment: "found the number 1.5; use whole numbers"),
-        Case(name: "unquoted duration", text: "# c\nidle_timeout = 15m", line: 2, column: 17, key: "idle_timeout",
+        Case(name: "unquoted duration", text: "# c\nidle_timeout = 15m", line: 2, column: 18, key: "idle_timeout",
              fragment: "durations are strings: write idle_timeout = \"15m\""),
         Case(name: "unknown unit", text: #"grace = "10x""#, line: 1, column: 1, key: "grace",
              fragment: "unknown unit \"x\" in \"10x\""),
@@ -106,14 +106,16 @@ final class BadConfigTests: XCTestCase {
              fragment: "empty name"),
         Case(name: "bad remote glob", text: "[[rule]]\nremote = [\"local\", \"10.0.[1-\"]\nexempt = true", line: 2,
              column: 20, key: "remote", fragment: "without its closing"),
+        Case(name: "unknown session type", text: "[[rule]]\ntypes = [\"tty\", \"wayland\"]\nexempt = true", line: 2,
+             column: 17, key: "types", fragment: "\"wayland\" is not a valid value; use \"tty\" or \"x11\""),
         Case(name: "wrong rule element", text: "rule = [1]", line: 1, column: 9, key: "rule",
              fragment: "expected a [[rule]] table, found the integer 1"),
         Case(name: "NUL byte", text: "idle_timeout = \"15m\"\n\u{0}", line: 2, column: 1, key: "syntax",
              fragment: "NUL character"),
-        Case(name: "duplicate key", text: "grace = \"1s\"\ngrace = \"2s\"", line: 2, column: 1, key: "grace",
-             fragment: "grace"),
+        Case(name: "duplicate key", text: "grace = \"1s\"\n  grace = \"2s\"", line: 2, column: 3, key: "grace",
+             fragment: "cannot redefine existing string 'grace'"),
         Case(name: "unterminated header", text: "[[rule]\nexempt = true", line: 1, column: 8, key: "syntax",
-             fragment: ""),
+             fragment: "expected ']'"),
     ]
 
     func testEachBadFileGivesItsLineColumnKeyAndMessage() {

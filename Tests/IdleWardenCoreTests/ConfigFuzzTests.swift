@@ -20,11 +20,11 @@ final class ConfigFuzzTests: XCTestCase {
         "[", "]", "[[rule]]\n", "{", "}", "\"", "'", "\"\"\"", "'''", "=", ",", ".", "#", "\n", "\r\n", "\\", " ",
         "\\u00e9", "é", "\u{0}", "idle_timeout", "warn_before", "grace", "max_session", "exempt", "groups", "ttys",
         "remote", "\"15m\"", "\"0\"", "\"-1s\"", "\"1h30m\"", "\"99999999999999999999d\"", "90", "true", "1.5",
-        "1979-05-27", "[\"a\", \"b\"]", "[]", "\"ttyS[\"", "\"local\"", "input+output", "leader", "user",
+        "1979-05-27", "1979-05-27T", "1979-05-27 1", "07:32:00", "\u{2028}", "\u{85}", "[\"a\", \"b\"]", "[]",
+        "\"ttyS[\"", "\"local\"", "input+output", "leader", "user",
     ].map { Array($0.utf8) }
 
     private func check(_ bytes: [UInt8], _ label: String) {
-        try! Data(bytes).write(to: URL(fileURLWithPath: "/tmp/fuzz-last.bin"))
         let text: String
         switch ConfigLoader.decode(bytes, path: "fuzz.conf") {
         case .success(let decoded): text = decoded

@@ -16,6 +16,7 @@ final class ConfigParserTests: XCTestCase {
         allow_keepalive = false
         activity = "input+output"
         end = "leader"
+        graphical = false
 
         [[rule]]
         name = "console"
@@ -26,6 +27,7 @@ final class ConfigParserTests: XCTestCase {
         groups = ["oncall", "sre"]
         users = ["alice"]
         services = ["sshd"]
+        types = ["tty"]
         remote = ["local", "*.Example.net"]
         idle_timeout = "2h"
         warn_before = "0"
@@ -49,7 +51,7 @@ final class ConfigParserTests: XCTestCase {
             PolicySettings(
                 idleTimeout: .seconds(1_200), warnBefore: .seconds(120), grace: .seconds(30),
                 maxSession: .seconds(43_200), checkNoTTY: true, allowKeepalive: false, activity: .inputAndOutput,
-                end: .leader))
+                end: .leader, graphical: false))
         XCTAssertFalse(config.allowShortTimeouts)
         XCTAssertEqual(config.excludeUsers, ["root", "backup"])
         XCTAssertEqual(config.excludeGroups, ["kiosk"])
@@ -59,7 +61,7 @@ final class ConfigParserTests: XCTestCase {
         let console = config.rules[0]
         XCTAssertEqual(console.index, 1)
         XCTAssertEqual(console.name, "console")
-        XCTAssertEqual(console.line, 14)
+        XCTAssertEqual(console.line, 15)
         XCTAssertEqual(console.ttys?.map(\.pattern), ["ttyS*"])
         XCTAssertNil(console.groups)
         XCTAssertEqual(console.settings, PolicySettings(exempt: true))
@@ -68,13 +70,14 @@ final class ConfigParserTests: XCTestCase {
         XCTAssertEqual(second.index, 2)
         XCTAssertNil(second.name)
         XCTAssertEqual(second.label, "2")
-        XCTAssertEqual(second.line, 19)
+        XCTAssertEqual(second.line, 20)
         XCTAssertEqual(second.groups, ["oncall", "sre"])
         XCTAssertEqual(second.users, ["alice"])
         XCTAssertEqual(second.services, ["sshd"])
         XCTAssertEqual(second.remote?.map(\.pattern), ["local", "*.Example.net"])
         XCTAssertEqual(second.remote?.first?.ignoresCase, true)
         XCTAssertEqual(second.ttys, nil)
+        XCTAssertEqual(second.types, [.tty])
         XCTAssertEqual(
             second.settings,
             PolicySettings(
@@ -174,8 +177,8 @@ final class ConfigParserTests: XCTestCase {
             "  scope = user",
             "  exclude_users = [root, backup]",
             "  exclude_groups = [kiosk]",
-            "  rule 1 \"console\" (line 14): when ttys = [ttyS*]: exempt = true",
-            "  rule 2 (line 19): when groups = [oncall, sre], users = [alice], services = [sshd], "
+            "  rule 1 \"console\" (line 15): when ttys = [ttyS*]: exempt = true",
+            "  rule 2 (line 20): when groups = [oncall, sre], users = [alice], services = [sshd], types = [tty], "
                 + "remote = [local, *.Example.net]: exempt = false, idle_timeout = 2h, warn_before = 0s, grace = 5m, "
                 + "max_session = 1d, check_no_tty = false, allow_keepalive = true, activity = input, end = session",
         ] {

@@ -223,6 +223,7 @@ final class PolicyTests: XCTestCase {
             allow_keepalive = true  (built-in default)
             activity = input  (built-in default)
             end = session  (built-in default)
+            graphical = true  (built-in default)
             matched rules: 1, 2
             """)
     }

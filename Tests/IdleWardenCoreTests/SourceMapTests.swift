@@ -61,7 +61,7 @@ final class SourceMapTests: XCTestCase {
         XCTAssertEqual(position(text, [.key("a\"bé")]), [1, 3])
     }
 
-    func testNeverTrapsOnGarbage() {
+    func testNeverCrashesOnGarbage() {
         var generator = SplitMix64(seed: 99)
         let alphabet = Array("[]{}\"'=,.#\n\\ abc123\u{FEFF}é")
         for _ in 0..<2_000 {

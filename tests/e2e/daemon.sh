@@ -149,12 +149,16 @@ test_daemon_rejects_non_root_sender() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
     iw_daemon_start
-    chmod 0777 "$IW_T/run" # let the user reach the socket even if the daemon made it 0755 (it should be)
     sleep 600 &
     local leader=$!
     iw_defer kill "$leader"
     local fields=(pid="$leader" uid="$(id -u "$a")" user="$a" service=idlewarden-test-forged tty=iwtest-notty)
 
+    if [[ $IW_SESSION_SOCK != "$IW_SOCK" ]]; then
+        iw_dgram_as "$a" "$IW_SESSION_SOCK" open "${fields[@]}" 2>/dev/null &&
+            iw_fail "$a could send to the root-only session socket $IW_SESSION_SOCK"
+        iw_ok "$a cannot reach the session socket"
+    fi
     iw_dgram_as "$a" "$IW_SOCK" open "${fields[@]}" || iw_fail "$a could not send a datagram to $IW_SOCK"
     iw_audit_wait 10 "$(iw_kv event reject)" 'reason=' ||
         iw_fail "no 'event=reject reason=...' audit line for a datagram from $a: $(iw_audit)"
@@ -162,15 +166,15 @@ test_daemon_rejects_non_root_sender() {
     iw_audit "$(iw_kv event reject)" | grep -qE "$(iw_kv sender_uid "$(id -u "$a")")|$(iw_kv uid "$(id -u "$a")")" ||
         iw_log "note: the reject line does not name the sender's uid"
     sleep 1
-    [[ $(iw_status_tsv | grep -c .) == 0 ]] || iw_fail "a non-root datagram registered a session: $(iw_status --json)"
+    [[ $(iw_session_count "$a") == 0 ]] || iw_fail "a non-root datagram registered a session: $(iw_status --json)"
     [[ $(iw_audit_count "$(iw_kv event open)") == 0 ]] || iw_fail "an open was audited for a non-root datagram"
     iw_ok "nothing registered"
 
-    iw_dgram "$IW_SOCK" open "${fields[@]}" creds_pid="$leader" || iw_fail "root could not send"
+    iw_dgram "$IW_SESSION_SOCK" open "${fields[@]}" creds_pid="$leader" || iw_fail "root could not send"
     iw_wait_sessions 1 10 "$a" ||
         iw_fail "the same datagram from root was not accepted (test encoder wrong?): $(iw_audit | tail -n 3)"
     iw_ok "the same datagram from root registers a session"
-    iw_dgram "$IW_SOCK" close "${fields[@]}" creds_pid="$leader"
+    iw_dgram "$IW_SESSION_SOCK" close "${fields[@]}" creds_pid="$leader"
     iw_wait_sessions 0 10 "$a" || iw_fail "close from root did not remove it"
     iw_check "daemon still running" iw_daemon_alive
 }
@@ -193,17 +197,21 @@ test_daemon_rejects_malformed_datagrams() {
     iw_defer kill "$leader"
     local fields=(pid="$leader" creds_pid="$leader" uid="$(id -u "$a")" user="$a" service=idlewarden-test-forged
         tty=iwtest-notty)
-    local recipe n reasons=() line reason
-    for recipe in truncated-header truncated-field oversized bad-version bad-magic lying-length bad-utf8; do
-        n=$(iw_audit_count "$(iw_kv event reject)")
-        iw_dgram "$IW_SOCK" "$recipe" "${fields[@]}" || iw_fail "could not send $recipe"
-        iw_wait_until 10 iw__reject_count_above "$n" || iw_fail "no reject audit line for $recipe: $(iw_audit | tail -n 3)"
-        line=$(iw_audit "$(iw_kv event reject)" | tail -n1)
-        reason=$(iw_audit_field "$line" reason)
-        [[ -n $reason ]] || iw_fail "reject line for $recipe has no reason=: $line"
-        reasons+=("$reason")
-        iw_ok "$recipe → reason=$reason"
-        iw_daemon_alive || iw_fail "the daemon died on $recipe: $(tail -n 20 "$IW_DAEMON_LOG")"
+    local recipe n reasons=() line reason sock sockets=("$IW_SOCK")
+    [[ $IW_SESSION_SOCK != "$IW_SOCK" ]] && sockets+=("$IW_SESSION_SOCK")
+    for sock in "${sockets[@]}"; do
+        for recipe in truncated-header truncated-field oversized bad-version bad-magic lying-length bad-utf8; do
+            n=$(iw_audit_count "$(iw_kv event reject)")
+            iw_dgram "$sock" "$recipe" "${fields[@]}" || iw_fail "could not send $recipe to $sock"
+            iw_wait_until 10 iw__reject_count_above "$n" ||
+                iw_fail "no reject audit line for $recipe on $sock: $(iw_audit | tail -n 3)"
+            line=$(iw_audit "$(iw_kv event reject)" | tail -n1)
+            reason=$(iw_audit_field "$line" reason)
+            [[ -n $reason ]] || iw_fail "reject line for $recipe has no reason=: $line"
+            reasons+=("$reason")
+            iw_ok "$recipe on ${sock##*/} → reason=$reason"
+            iw_daemon_alive || iw_fail "the daemon died on $recipe: $(tail -n 20 "$IW_DAEMON_LOG")"
+        done
     done
     local distinct
     distinct=$(printf '%s\n' "${reasons[@]}" | sort -u | grep -c .)
@@ -216,9 +224,9 @@ test_daemon_rejects_malformed_datagrams() {
     iw_ok "registry unchanged, daemon alive"
 
     # The encoder itself is right: the well-formed datagram with the same fields is accepted.
-    iw_dgram "$IW_SOCK" open "${fields[@]}" || iw_fail "could not send the valid datagram"
+    iw_dgram "$IW_SESSION_SOCK" open "${fields[@]}" || iw_fail "could not send the valid datagram"
     iw_wait_sessions 2 10 "$a" || iw_fail "the well-formed datagram was not accepted: $(iw_audit | tail -n 3)"
-    iw_dgram "$IW_SOCK" close "${fields[@]}"
+    iw_dgram "$IW_SESSION_SOCK" close "${fields[@]}"
     iw_pamtester_release one || iw_fail "pamtester close_session failed"
     iw_wait_sessions 0 10 "$a" || iw_fail "sessions left after close: $(iw_status --json)"
     iw_ok "the daemon still registers and closes sessions afterwards"
@@ -236,7 +244,8 @@ test_daemon_marks_excluded_sessions_exempt() {
     iw_mkuser "$s" "$g"
     iw_mkuser --primary "$g" "$p"
     iw_mkuser "$c"
-    iw_config "exclude_groups = [\"$g\"]" "exclude_users = [\"$u\"]"
+    IW_EXCLUDE_USERS=("$u")
+    iw_config "exclude_groups = [\"$g\"]"
     iw_daemon_start
     iw_pamtester_service "$service"
     local who

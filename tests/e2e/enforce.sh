@@ -10,9 +10,6 @@ iw__ssh_setup() {
     iw_sshd_start
 }
 
-# The session id (status) of USER whose terminals include TTY.
-iw__session_with_tty() { iw_sessions_of "$1" | awk -F'\t' -v t="$2" '("," $10 ",") ~ ("," t ",") { print $1 }'; }
-
 # iw__expect_terminated ID USER — terminate (reason=idle, idle=N >= idle_timeout - 1) and close audit lines.
 iw__expect_terminated() {
     local id=$1 user=$2 line idle
@@ -67,8 +64,9 @@ EOF
 
 # ---------------------------------------------------------------------------------------------------------------
 
-# An idle `ssh -tt` session is warned ("Press any key"), then logged out (farewell, disconnect) within the bounds;
-# warn, terminate (reason=idle idle=N) and close are audited; no process of the user remains.
+# An idle `ssh -tt` session is warned ("Press any key"; status says warned); a key press answers the warning
+# (event=activity, active again); left idle again it is warned and logged out (farewell, disconnect) within the
+# bounds; warn, terminate (reason=idle idle=N) and close are audited; no process of the user remains.
 test_enforce_idle_ssh_is_warned_then_logged_out() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
@@ -76,18 +74,42 @@ test_enforce_idle_ssh_is_warned_then_logged_out() {
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
     iw_tmux_mark s1
     iw_wait_sessions 1 10 "$a" || iw_fail "the ssh session is not in status"
-    local id
+    local id line
     id=$(iw_sessions_of "$a" | cut -f1)
     iw_log "session $id: $(iw_sessions_of "$a")"
+
+    # 1. Warned; status says so; a key press keeps the session.
+    local t0 warned
+    t0=$(iw_last_input s1)
+    iw_tmux_wait_text s1 'Press any key' $((IW_IDLE + IW_MAX_LATE)) || iw_fail "no warning within $((IW_IDLE + IW_MAX_LATE)) s"
+    warned=$(iw_now_ms)
+    iw_measure "pane=s1 first_warning_after_s=$(iw_secs $((warned - t0)))"
+    ((warned - t0 >= (IW_IDLE - IW_WARN - 1) * 1000)) || iw_fail "warned $(iw_secs $((warned - t0))) s after the last input"
+    line=$(iw_sessions_of "$a")
+    iw_log "status while warned: $line"
+    [[ $(cut -f8 <<<"$line") == warned ]] || iw_fail "status says $(cut -f8 <<<"$line") during the warning, expected warned"
+    [[ $(cut -f12 <<<"$line") =~ ^[0-9]+$ ]] || iw_fail "status gives no next_deadline during the warning"
+    iw_ok "warned after $(iw_secs $((warned - t0))) s; status: warned, next deadline $(cut -f12 <<<"$line")"
+    iw_tmux_keys s1 Space BSpace
+    iw__set_last_input s1 "$(iw_now_ms)"
+    iw_audit_wait 15 "$(iw_kv event activity)" "$(iw_kv session "$id")" ||
+        iw_fail "no 'event=activity session=$id' audit line after a key press answered the warning: $(iw_audit | tail -n 3)"
+    iw_ok "audited: $(iw_audit "$(iw_kv event activity)" | tail -n1)"
+    iw_check "the session survived the warning" iw_tmux_is_alive s1
+    iw_wait_until 10 iw__state_is "$a" active || iw_fail "status does not say active after the key press: $(iw_sessions_of "$a")"
+    iw_ok "status: active again"
+
+    # 2. Idle again: warned again, then logged out.
     iw_expect_logout s1 yes
-    iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv session "$id")" "$(iw_kv user "$a")" ||
-        iw_fail "no 'event=warn session=$id' audit line: $(iw_audit | tail -n 5)"
+    [[ $(iw_audit_count "$(iw_kv event warn)" "$(iw_kv session "$id")" "$(iw_kv user "$a")") -ge 2 ]] ||
+        iw_fail "expected two 'event=warn session=$id' audit lines: $(iw_audit "$(iw_kv event warn)")"
     iw_ok "audited: $(iw_audit "$(iw_kv event warn)" | tail -n1)"
     iw__expect_terminated "$id" "$a"
     iw__wait_user_gone "$a"
     iw_wait_sessions 0 10 "$a" || iw_fail "the session is still in status: $(iw_status --json)"
     iw_check "daemon still running" iw_daemon_alive
 }
+iw__state_is() { [[ $(iw_sessions_of "$1" | cut -f8) == "$2" ]]; }
 
 # Two ssh sessions of one user: the one with a key pressed every 4 s survives well past idle_timeout (40 s) and
 # shows as active in status; the idle one is logged out. Only the idle one is terminated.
@@ -316,10 +338,10 @@ test_enforce_reused_pid_is_not_signalled() {
     tchild=$(cat "$IW_T/shared/twin.child")
     tstart=$(iw_proc_start "$tpid")
     local common=(uid="$(id -u "$a")" user="$a" service=idlewarden-test-forged)
-    iw_dgram "$IW_SOCK" open pid="$tpid" creds_pid="$tpid" start="$tstart" "${common[@]}" \
+    iw_dgram "$IW_SESSION_SOCK" open pid="$tpid" creds_pid="$tpid" start="$tstart" "${common[@]}" \
         tty="$(iw_tmux_pane twin '#{pane_tty}')" || iw_fail "could not register the twin"
     # The recorded start time is older than the process that holds the pid now: a reused pid.
-    iw_dgram "$IW_SOCK" open pid="$rpid" creds_pid="$rpid" start=$((rstart - 100)) "${common[@]}" \
+    iw_dgram "$IW_SESSION_SOCK" open pid="$rpid" creds_pid="$rpid" start=$((rstart - 100)) "${common[@]}" \
         tty="$(iw_tmux_pane reused '#{pane_tty}')" || iw_fail "could not send the reused-pid open"
     iw_wait_until 10 iw__session_with_leader "$tpid" || iw_fail "the twin was not registered: $(iw_audit | tail -n 3)"
     iw_log "status: $(iw_status_tsv)"

@@ -246,20 +246,32 @@ iw_audit_field() { grep -oE "(^|[[:space:]])$2=(\"([^\"\\\\]|\\\\.)*\"|[^[:space
 # The daemon
 
 # iw_config [TOML LINES...] — write the test config (short timeouts) plus extra lines; sets IW_CONFIG.
+# Put users to exclude in the array IW_EXCLUDE_USERS (not in an exclude_users line): the config always excludes
+# every user that is not a test user (iwtest-*), because the daemon adopts the live logins it finds at start
+# (utmp) — with a 15 s timeout it would otherwise log out whoever is running the tests.
 iw_config() {
     IW_CONFIG=$IW_T/idlewarden.conf
+    local users=() u list=
+    mapfile -t users < <(getent passwd | cut -d: -f1 | grep -v '^iwtest-')
+    for u in "${users[@]}" ${IW_EXCLUDE_USERS[@]+"${IW_EXCLUDE_USERS[@]}"}; do
+        u=${u//\\/\\\\}; u=${u//\"/\\\"}
+        list+="${list:+, }\"$u\""
+    done
     {
         echo 'allow_short_timeouts = true'
         echo "idle_timeout = \"${IW_IDLE}s\""
         echo "warn_before = \"${IW_WARN}s\""
         echo "grace = \"${IW_GRACE}s\""
+        echo "exclude_users = [$list]"
         printf '%s\n' "$@"
     } >"$IW_CONFIG"
     cp "$IW_CONFIG" "$IW_TLOG/idlewarden.conf"
 }
 
 # iw_daemon_start [CONFIG] — start `idlewarden daemon` in the background and wait for its socket.
-# Sets IW_SOCK, IW_DAEMON_PID, IW_DAEMON_LOG; the daemon is stopped at cleanup.
+# Sets IW_SOCK (control socket: status, any user), IW_SESSION_SOCK (where the PAM module sends: session.sock
+# beside it if the daemon made one, else the control socket), IW_DAEMON_PID (also in $IW_T/daemon.pid),
+# IW_DAEMON_LOG (its stderr). The daemon is stopped at cleanup.
 iw_daemon_start() {
     [[ -x $IW_BIN ]] || iw_fail "missing $IW_BIN (build first: swift build -c release)"
     [[ -n ${1:-} ]] && IW_CONFIG=$1
@@ -272,15 +284,19 @@ iw_daemon_start() {
     "$IW_BIN" daemon --config "$IW_CONFIG" --socket "$IW_SOCK" --state-dir "$IW_T/state" \
         </dev/null >>"$IW_DAEMON_LOG" 2>&1 &
     IW_DAEMON_PID=$!
+    echo "$IW_DAEMON_PID" >"$IW_T/daemon.pid"
     iw_defer iw_daemon_stop
     iw_wait_until 20 iw__daemon_ready_or_dead
-    if [[ ! -S $IW_SOCK ]] || ! iw_daemon_alive; then
+    if ! iw_daemon_alive || ! iw_status >/dev/null 2>&1; then
         tail -n 30 "$IW_DAEMON_LOG" | sed 's/^/  daemon: /'
-        iw_fail "daemon did not create $IW_SOCK within 20 s (or exited)"
+        iw_fail "daemon did not answer status on $IW_SOCK within 20 s (or exited)"
     fi
-    iw_check "daemon running (pid $IW_DAEMON_PID), socket $IW_SOCK" iw_daemon_alive
+    # The PAM module's socket: the root-only session socket beside the control socket when the daemon has one.
+    IW_SESSION_SOCK=$IW_SOCK
+    [[ -S ${IW_SOCK%/*}/session.sock ]] && IW_SESSION_SOCK=${IW_SOCK%/*}/session.sock
+    iw_check "daemon running (pid $IW_DAEMON_PID), control socket $IW_SOCK, session socket $IW_SESSION_SOCK" iw_daemon_alive
 }
-iw__daemon_ready_or_dead() { [[ -S $IW_SOCK ]] || ! iw_daemon_alive; }
+iw__daemon_ready_or_dead() { { [[ -S $IW_SOCK ]] && iw_status >/dev/null 2>&1; } || ! iw_daemon_alive; }
 iw_daemon_alive() { [[ -n ${IW_DAEMON_PID:-} ]] && kill -0 "$IW_DAEMON_PID" 2>/dev/null; }
 iw_daemon_stop() {
     [[ -n ${IW_DAEMON_PID:-} ]] || return 0
@@ -291,15 +307,15 @@ iw_daemon_stop() {
 }
 iw__not_alive() { ! kill -0 "$1" 2>/dev/null; }
 
-# iw_status [--as USER] [ARGS...] — run `idlewarden status` against the test daemon.
+# iw_status [--as USER] [ARGS...] — run `idlewarden status` against the test daemon (at most 10 s).
 iw_status() {
     local as=
     if [[ ${1:-} == --as ]]; then as=$2; shift 2; fi
     if [[ -n $as ]]; then
         iw__user_bin
-        runuser -u "$as" -- "$IW_T/bin/idlewarden" status --socket "$IW_SOCK" "$@"
+        timeout 10 runuser -u "$as" -- "$IW_T/bin/idlewarden" status --socket "$IW_SOCK" "$@"
     else
-        "$IW_BIN" status --socket "$IW_SOCK" "$@"
+        timeout 10 "$IW_BIN" status --socket "$IW_SOCK" "$@"
     fi
 }
 iw__user_bin() { # a copy of the binary that any user can run, whatever the permissions above the checkout
@@ -410,18 +426,18 @@ else:
     s.sendto(data, sock)
 print("sent %s: %d bytes" % (recipe, len(data)))
 '
-iw_dgram() { "$IW_PY" -c "$IW_PY_DGRAM" "$@"; }
+iw_dgram() { timeout 10 "$IW_PY" -c "$IW_PY_DGRAM" "$@"; }
 # iw_dgram_as USER SOCKET RECIPE [key=value...] — the same, sent by a non-root user.
 iw_dgram_as() {
     local user=$1; shift
-    runuser -u "$user" -- "$IW_PY" -c "$IW_PY_DGRAM" "$@"
+    timeout 10 runuser -u "$user" -- "$IW_PY" -c "$IW_PY_DGRAM" "$@"
 }
 
 # ---------------------------------------------------------------------------------------------------------------
 # pam.d services
 
 # iw_module_line [ARGS...] — the pam.d line that loads the built module against the test daemon.
-iw_module_line() { echo "session optional $IW_SO socket=$IW_SOCK debug${*:+ $*}"; }
+iw_module_line() { echo "session optional $IW_SO socket=${IW_SESSION_SOCK:-$IW_SOCK} debug${*:+ $*}"; }
 
 # iw_pam_service NAME LINES... — write /etc/pam.d/NAME (NAME must start with idlewarden-test-); removed at cleanup.
 iw_pam_service() {
@@ -452,6 +468,7 @@ iw_pam_restore() { # FILE BACKUP SHA256
     cat "$backup" >"$file"
     if [[ $(sha256sum <"$file" | cut -d' ' -f1) == "$sum" ]]; then
         rm -f "$backup"
+        rmdir "$IW_PAM_BACKUP_DIR" 2>/dev/null
         iw_log "restored $file (sha256 $sum)"
     else
         iw_error "$file differs from its backup after restore (backup kept at $backup)"
@@ -548,6 +565,7 @@ iw_sshd_start() {
     iw_defer iw__sshd_copy_remove
     if [[ ! -d /run/sshd ]]; then # privilege separation directory
         install -d -m 0755 /run/sshd
+        iw_defer iw__run_sshd_remove
     fi
     iw_pam_service "$IW_SSHD_SERVICE" \
         "auth     required pam_deny.so" \
@@ -595,6 +613,7 @@ iw_sshd_stop() {
     wait "$IW_SSHD_PID" 2>/dev/null
     IW_SSHD_PID=
 }
+iw__run_sshd_remove() { pgrep -x sshd >/dev/null || pgrep -x idlewarden-test >/dev/null || rmdir /run/sshd 2>/dev/null; }
 iw__sshd_copy_remove() { # keep the copy while any test sshd still runs (another test run on this machine)
     pgrep -x idlewarden-test >/dev/null || rm -f "$IW_SSHD" # comm: the first 15 characters of the name
 }
@@ -646,6 +665,7 @@ iw__tmux_stop() {
     local s
     for s in "${IW_TMUX_SESSIONS[@]}"; do iw_tmux_capture "$s" >"$IW_TLOG/pane-$s.txt" 2>/dev/null; done
     iw_tmux kill-server 2>/dev/null
+    rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/iwtest-$IW_ID"
     return 0
 }
 iw_tmux_keys() { local name=$1; shift; iw_tmux send-keys -t "=$name:" "$@"; }
@@ -655,7 +675,10 @@ iw_tmux_has_text() { iw_tmux_capture "$1" | grep -qE -- "$2"; } # NAME ERE
 iw_tmux_wait_text() { iw_wait_until "$3" iw_tmux_has_text "$1" "$2"; } # NAME ERE TIMEOUT
 # The farewell line: names idlewarden and says "logged out", and is not the warning (which says "will be logged
 # out ... Press any key").
-iw_tmux_has_farewell() { iw_tmux_capture "$1" | grep -i 'idlewarden' | grep 'logged out' | grep -vq 'Press any key'; }
+iw_tmux_has_farewell() { (($(iw__count_farewells "$1") > 0)); }
+iw__count_farewells() { iw_tmux_capture "$1" | grep -i 'idlewarden' | grep 'logged out' | grep -vc 'Press any key'; }
+iw__more_farewells() { (($(iw__count_farewells "$1") > $2)); }
+iw__count_warnings() { iw_tmux_capture "$1" | grep -c 'Press any key'; }
 iw_tmux_pane() { iw_tmux display-message -p -t "=$1:" "$2"; } # NAME FORMAT, e.g. '#{pane_pid}'
 iw_tmux_is_dead() { [[ $(iw_tmux_pane "$1" '#{pane_dead}' 2>/dev/null) == 1 ]]; }
 iw_tmux_is_alive() { [[ $(iw_tmux_pane "$1" '#{pane_dead}' 2>/dev/null) == 0 ]]; }
@@ -668,7 +691,7 @@ iw_tmux_mark() {
     local t=$(iw_now_ms)
     iw_tmux_type "$name" "echo iwmark-\$(( $n + 1 ))"
     iw_tmux_wait_text "$name" "iwmark-$((n + 1))" "$timeout" ||
-        iw_fail "shell in tmux pane $name did not answer within ${timeout}s; pane: $(iw_tmux_capture "$name" | tail -n 8)"
+        iw_fail "shell in tmux pane $name did not answer within ${timeout}s; pane: $(iw__pane_tail "$name")"
     iw__set_last_input "$name" "$t"
 }
 iw__set_last_input() {
@@ -717,10 +740,14 @@ iw_expect_logout() {
     [[ -n $t0 ]] || iw_fail "no input time recorded for $pane"
     local idle_ms=$((IW_IDLE * 1000)) warn_at='' farewell_at='' gone_at='' now
     local limit=$((t0 + idle_ms + IW_MAX_LATE * 1000 + 5000))
+    # Only new text counts: the pane may show an earlier warning that a key press answered.
+    local warnings farewells
+    warnings=$(iw__count_warnings "$pane")
+    farewells=$(iw__count_farewells "$pane")
     while :; do
         now=$(iw_now_ms)
-        if [[ -z $warn_at ]] && iw_tmux_has_text "$pane" 'Press any key'; then warn_at=$now; fi
-        if [[ -z $farewell_at ]] && iw_tmux_has_farewell "$pane"; then farewell_at=$now; fi
+        if [[ -z $warn_at ]] && (($(iw__count_warnings "$pane") > warnings)); then warn_at=$now; fi
+        if [[ -z $farewell_at ]] && (($(iw__count_farewells "$pane") > farewells)); then farewell_at=$now; fi
         if [[ -n ${IW_LOGOUT_GONE_USER:-} ]]; then
             iw_no_user_procs "$IW_LOGOUT_GONE_USER" && gone_at=$now
         else
@@ -741,14 +768,14 @@ iw_expect_logout() {
     iw_ok "$pane logged out $(iw_secs "$late") s after idle_timeout"
     if [[ $want_warn == yes ]]; then
         [[ -n $warn_at ]] || iw_fail "$pane never showed the warning ('Press any key')"
-        grep -qi 'idlewarden' <<<"$text" || iw_fail "$pane: the warning does not name idlewarden"
+        grep 'Press any key' <<<"$text" | grep -qi 'idlewarden' || iw_fail "$pane: the warning does not name idlewarden"
         local early=$(((IW_IDLE - IW_WARN - 1) * 1000))
         ((warn_at - t0 >= early)) || iw_fail "$pane was warned $(iw_secs $((warn_at - t0))) s after its last input (before idle - warn_before)"
         ((warn_at <= gone_at)) || iw_fail "$pane: warning seen after the logout"
         iw_ok "$pane warned $(iw_secs $((warn_at - t0))) s after its last input"
     fi
     # The farewell is written just before SIGHUP; give tmux a moment to draw it if the pane died at once.
-    [[ -n $farewell_at ]] || iw_wait_until 3 iw_tmux_has_farewell "$pane" ||
-        iw_fail "$pane: no farewell line (idlewarden ... logged out) before the disconnect"
+    [[ -n $farewell_at ]] || iw_wait_until 3 iw__more_farewells "$pane" "$farewells" ||
+        iw_fail "$pane: no farewell line (idlewarden ... logged out) before the disconnect (pane ends: $(iw__pane_tail "$pane"))"
     iw_ok "$pane received the farewell line"
 }

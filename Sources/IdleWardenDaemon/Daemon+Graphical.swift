@@ -1,0 +1,74 @@
+import Foundation
+import IdleWardenCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a due graphical session's display showed.
+enum DisplayObservation: Equatable {
+    /// Not a graphical session, or `graphical = false` for it.
+    case notWatched
+    /// The X server saw input since the last observation.
+    case input
+    case noInput
+    /// The display could not be asked (server gone, no authority, timeout): neither idle nor active.
+    case unknown
+}
+
+/// The graphical-session hooks of the daemon's loop (see `DisplayWatch`): kept here so that `Daemon` only calls
+/// them at the three places where a desktop differs from a terminal: reading activity, warning, forgetting.
+extension Daemon {
+    /// Reads the X server's idle time for a due graphical session and records it as input. A failed query is
+    /// logged once per session (until a query succeeds again) and leaves the session's idle clock alone.
+    /// Also takes back a desktop warning when input (here or on a terminal) cancelled it.
+    func observeDisplay(_ session: inout Session, processes: ProcessSnapshot, now: Instant, warned: Bool) -> DisplayObservation {
+        guard session.isDisplayChecked else { return .notWatched }
+        let result: DisplayObservation
+        let hadFailed = displays.failing.contains(session.id)
+        switch displays.read(session, table: { processes.table }, now: now) {
+        case .lastInput(let moment):
+            result = session.observeDisplayInput(at: moment) ? .input : .noInput
+            if hadFailed {
+                audit.record(AuditRecord("display", sessionFields(session) + [
+                    ("display", session.facts.display), ("result", "reachable-again"),
+                ]))
+            }
+        case .unknown(let reason):
+            result = .unknown
+            if displays.reportFailure(session.id) {
+                audit.record(AuditRecord("display", sessionFields(session) + [
+                    ("display", session.facts.display), ("result", "unknown"), ("reason", reason),
+                    ("action", "kept-alive-retry"),
+                ]), priority: LOG_WARNING)
+            }
+        }
+        if warned && session.warning == nil { displays.cancelNotice(session.id) }
+        return result
+    }
+
+    /// When the display is unknown, an idle warning or end is put off: unknown is never idle. The session is
+    /// looked at again soon (max_session is not put off).
+    func holdsForUnknownDisplay(_ observation: DisplayObservation, session: Session, now: Instant) -> Bool {
+        guard observation == .unknown else { return false }
+        switch session.verdict(now: now) {
+        case .warn(_, .idle), .terminate(.idle):
+            let retry = min(Duration.seconds(30), max(Duration.seconds(5), session.limits.idleTimeout / 4))
+            schedule.set(session.id, at: now + retry)
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Shows a warning on the session's desktop; returns the audit `desktop=` value (nil: not graphical).
+    func warnDesktop(_ session: Session, text: String, deadline: Instant, now: Instant) -> String? {
+        guard session.facts.display != nil else { return nil }
+        let body = text.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\u{7}", with: "")
+            .replacingOccurrences(of: "*** idlewarden: ", with: "").replacingOccurrences(of: " ***", with: "")
+            .replacingOccurrences(of: "Press any key", with: "Move the mouse or press a key")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return displays.notify(session, title: "idlewarden", body: body,
+                               seconds: max(1, (deadline - now).wholeSeconds), table: { ProcessTable.snapshot() })
+    }
+}

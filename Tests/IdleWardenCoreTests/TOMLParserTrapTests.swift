@@ -1,0 +1,66 @@
+import XCTest
+
+@testable import IdleWardenCore
+
+/// toml++ 3.x inside TOMLKit 0.6.0 aborts (debug) or runs into undefined behaviour (release) on a few invalid
+/// inputs, found by fuzzing (see `SourceMap.ParserTrap`). Each must come back as an ordinary syntax error, at the
+/// offending character, without toml++ ever seeing it; and similar-looking valid text must still parse.
+final class TOMLParserTrapTests: XCTestCase {
+    func testTrapsAreSyntaxErrorsAtTheOffendingCharacter() {
+        let cases: [(text: String, line: Int, column: Int, fragment: String)] = [
+            ("[#", 1, 2, "expected a table name such as [[rule]], saw \"#\""),
+            ("grace = \"1s\"\n[é]", 2, 2, "saw \"é\""),
+            ("[[ .rule]]", 1, 4, "saw \".\""),
+            ("[\n", 1, 2, "saw the end of the line"),
+            ("[[\t[x]]", 1, 4, "saw \"[\""),
+            ("\u{FEFF}[{]", 1, 2, "saw \"{\""),
+            ("exclude_users = [}", 1, 18, "expected a value or \"]\", saw \"}\""),
+            ("exclude_users = [\"a\",\n  }", 2, 3, "saw \"}\""),
+            ("exclude_users = [\u{2028}]", 1, 18, "saw U+2028"),
+            ("exclude_users = [\u{85}]", 1, 18, "saw U+0085"),
+            ("a = { b = [ } ] }", 1, 13, "saw \"}\""),
+            ("a = 1979-05-27t:", 1, 16, "expected a two-digit hour in a date-time such as 1979-05-27T07:32:00, saw \":\""),
+            ("a = [1979-05-27T\n]", 1, 17, "saw the end of the line"),
+            ("a = 1979-05-27 9#", 1, 17, "saw \"#\""),
+            ("a = 1979-05-27 1,", 1, 17, "saw \",\""),
+            ("a = 1979-05-27 1\n", 1, 17, "saw the end of the line"),
+        ]
+        for (text, line, column, fragment) in cases {
+            let result = ConfigParser.parse(text, path: "t")
+            XCTAssertNil(result.config, text.debugDescription)
+            XCTAssertEqual(result.errors.count, 1, text.debugDescription)
+            guard let error = result.errors.first else { continue }
+            XCTAssertEqual(error.key, "syntax", text.debugDescription)
+            XCTAssertEqual([error.location.line, error.location.column], [line, column], "\(text.debugDescription): \(error)")
+            XCTAssertTrue(error.message.contains(fragment), "\(text.debugDescription): \(error)")
+        }
+    }
+
+    /// When the text before a trap already has an error, that error is what toml++ would have reported first.
+    func testAnEarlierSyntaxErrorIsReportedInstead() {
+        let result = ConfigParser.parse("grace = = 1\n[#", path: "t")
+        XCTAssertEqual(result.errors.map(\.location.line), [1])
+        XCTAssertTrue(result.errors.first?.message.contains("Error while parsing") ?? false, "\(result.errors)")
+        // "[ [" is toml++'s own clean error ("brackets must be contiguous"), not a trap.
+        let spaced = ConfigParser.parse("[ [x]]", path: "t")
+        XCTAssertTrue(spaced.errors.first?.message.contains("contiguous") ?? false, "\(spaced.errors)")
+    }
+
+    func testLookalikesThatAreValidStillParse() throws {
+        let text = """
+            exclude_users = [ "}", '[#' ]   # [# in a comment, } too
+            exclude_groups = [
+              # comment
+              "a", "b",
+            ]
+            ["rule"]
+            """
+        // `["rule"]` is a (quoted) table header: valid TOML, and a [rule] table is then a config error, not a trap.
+        let result = ConfigParser.parse(text, path: "t")
+        XCTAssertEqual(result.errors.map(\.key), ["rule"])
+        XCTAssertEqual(try XCTUnwrap(result.errors.first).location.line, 6)
+
+        let dates = "[[rule]]\nname = \"1979-05-27T:\"\nusers = [\"a\"]\nexempt = true\n" + "[x]\nd = 1979-05-27T07:32:00Z\ne = 1979-05-27 07:32:00\nf = 1979-05-27\ng = [1979-05-27, 07:32:00]"
+        XCTAssertEqual(ConfigParser.parse(dates, path: "t").errors.map(\.key), ["x"])
+    }
+}

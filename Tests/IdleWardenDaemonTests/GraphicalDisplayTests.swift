@@ -1,0 +1,69 @@
+import XCTest
+
+@testable import IdleWardenCore
+@testable import IdleWardenDaemon
+
+/// The daemon's graphical-session pieces that need no X server: finding a display's endpoint in process
+/// environments, reading the x-idle helper's answer, and the status entry of a desktop.
+final class GraphicalDisplayTests: XCTestCase {
+    private func environ(_ pairs: [String]) -> [UInt8] { Array(pairs.joined(separator: "\0").utf8) + [0] }
+
+    func testEndpointPrefersTheEnvironmentOfTheSameDisplay() {
+        let environments = [
+            environ(["HOME=/home/a", "XAUTHORITY=/run/other/auth", "DISPLAY=:1"]),
+            environ(["DISPLAY=:0", "XAUTHORITY=/home/a/.Xauthority", "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/1000/bus"]),
+        ]
+        let endpoint = DisplayEndpoint.find(display: ":0", environments: environments)
+        XCTAssertEqual(endpoint.xauthority, "/home/a/.Xauthority")
+        XCTAssertEqual(endpoint.dbusAddress, "unix:path=/run/user/1000/bus")
+        XCTAssertEqual(endpoint.home, "/home/a")
+    }
+
+    func testEndpointFallsBackToAnyEnvironmentAndIgnoresRelativePaths() {
+        let endpoint = DisplayEndpoint.find(display: ":0", environments: [
+            environ(["XAUTHORITY=relative"]), environ(["XAUTHORITY=/var/run/lightdm/root/:0", "EMPTY=", "NOEQUALS"]),
+        ])
+        XCTAssertEqual(endpoint.xauthority, "/var/run/lightdm/root/:0")
+        XCTAssertNil(endpoint.dbusAddress)
+        XCTAssertEqual(DisplayEndpoint.find(display: ":0", environments: []), DisplayEndpoint(display: ":0"))
+    }
+
+    func testHelperAnswers() {
+        XCTAssertEqual(XIdleQuery.parseAnswer("idle_ms=1234\n"), .success(1234))
+        XCTAssertEqual(XIdleQuery.parseAnswer("error=cannot open display :3\n"), .failure(.init("cannot open display :3")))
+        XCTAssertEqual(XIdleQuery.parseAnswer(""), .failure(.init("no answer from the x-idle helper")))
+        XCTAssertEqual(XIdleQuery.parseAnswer("idle_ms=-5"), .failure(.init("no answer from the x-idle helper")))
+    }
+
+    func testQueryWithoutAServerFailsInsteadOfExiting() {
+        // No X server listens on this display: the query must return an error, not exit or hang.
+        let result = XIdleQuery.queryHere(display: ":987", xauthority: "/nonexistent")
+        guard case .failure(let error) = result else { return XCTFail("expected a failure, got \(result)") }
+        XCTAssertFalse(error.description.isEmpty)
+    }
+
+    func testStatusEntryShowsTheDisplay() throws {
+        let facts = SessionFacts(user: "alice", uid: 1000, groups: ["alice"], service: "lightdm", tty: ":1")
+        var session = Session(id: "3", facts: facts, leader: ProcessIdentity(pid: 10, startTime: 1), sid: 10,
+                              openedAt: Instant(seconds: 100), limits: Limits())
+        session.terminalDiscovery = .settled
+        var entry = StatusEntry(session: session, now: Instant(seconds: 160), nextDeadline: nil)
+        XCTAssertEqual(entry.display, ":1")
+        XCTAssertEqual(entry.terminals, [":1"])
+        XCTAssertEqual(entry.state, "active")
+        let json = try XCTUnwrap(String(data: JSONEncoder().encode(entry), encoding: .utf8))
+        XCTAssertTrue(json.contains("\"display\":\":1\""), json)
+
+        session.limits.graphical = false
+        entry = StatusEntry(session: session, now: Instant(seconds: 160), nextDeadline: nil)
+        XCTAssertEqual(entry.state, "unchecked")
+
+        let terminal = Session(id: "4", facts: SessionFacts(user: "b", uid: 1, groups: [], service: "sshd", tty: "ssh"),
+                               leader: ProcessIdentity(pid: 11, startTime: 1), sid: 11, openedAt: Instant(seconds: 1),
+                               limits: Limits(), terminals: ["/dev/pts/2"])
+        let plain = StatusEntry(session: terminal, now: Instant(seconds: 2), nextDeadline: nil)
+        XCTAssertNil(plain.display)
+        XCTAssertEqual(plain.terminals, ["/dev/pts/2"])
+        XCTAssertTrue(try XCTUnwrap(String(data: JSONEncoder().encode(plain), encoding: .utf8)).contains("\"display\":null"))
+    }
+}

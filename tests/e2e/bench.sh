@@ -1,0 +1,52 @@
+# shellcheck shell=bash
+# Smoke run of the benchmarks (Benchmarks/run-*.sh, see BENCHMARKS.md) with tiny sizes: they still build and run
+# to the end and print their tables. No figure is checked: speed is measured by the benchmarks, never asserted in
+# tests. Sourced by tests/run.sh, which runs test_bench_smoke in its own bash process, as root.
+#
+# Uses the binaries under test (IW_BIN, IW_SO: .build/release), also as the daemon (the real benchmarks use the
+# --static-swift-stdlib build, as installed). The core benchmark builds Benchmarks/ (ordo-one/benchmark) in
+# Benchmarks/.build-bench-core, kept as a build cache; cold, that build takes about two minutes, so it runs in the
+# background while the other three run. Everything else the benchmarks make (pam.d services idlewarden-bench-*,
+# users iwbench-*, daemons, sessions, a private mount namespace) is removed by the benchmark scripts themselves;
+# the results go to a temp dir that is removed here.
+
+test_bench_smoke() {
+    local root=${IW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+    local bin=${IW_BIN:-$root/.build/release/idlewarden}
+    local tmp rc=0 core_pid name
+    tmp=$(mktemp -d /tmp/iwbench-smoke-XXXXXX) || { echo "mktemp failed"; return 1; }
+    if declare -F iw_defer >/dev/null; then iw_defer rm -rf "$tmp"; else trap "rm -rf '$tmp'" EXIT; fi
+    [[ -x $bin ]] || { echo "not built: $bin"; return 1; }
+
+    # bench NAME EXPECTED-ERE [VAR=value...] — run Benchmarks/run-NAME.sh; its output must match the ERE.
+    bench() {
+        local name=$1 expect=$2 status
+        shift 2
+        env BENCH_RESULTS="$tmp/results" IW_BUILD_DIR="${bin%/*}" IW_STATIC_BIN="$bin" "$@" \
+            bash "$root/Benchmarks/run-$name.sh" >"$tmp/$name.out" 2>"$tmp/$name.err"
+        status=$?
+        if ((status != 0)) || ! grep -qE -- "$expect" "$tmp/$name.out"; then
+            echo "benchmark $name: exit status $status, or no line matching '$expect' in its output"
+            tail -n 25 "$tmp/$name.err" "$tmp/$name.out" | sed 's/^/    /'
+            return 1
+        fi
+        echo "ok - benchmark $name ($(wc -l <"$tmp/$name.out") lines of results)"
+    }
+
+    bench core '^\| 100 \|' IW_CORE_SIZES=100 IW_CORE_MAX_SECONDS=1 &
+    core_pid=$!
+    bench module '^\| up \|' ROUNDS=2 BATCH=5 PAUSE_US=2000 RUNS=3 WARMUP=1 || rc=1
+    bench daemon '^\| 6 \(6\) \| 6/6 \|' DAEMON_SIZES=6 QUIET_S=2 SPREAD_S=3 || rc=1
+    bench autolog '^\| autolog \|' K=1 IDLE_S=5 ROUND_TIMEOUT_S=3 || rc=1
+    wait "$core_pid" || rc=1
+    for name in core module daemon autolog; do [[ -s $tmp/$name.out ]] && cat "$tmp/$name.out"; done >"$tmp/all.txt"
+    [[ -n ${IW_TLOG:-} ]] && cp "$tmp/all.txt" "$IW_TLOG/bench-smoke.txt" 2>/dev/null
+    # Nothing left behind by the scripts.
+    if ls /etc/pam.d/idlewarden-bench-* >/dev/null 2>&1; then echo "pam.d services left: $(ls /etc/pam.d/idlewarden-bench-*)"; rc=1; fi
+    local user pid
+    for user in $(getent passwd | grep -oE '^iwbench-[0-9]+-[^:]*'); do
+        pid=${user#iwbench-}; pid=${pid%%-*}
+        kill -0 "$pid" 2>/dev/null || { echo "user left behind: $user"; rc=1; }
+    done
+    return "$rc"
+}

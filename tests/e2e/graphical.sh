@@ -1,0 +1,234 @@
+# shellcheck shell=bash
+# End-to-end tests of graphical sessions: an X display (Xvfb), a session opened through PAM with PAM_TTY=":N" as a
+# display manager does, and an X client of the user running on that display below the registered process.
+#
+# How the desktop is started: pamtester opens the session through a pam.d service whose session stack is
+#   session optional pam_idlewarden.so ...         (registers pamtester, PAM_TTY=":N")
+#   session optional pam_exec.so .../desktop.sh    (open_session only: exec setpriv → the user's X client)
+# pam_exec forks and waits, so the X client (xclock) is a child of pamtester, the registered process, exactly as a
+# display manager's session child is of the process that called pam_open_session; pamtester stays in open_session
+# while the "desktop" runs and goes on to close_session when it ends (the display manager returning to its greeter).
+
+IW_GUI_CLIENT=${IW_GUI_CLIENT:-xclock}
+
+iw_gui_require() {
+    local tool missing=()
+    for tool in Xvfb xauth xdotool xwininfo xmessage "$IW_GUI_CLIENT" setpriv pamtester; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+    [[ -e /usr/lib/x86_64-linux-gnu/libXss.so.1 || -n $(ldconfig -p | grep 'libXss.so.1 ') ]] || missing+=(libxss1)
+    ((${#missing[@]} == 0)) || iw_fail "missing for the graphical tests: ${missing[*]} (apt-get install xvfb xauth x11-utils x11-apps xdotool libxss1 util-linux pamtester)"
+}
+
+# iw_xvfb_start — Xvfb on a free private display with a cookie (-auth), no TCP. Sets IW_DISPLAY (":N") and
+# IW_XAUTH (a cookie file root uses). iw_gui_xauth_for USER copies it for a user.
+iw_xvfb_start() {
+    local n
+    for n in $(seq 70 99); do
+        [[ -e /tmp/.X11-unix/X$n || -e /tmp/.X$n-lock ]] && continue
+        IW_DISPLAY=:$n
+        break
+    done
+    [[ -n ${IW_DISPLAY:-} ]] || iw_fail "no free X display between :70 and :99"
+    IW_XAUTH=$IW_T/xauth-root
+    xauth -q -f "$IW_XAUTH" add "$IW_DISPLAY" . "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" 2>/dev/null ||
+        iw_fail "xauth add"
+    Xvfb "$IW_DISPLAY" -auth "$IW_XAUTH" -nolisten tcp -screen 0 1024x768x24 >"$IW_TLOG/xvfb.log" 2>&1 &
+    IW_XVFB_PID=$!
+    iw_defer iw__xvfb_stop
+    iw_wait_until 15 iw_x "$IW_XAUTH" xwininfo -root >/dev/null 2>&1 ||
+        iw_fail "Xvfb $IW_DISPLAY did not come up: $(tail -n 5 "$IW_TLOG/xvfb.log")"
+    iw_log "Xvfb (pid $IW_XVFB_PID) on $IW_DISPLAY, cookie $IW_XAUTH"
+}
+iw__xvfb_stop() { [[ -n ${IW_XVFB_PID:-} ]] && { kill "$IW_XVFB_PID" 2>/dev/null; wait "$IW_XVFB_PID" 2>/dev/null; }; return 0; }
+# iw_x XAUTH CMD... — run an X client as root against the test display.
+iw_x() { local a=$1; shift; DISPLAY=$IW_DISPLAY XAUTHORITY=$a "$@"; }
+iw_gui_xauth_for() { # USER → prints the user's copy of the cookie file
+    local f=$IW_T/xauth-$1
+    cp "$IW_XAUTH" "$f" && chown "$1:" "$f" && chmod 0600 "$f" || iw_fail "cannot copy the X cookie for $1"
+    echo "$f"
+}
+
+# iw_gui_session TAG USER [XAUTHORITY] [COMMAND...] — open a graphical session of USER through PAM (PAM_TTY=$IW_DISPLAY)
+# whose desktop is COMMAND (default: $IW_GUI_CLIENT) run as USER with DISPLAY/XAUTHORITY. Sets IW_GUI_PT_<TAG>
+# (pamtester's pid, the registered process).
+iw_gui_session() {
+    local tag=$1 user=$2 xauth=${3:-}; shift 3 2>/dev/null || shift $#
+    [[ -n $xauth ]] || xauth=$(iw_gui_xauth_for "$user")
+    local cmd=("$@")
+    ((${#cmd[@]})) || cmd=("$(command -v "$IW_GUI_CLIENT")")
+    local service=idlewarden-test-gui-$IW_ID-$tag script=$IW_T/desktop-$tag.sh home
+    home=$(getent passwd "$user" | cut -d: -f6)
+    {
+        echo '#!/bin/sh'
+        echo '[ "$PAM_TYPE" = open_session ] || exit 0'
+        printf 'exec setpriv --reuid=%q --regid=%q --init-groups env -i HOME=%q USER=%q PATH=/usr/bin:/bin DISPLAY=%q XAUTHORITY=%q' \
+            "$(id -u "$user")" "$(id -g "$user")" "$home" "$user" "$IW_DISPLAY" "$xauth"
+        printf ' %q' "${cmd[@]}"
+        echo
+    } >"$script"
+    chmod 0755 "$script"
+    cp "$script" "$IW_TLOG/desktop-$tag.sh"
+    iw_pam_service "$service" \
+        "auth     required pam_permit.so" \
+        "account  required pam_permit.so" \
+        "session  required pam_permit.so" \
+        "$(iw_module_line)" \
+        "session  optional pam_exec.so log=$IW_TLOG/pam_exec-$tag.log $script"
+    setsid pamtester -v -I "tty=$IW_DISPLAY" "$service" "$user" open_session close_session \
+        </dev/null >"$IW_TLOG/pamtester-$tag.log" 2>&1 &
+    local pid=$!
+    printf -v "IW_GUI_PT_$tag" '%s' "$pid"
+    iw_defer iw_kill_tree "$pid"
+    iw_wait_until 15 iw_gui_client_running "$user" ||
+        iw_fail "the desktop of $user did not start: $(cat "$IW_TLOG/pamtester-$tag.log" "$IW_TLOG/pam_exec-$tag.log" 2>/dev/null)"
+    iw_log "graphical session $tag of $user: pamtester pid $pid, PAM_TTY=$IW_DISPLAY, desktop: ${cmd[*]}"
+}
+iw_gui_client_running() { pgrep -u "$(id -u "$1")" -x "${2:-$IW_GUI_CLIENT}" >/dev/null; }
+iw_gui_window_named() { iw_x "$IW_XAUTH" xwininfo -root -tree 2>/dev/null | grep -qiE -- "$1"; }
+iw_gui_input() { iw_x "$IW_XAUTH" xdotool mousemove --sync "$((100 + RANDOM % 400))" "$((100 + RANDOM % 400))" 2>/dev/null || iw_x "$IW_XAUTH" xdotool key shift; }
+
+iw_gui_setup() { # USER... : tools, syslog, display, users
+    iw_gui_require
+    local u
+    for u in "$@"; do iw_mkuser "$u"; done
+    iw_xvfb_start
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+
+# Left alone, a desktop is warned on screen (an X message window: no session bus here) and then ended: its X client
+# is signalled, the login process goes on to close the session, the audit trail reads warn → terminate.
+test_graphical_idle_desktop_warned_and_ended() {
+    local user=iwtest-$IW_ID-g
+    iw_gui_setup "$user"
+    iw_config
+    iw_daemon_start
+    iw_gui_session a "$user"
+    iw_gui_input
+    local t0
+    t0=$(iw_now_ms)
+    iw_wait_until 10 iw__gui_status_has "$user" || iw_fail "status does not show the graphical session: $(iw_status --json)"
+    iw_ok "status: $(iw_status | grep "$user")"
+    iw_status --json | "$IW_PY" -c '
+import json, sys
+d, u = sys.argv[1], sys.argv[2]
+s = [x for x in json.load(sys.stdin) if x["user"] == u][0]
+assert s["display"] == d, s
+assert s["terminals"][0] == d, s
+assert s["state"] == "active", s
+' "$IW_DISPLAY" "$user" || iw_fail "status --json: display key, terminals or state wrong"
+    iw_ok "status --json has display=$IW_DISPLAY, terminals starting with it, state active"
+
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_gui_window_named 'idlewarden' ||
+        iw_fail "no idlewarden warning window appeared on $IW_DISPLAY ($(iw_audit | tail -n 5))"
+    local warned=$(iw_now_ms)
+    iw_ok "warning window on $IW_DISPLAY after $(iw_secs $((warned - t0))) s"
+    ((warned - t0 >= (IW_IDLE - IW_WARN - 1) * 1000)) || iw_fail "warned too early: $(iw_secs $((warned - t0))) s"
+    iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$user")" "$(iw_kv display "$IW_DISPLAY")" "$(iw_kv desktop xmessage)" ||
+        iw_fail "no warn audit line with display=$IW_DISPLAY desktop=xmessage: $(iw_audit | tail -n 5)"
+    iw_ok "warn audit line: $(iw_audit "$(iw_kv event warn)" | tail -n1)"
+
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" ||
+        iw_fail "the idle desktop was not ended"
+    local gone=$(iw_now_ms) late
+    late=$((gone - t0 - IW_IDLE * 1000))
+    iw_measure "graphical lateness_s=$(iw_secs "$late") warned_after_s=$(iw_secs $((warned - t0)))"
+    ((late >= -1000)) || iw_fail "desktop ended $(iw_secs $((-late))) s before idle_timeout"
+    ((late <= IW_MAX_LATE * 1000)) || iw_fail "desktop ended $(iw_secs "$late") s after idle_timeout"
+    iw_ok "desktop ended $(iw_secs "$late") s after idle_timeout"
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" ||
+        iw_fail "no terminate audit line"
+    iw_ok "terminate audit line: $(iw_audit "$(iw_kv event terminate)" | tail -n1)"
+    # The login process ("display manager") goes on: close_session, then it exits.
+    iw_wait_until 15 iw__not kill -0 "$IW_GUI_PT_a" 2>/dev/null || iw_fail "pamtester did not go on after the desktop ended"
+    iw_audit_wait 10 "$(iw_kv event close)" "$(iw_kv user "$user")" || iw_fail "no close audit line"
+    iw_ok "the login process closed the session and exited"
+    iw_gui_window_named 'idlewarden' && iw_fail "the warning window outlived the session"
+    iw_check "daemon still running" iw_daemon_alive
+}
+iw__not() { ! "$@"; }
+iw__gui_status_has() { iw_status | grep "$1" | grep -q -- "$IW_DISPLAY"; }
+
+# Mouse input through XTest (xdotool) every few seconds keeps the desktop alive well past idle_timeout, with no
+# warning; when the input stops it is ended as usual.
+test_graphical_input_keeps_desktop_alive() {
+    local user=iwtest-$IW_ID-g
+    iw_gui_setup "$user"
+    iw_config
+    iw_daemon_start
+    iw_gui_session a "$user"
+    local end=$(($(iw_now_ms) + (IW_IDLE * 2 + 10) * 1000)) last
+    while (($(iw_now_ms) < end)); do
+        iw_gui_input
+        last=$(iw_now_ms)
+        sleep "$IW_TYPE_INTERVAL"
+        iw_gui_client_running "$user" || iw_fail "the desktop was ended although it had input $(iw_secs $(($(iw_now_ms) - last))) s ago"
+    done
+    iw_ok "desktop alive after $((IW_IDLE * 2 + 10)) s of XTest input (idle_timeout ${IW_IDLE}s)"
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "warned or ended despite input: $(iw_audit "$(iw_kv user "$user")")"
+    iw_gui_window_named 'idlewarden' && iw_fail "a warning window is shown despite input"
+    iw_ok "no warning, no termination while there was input"
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" ||
+        iw_fail "the desktop was not ended after the input stopped"
+    local late=$(($(iw_now_ms) - last - IW_IDLE * 1000))
+    ((late >= -1000)) || iw_fail "ended $(iw_secs $((-late))) s before idle_timeout after the last input"
+    iw_ok "ended $(iw_secs "$late") s after idle_timeout once input stopped"
+}
+
+# A user in exclude_users keeps an idle desktop: never warned, never ended, shown as exempt.
+test_graphical_exempt_user_survives() {
+    local user=iwtest-$IW_ID-x
+    iw_gui_setup "$user"
+    IW_EXCLUDE_USERS=("$user")
+    iw_config
+    iw_daemon_start
+    iw_gui_session a "$user"
+    iw_wait_until 10 iw__gui_status_has "$user" || iw_fail "status does not show the session"
+    iw_status | grep "$user" | grep -q exempt || iw_fail "not shown as exempt: $(iw_status)"
+    sleep $((IW_IDLE + IW_WARN + 10))
+    iw_check "exempt desktop still running after $((IW_IDLE + IW_WARN + 10)) s idle" iw_gui_client_running "$user"
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "exempt user warned or ended: $(iw_audit "$(iw_kv user "$user")")"
+    iw_gui_window_named 'idlewarden' && iw_fail "an exempt user got a warning window"
+    iw_ok "no warning, no termination for the exempt user"
+}
+
+# A display that cannot be asked (the session's XAUTHORITY holds no valid cookie) is "unknown", never idle: the
+# failure is logged once, the session is kept alive and asked again; the daemon keeps running.
+test_graphical_unreachable_display_is_not_idle() {
+    local user=iwtest-$IW_ID-u
+    iw_gui_setup "$user"
+    iw_config
+    iw_daemon_start
+    local bogus=$IW_T/xauth-bogus
+    install -m 0600 -o "$user" /dev/null "$bogus"
+    IW_GUI_CLIENT=sleep
+    iw_gui_session a "$user" "$bogus" /bin/sleep 600
+    sleep $((IW_IDLE + IW_WARN + 10))
+    iw_check "session with an unreachable display kept alive" iw_gui_client_running "$user" sleep
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "warned or ended on an unknown display: $(iw_audit "$(iw_kv user "$user")")"
+    local n
+    n=$(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")")
+    ((n == 1)) || iw_fail "expected exactly one 'display result=unknown' audit line, got $n: $(iw_audit "$(iw_kv user "$user")")"
+    iw_ok "failure logged once: $(iw_audit "$(iw_kv event display)" | tail -n1)"
+    iw_check "daemon still running" iw_daemon_alive
+}
+
+# graphical = false in a rule matching types = ["x11"]: graphical sessions are not idle-checked (state unchecked).
+test_graphical_rule_graphical_false() {
+    local user=iwtest-$IW_ID-g
+    iw_gui_setup "$user"
+    iw_config '[[rule]]' 'name = "desktops"' 'types = ["x11"]' 'graphical = false'
+    iw_daemon_start
+    iw_gui_session a "$user"
+    iw_wait_until 10 iw__gui_status_has "$user" || iw_fail "status does not show the session"
+    iw_status | grep "$user" | grep -q unchecked || iw_fail "not shown as unchecked: $(iw_status)"
+    sleep $((IW_IDLE + IW_WARN + 8))
+    iw_check "desktop with graphical = false still running" iw_gui_client_running "$user"
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "warned or ended although graphical = false"
+    iw_ok "not idle-checked"
+}
