@@ -80,14 +80,15 @@ base = rows["permit"]
 print(f"In-process loop, per iteration (pam_start + open_session + close_session + pam_end; µs; {pause} µs untimed "
       "pause between iterations):")
 print()
-print("| service | n | min | median | p99 | mean | ratio (median) | open+close pair median | pair p99 | pair − permit (median) | errors |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| service | n | min | median | p99 | mean | ratio (median) | open+close pair median | pair p99 | pair − permit (median) | page faults / iteration | / pair | errors |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name in ("permit", "up", "down"):
     r = rows[name]
     ratio = float(r["iter_median"]) / float(base["iter_median"])
     extra = float(r["pair_median"]) - float(base["pair_median"])
     print(f"| {name} | {r['n']} | {r['iter_min']} | {r['iter_median']} | {r['iter_p99']} | {r['iter_mean']} | "
-          f"{ratio:.3f}× | {r['pair_median']} | {r['pair_p99']} | {extra:+.2f} | {r['errors']} |")
+          f"{ratio:.3f}× | {r['pair_median']} | {r['pair_p99']} | {extra:+.2f} | {r['iter_faults']} | {r['pair_faults']} | "
+          f"{r['errors']} |")
 print()
 b = [int(x) for x in before.split()]
 a = [int(x) for x in after.split()]

@@ -14,7 +14,8 @@
  *
  * Output: one line per service (times in microseconds):
  *   service=NAME n=N iter_min= iter_median= iter_p99= iter_mean= pair_min= pair_median= pair_p99= pair_mean=
- *           errors=E
+ *           iter_faults= pair_faults= errors=E
+ * (faults: minor page faults per iteration / per open+close pair, mean: pages of freshly mapped libraries touched).
  * This program loads nothing itself: libpam does, as in sshd, login and su.
  */
 #define _GNU_SOURCE
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 static int no_conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
@@ -48,6 +50,12 @@ static double percentile(const double *sorted, long n, double p) {
     return sorted[rank - 1];
 }
 
+static long minor_faults(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_minflt;
+}
+
 static double mean(const double *v, long n) {
     double s = 0;
     for (long i = 0; i < n; i++) s += v[i];
@@ -69,6 +77,8 @@ int main(int argc, char **argv) {
     long capacity = (rounds - 1) * batch;
     double **iter = calloc((size_t)services, sizeof *iter), **pair = calloc((size_t)services, sizeof *pair);
     long *count = calloc((size_t)services, sizeof *count), *errors = calloc((size_t)services, sizeof *errors);
+    long *iter_faults = calloc((size_t)services, sizeof *iter_faults);
+    long *pair_faults = calloc((size_t)services, sizeof *pair_faults);
     if (!iter || !pair || !count || !errors) return 1;
     for (int s = 0; s < services; s++) {
         iter[s] = malloc((size_t)capacity * sizeof(double));
@@ -81,14 +91,18 @@ int main(int argc, char **argv) {
             const char *service = argv[5 + s];
             for (long b = 0; b < batch; b++) {
                 pam_handle_t *pamh = NULL;
+                long f0 = minor_faults();
                 double t0 = now_us();
                 int rc = pam_start(service, user, &conv, &pamh);
+                long f1 = minor_faults();
                 double t1 = now_us();
                 int rc_open = rc == PAM_SUCCESS ? pam_open_session(pamh, 0) : rc;
                 int rc_close = rc == PAM_SUCCESS ? pam_close_session(pamh, 0) : rc;
                 double t2 = now_us();
+                long f2 = minor_faults();
                 if (rc == PAM_SUCCESS) pam_end(pamh, rc_close);
                 double t3 = now_us();
+                long f3 = minor_faults();
                 if (rc != PAM_SUCCESS || rc_open != PAM_SUCCESS || rc_close != PAM_SUCCESS) {
                     if (errors[s]++ == 0)
                         fprintf(stderr, "%s: pam_start=%d open=%d close=%d\n", service, rc, rc_open, rc_close);
@@ -100,6 +114,8 @@ int main(int argc, char **argv) {
                 if (r == 0) continue; /* warm-up */
                 iter[s][count[s]] = t3 - t0;
                 pair[s][count[s]] = t2 - t1;
+                iter_faults[s] += f3 - f0;
+                pair_faults[s] += f2 - f1;
                 count[s]++;
             }
         }
@@ -110,9 +126,11 @@ int main(int argc, char **argv) {
         qsort(iter[s], (size_t)n, sizeof(double), compare);
         qsort(pair[s], (size_t)n, sizeof(double), compare);
         printf("service=%s n=%ld iter_min=%.1f iter_median=%.1f iter_p99=%.1f iter_mean=%.1f "
-               "pair_min=%.2f pair_median=%.2f pair_p99=%.2f pair_mean=%.2f errors=%ld\n",
+               "pair_min=%.2f pair_median=%.2f pair_p99=%.2f pair_mean=%.2f iter_faults=%.1f pair_faults=%.1f "
+               "errors=%ld\n",
                argv[5 + s], n, iter[s][0], percentile(iter[s], n, 50), percentile(iter[s], n, 99), im,
-               pair[s][0], percentile(pair[s], n, 50), percentile(pair[s], n, 99), pm, errors[s]);
+               pair[s][0], percentile(pair[s], n, 50), percentile(pair[s], n, 99), pm,
+               n ? (double)iter_faults[s] / (double)n : 0, n ? (double)pair_faults[s] / (double)n : 0, errors[s]);
     }
     return 0;
 }

@@ -1,6 +1,48 @@
+#define _GNU_SOURCE 1
 #include "cidlewarden.h"
 
 #include <utmpx.h>
+
+ssize_t iw_recv_with_creds(int fd, void *buf, size_t len, struct iw_credentials *creds, int *has_creds,
+                           struct sockaddr_un *from, socklen_t *fromlen, int *truncated) {
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    union {
+        char buf[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(16 * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {0};
+    msg.msg_name = from;
+    msg.msg_namelen = *fromlen;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof(control.buf);
+    *has_creds = 0;
+    *truncated = 0;
+    ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+    if (n < 0) return n;
+    *fromlen = msg.msg_namelen;
+    if (msg.msg_flags & MSG_TRUNC) *truncated = 1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+            c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
+            struct ucred kernel;
+            memcpy(&kernel, CMSG_DATA(c), sizeof(kernel));
+            creds->pid = kernel.pid;
+            creds->uid = kernel.uid;
+            creds->gid = kernel.gid;
+            *has_creds = 1;
+        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            for (int i = 0; i < count; i++) {
+                int passed;
+                memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                close(passed);
+            }
+        }
+    }
+    return n;
+}
 
 static void copy_field(char *target, size_t capacity, const char *source, size_t length) {
     size_t count = strnlen(source, length);

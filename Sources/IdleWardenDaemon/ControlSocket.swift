@@ -81,7 +81,7 @@ public final class ControlSocket {
 
     public func receive() -> Received? {
         var buffer = [UInt8](repeating: 0, count: Datagram.requestLimit)
-        var credentials = ucred()
+        var credentials = iw_credentials()
         var hasCredentials: Int32 = 0
         var truncated: Int32 = 0
         var from = sockaddr_un()

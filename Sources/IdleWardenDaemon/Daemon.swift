@@ -452,8 +452,10 @@ public final class Daemon {
                 lines.append("session \(id) (\(session.facts.user)): would \(describe(session.verdict(now: now), now: now))")
             } else {
                 evaluate(id, processes: processes, now: now)
-                let verdict = sessions[id].map { terminations[id] != nil ? "ending" : describe($0.verdict(now: now), now: now) }
-                lines.append("session \(id) (\(session.facts.user)): \(verdict ?? "closed")")
+                let outcome = sessions[id].map {
+                    terminations[id] != nil ? "ending" : "next: " + describe($0.verdict(now: now), now: now)
+                }
+                lines.append("session \(id) (\(session.facts.user)): \(outcome ?? "closed")")
             }
         }
         audit.record(AuditRecord("sweep", [
@@ -462,14 +464,15 @@ public final class Daemon {
         return lines
     }
 
+    /// A verdict as what the daemon does about it, to follow "would" (dry run) or "next:".
     private func describe(_ verdict: Verdict, now: Instant) -> String {
         switch verdict {
-        case .exempt: return "never end (exempt)"
-        case .unchecked: return "not idle-checked (no terminal)"
-        case .sleep(let until): return "wait \(ConfigDuration.format(until - now))"
+        case .exempt: return "never end it (exempt)"
+        case .unchecked: return "not idle-check it (no terminal)"
+        case .sleep(let until): return "look again in \(ConfigDuration.format(until - now))"
         case .warn(let deadline, let reason):
-            return "warn now (\(reason.rawValue)), end in \(ConfigDuration.format(deadline - now))"
-        case .terminate(let reason): return "end now (\(reason.rawValue))"
+            return "warn now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"
+        case .terminate(let reason): return "end it now (\(reason.rawValue))"
         }
     }
 

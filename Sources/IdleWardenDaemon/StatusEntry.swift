@@ -74,8 +74,10 @@ public struct StatusEntry: Codable, Equatable, Sendable {
             state = "warned"
         } else if session.facts.display != nil {
             state = session.isDisplayChecked ? "active" : "unchecked"
-        } else if session.terminals.isEmpty {
-            state = session.terminalDiscovery == .settled && !session.limits.checkNoTTY ? "no-tty" : "pending"
+        } else if session.terminals.isEmpty && session.terminalDiscovery != .settled {
+            state = "pending"
+        } else if session.terminals.isEmpty && !session.limits.checkNoTTY {
+            state = "no-tty"
         } else {
             state = "active"
         }

@@ -43,29 +43,20 @@ public struct ControlRequest: Equatable, Sendable {
     }
 
     public func encoded() throws(WireError) -> [UInt8] {
+        var writer: DatagramWriter
         switch action {
-        case .status:
-            var writer = DatagramWriter(kind: .status)
-            writer.append(.requestID, integer: UInt64(requestID))
-            writer.append(.chunk, integer: UInt64(chunk))
-            return writer.bytes
-        case .keepalive(let sessionID):
-            var writer = DatagramWriter(kind: .keepalive)
-            writer.append(.requestID, integer: UInt64(requestID))
-            writer.append(.chunk, integer: UInt64(chunk))
-            if let sessionID { try writer.append(.sessionID, text: sessionID) }
-            return writer.bytes
-        case .reload:
-            var writer = DatagramWriter(kind: .reload)
-            writer.append(.requestID, integer: UInt64(requestID))
-            writer.append(.chunk, integer: UInt64(chunk))
-            return writer.bytes
-        case .sweep(let dryRun):
-            var writer = DatagramWriter(kind: .sweep)
-            writer.append(.requestID, integer: UInt64(requestID))
-            writer.append(.chunk, integer: UInt64(chunk))
-            writer.append(.flags, integer: dryRun ? 1 : 0)
-            return writer.bytes
+        case .status: writer = DatagramWriter(kind: .status)
+        case .keepalive: writer = DatagramWriter(kind: .keepalive)
+        case .reload: writer = DatagramWriter(kind: .reload)
+        case .sweep: writer = DatagramWriter(kind: .sweep)
         }
+        writer.append(.requestID, integer: UInt64(requestID))
+        writer.append(.chunk, integer: UInt64(chunk))
+        switch action {
+        case .keepalive(let sessionID?): try writer.append(.sessionID, text: sessionID)
+        case .sweep(let dryRun): writer.append(.flags, integer: dryRun ? 1 : 0)
+        case .status, .reload, .keepalive(nil): break
+        }
+        return writer.bytes
     }
 }

@@ -44,6 +44,7 @@ final class GraphicalSessionTests: XCTestCase {
 
     func testDisplayInputMovesTheClockAndCancelsTheWarning() {
         var desktop = session()
+        desktop.terminalDiscovery = .settled
         desktop.warning = Warning(issuedAt: t0 + .seconds(540), deadline: t0 + .seconds(600), reason: .idle)
         XCTAssertTrue(desktop.observeDisplayInput(at: t0 + .milliseconds(570_250)))
         XCTAssertNil(desktop.warning)
@@ -69,12 +70,13 @@ final class GraphicalSessionTests: XCTestCase {
     func testGraphicalFalseLeavesDesktopsUncheckedEvenWithTerminals() {
         var desktop = session(limits: Limits(idleTimeout: .seconds(600), graphical: false))
         desktop.terminals = ["/dev/pts/4"] // the shell in an xterm on that desktop
+        desktop.terminalDiscovery = .settled
         XCTAssertFalse(desktop.isDisplayChecked)
         XCTAssertFalse(desktop.isIdleChecked)
         XCTAssertEqual(desktop.verdict(now: t0 + .seconds(86_400)), .unchecked)
         var limited = session(limits: Limits(idleTimeout: .seconds(600), maxSession: .seconds(3600), graphical: false))
-        limited.warning = nil
-        XCTAssertEqual(limited.verdict(now: t0 + .seconds(3600)), .terminate(reason: .maxSession),
+        limited.terminalDiscovery = .settled
+        XCTAssertEqual(limited.verdict(now: t0 + .seconds(3540)), .warn(deadline: t0 + .seconds(3600), reason: .maxSession),
                        "max_session still applies")
     }
 

@@ -2,9 +2,10 @@
 #define IDLEWARDEN_CIDLEWARDEN_H
 
 /* Small wrappers for the system calls and macros that Swift cannot call directly: variadic functions,
-   syscalls without a libc wrapper on Debian 12's glibc, and the CMSG_* macros. */
+   syscalls without a libc wrapper on Debian 12's glibc, and the CMSG_* macros. No _GNU_SOURCE here: the
+   header is imported beside Swift's Glibc module, whose view of the system headers must not differ; what
+   needs GNU definitions lives in cidlewarden.c. */
 
-#define _GNU_SOURCE 1
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -26,46 +27,19 @@ static inline int iw_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
+/* The sender of a datagram as the kernel reports it (SCM_CREDENTIALS). */
+struct iw_credentials {
+    int pid;
+    unsigned int uid;
+    unsigned int gid;
+};
+
 /* Receives one datagram and the sender's kernel credentials (SCM_CREDENTIALS, needs SO_PASSCRED).
    Returns the byte count or -1; *has_creds is 0 when the kernel attached none. A datagram longer than
-   `len` is reported through *truncated (MSG_TRUNC) so that the caller can refuse it as oversized. */
-static inline ssize_t iw_recv_with_creds(int fd, void *buf, size_t len, struct ucred *creds, int *has_creds,
-                                         struct sockaddr_un *from, socklen_t *fromlen, int *truncated) {
-    struct iovec iov = {.iov_base = buf, .iov_len = len};
-    union {
-        char buf[CMSG_SPACE(sizeof(struct ucred))];
-        struct cmsghdr align;
-    } control;
-    struct msghdr msg = {0};
-    msg.msg_name = from;
-    msg.msg_namelen = *fromlen;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof(control.buf);
-    *has_creds = 0;
-    *truncated = 0;
-    ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
-    if (n < 0) return n;
-    *fromlen = msg.msg_namelen;
-    if (msg.msg_flags & MSG_TRUNC) *truncated = 1;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
-            c->cmsg_len == CMSG_LEN(sizeof(struct ucred))) {
-            memcpy(creds, CMSG_DATA(c), sizeof(struct ucred));
-            *has_creds = 1;
-        } else if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            /* Never keep descriptors a sender smuggled in. */
-            int count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-            for (int i = 0; i < count; i++) {
-                int passed;
-                memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                close(passed);
-            }
-        }
-    }
-    return n;
-}
+   `len` is reported through *truncated (MSG_TRUNC) so that the caller can refuse it as oversized. File
+   descriptors a sender passes (SCM_RIGHTS) are closed at once. */
+ssize_t iw_recv_with_creds(int fd, void *buf, size_t len, struct iw_credentials *creds, int *has_creds,
+                           struct sockaddr_un *from, socklen_t *fromlen, int *truncated);
 
 /* One USER_PROCESS entry of a utmp file, copied out of glibc's struct (whose header clashes with the Glibc
    module's view when included here). Strings are NUL-terminated. */
