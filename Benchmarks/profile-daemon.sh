@@ -37,7 +37,7 @@ phase_window() { # LETTERS → "start,end" in seconds (perf --time), from the fl
 }
 report() { # WINDOW → "percent symbol" lines, inclusive, demangled
     perf report -i "$BENCH_WORK/perf.data" --time "$1" --children --sort symbol --stdio -g none 2>/dev/null |
-        grep -E '^ +[0-9.]+%' | swift demangle --simplified | awk '{ pct = $1; $1 = $2 = $3 = ""; sub(/^ +/, ""); sub(/ +$/, ""); print pct "\t" $0 }'
+        grep -E '^ +[0-9.]+%' | swift demangle --simplified | awk '{ pct = $1; $1 = $2 = $3 = ""; sub(/^ +/, ""); sub(/( +-)* *$/, ""); print pct "\t" $0 }'
 }
 
 {

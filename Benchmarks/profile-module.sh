@@ -14,20 +14,22 @@
 #   installed-norpath + the installed file with its RUNPATH removed (patchelf --remove-rpath)
 #   installed-sink    installed, sending to a socket whose reader only drains it (a daemon that does no work)
 #   installed-up      installed, with the daemon up (it registers every open: its work shares the 2 CPUs)
-# Knobs: ROUNDS (11) x BATCH (50), PAUSE_US (5000), RUNS (200). Results: stdout and Benchmarks/results/module-profile.md.
+# Whole-process figures: pamtester runs interleaved one by one (module/spawn_loop.c), RUNS rounds.
+# Knobs: ROUNDS (11) x BATCH (50), PAUSE_US (5000), RUNS (300). Results: stdout and Benchmarks/results/module-profile.md.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS=${ROUNDS:-11}
 BATCH=${BATCH:-50}
 PAUSE_US=${PAUSE_US:-5000}
-RUNS=${RUNS:-200}
+RUNS=${RUNS:-300}
 OUT=${BENCH_OUT:-module-profile.md}
 
 bench_init profile
-bench_need gcc pamtester hyperfine python3
+bench_need gcc pamtester python3
 bench_bins
 gcc -O2 -Wall -o "$BENCH_WORK/pam_loop" "$BENCH_DIR/module/pam_loop.c" -lpam || bench_die "pam_loop.c"
 gcc -O2 -Wall -o "$BENCH_WORK/steps" "$BENCH_DIR/module/steps.c" || bench_die "steps.c"
+gcc -O2 -Wall -o "$BENCH_WORK/spawn_loop" "$BENCH_DIR/module/spawn_loop.c" || bench_die "spawn_loop.c"
 printf '%s\n' '#include <security/pam_modules.h>' \
     'int pam_sm_open_session(pam_handle_t *h, int f, int c, const char **v) { (void)h; (void)f; (void)c; (void)v; return PAM_SUCCESS; }' \
     'int pam_sm_close_session(pam_handle_t *h, int f, int c, const char **v) { (void)h; (void)f; (void)c; (void)v; return PAM_SUCCESS; }' \
@@ -79,11 +81,8 @@ bench_log "loop: ${#variants[@]} variants x $(((ROUNDS - 1) * BATCH)) iterations
 warm=()
 for v in "${variants[@]}"; do [[ $v == installed-up ]] || warm+=("idlewarden-bench-$v-$tag"); done
 "$BENCH_WORK/pam_loop" root "$ROUNDS" "$BATCH" 0 "${warm[@]}" >"$BENCH_WORK/loop-warm.txt" || bench_die "pam_loop (warm)"
-bench_log "pamtester under hyperfine, $RUNS runs each"
-cmds=()
-for v in "${variants[@]}"; do cmds+=(-n "$v" "pamtester idlewarden-bench-$v-$tag root open_session close_session"); done
-hyperfine -N --style basic --warmup 20 --runs "$RUNS" --export-json "$BENCH_WORK/hyperfine.json" "${cmds[@]}" \
-    >"$BENCH_WORK/hyperfine.txt" 2>&1 || { cat "$BENCH_WORK/hyperfine.txt" >&2; bench_die "hyperfine"; }
+bench_log "pamtester, $RUNS interleaved rounds"
+"$BENCH_WORK/spawn_loop" "$RUNS" "${services[@]}" >"$BENCH_WORK/spawn.txt" || bench_die "spawn_loop"
 "$BENCH_WORK/steps" 2000 >"$BENCH_WORK/steps.txt" || bench_die "steps"
 # System calls per iteration: strace -c over 100 iterations of each variant (strace slows them; counts only).
 if command -v strace >/dev/null 2>&1; then
@@ -107,7 +106,10 @@ for l in open(f"{work}/loop.txt"):
     f = dict(kv.split("=", 1) for kv in l.split())
     name = re.sub(r"^idlewarden-bench-(.*)-\d+$", r"\1", f["service"])
     loop[name] = f
-hyper = {r["command"]: r for r in json.load(open(f"{work}/hyperfine.json"))["results"]}
+hyper = {}
+for l in open(f"{work}/spawn.txt"):
+    f = dict(kv.split("=", 1) for kv in l.split())
+    hyper[re.sub(r"^idlewarden-bench-(.*)-\d+$", r"\1", f["service"])] = {"median": float(f["median"]) / 1000}
 warm = {}
 for l in open(f"{work}/loop-warm.txt"):
     f = dict(kv.split("=", 1) for kv in l.split())
@@ -120,7 +122,7 @@ def syscalls(v):
             return int(l.split()[3]) / 200  # 2 rounds x 100 iterations (calls column)
     return None
 base = loop["permit"]
-print("| variant | loop: iteration median (µs) | Δ vs permit | open+close pair median (µs) | Δ vs permit | pair Δ, no pause | page faults / iteration | / pair | syscalls / iteration | pamtester median (ms) | ratio |")
+print("| variant | loop: iteration median (µs) | Δ vs permit | open+close pair median (µs) | Δ vs permit | pair Δ, no pause | page faults / iteration | / pair | syscalls / iteration | pamtester median (ms, interleaved) | ratio |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
 for v in variants:
     r, h = loop[v], hyper[v]

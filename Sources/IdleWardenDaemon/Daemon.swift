@@ -50,12 +50,16 @@ public final class Daemon {
     let displays = DisplayWatch()
     let accounts = AccountDirectory()
     var config: Config
-    /// Every change marks the state for saving at the end of the loop iteration.
-    var sessions: [String: Session] = [:] { didSet { stateIsDirty = true } }
+    var sessions: [String: Session] = [:]
+    /// Session id by leader, so that a close finds its session without a search.
+    var sessionsByLeader: [ProcessIdentity: String] = [:]
     var schedule = Schedule()
     let store: StateStore
+    /// Set by the changes that a restart could not rebuild from the system (see `markStateChanged`).
     var stateIsDirty = false
-    var stateRetryAt: Instant?
+    /// No save before this moment: saves are coalesced (see `saveStateIfNeeded`) or retried after a failure.
+    var stateSaveNotBefore: Instant?
+    var stateSaveFailing = false
     var lastClockSample = WallClock.sample()
     let bootID = WallClock.bootID()
     private var terminations: [String: Termination] = [:]
@@ -101,14 +105,14 @@ public final class Daemon {
                 }
             }
         }
-        saveStateIfNeeded(now: WallClock.now())
+        saveStateIfNeeded(now: WallClock.now(), force: true)
         socket.unlinkPath()
         sessionSocket.unlinkPath()
         audit.record(AuditRecord("stop", [("sessions", String(sessions.count))]))
     }
 
     private func rearm() {
-        let moments = [schedule.next(), stateRetryAt].compactMap { $0 }
+        let moments = [schedule.next(), stateIsDirty ? stateSaveNotBefore : nil].compactMap { $0 }
         loop.arm(afterMilliseconds: moments.min().map { ($0 - WallClock.now()).milliseconds })
     }
 
@@ -119,6 +123,7 @@ public final class Daemon {
         defer { lastClockSample = sample }
         guard let jump = sample.jump(since: lastClockSample) else { return }
         for id in sessions.keys { sessions[id]?.shift(by: jump) }
+        markStateChanged()
         audit.record(AuditRecord("clock-jump", [
             ("jump", String(jump.wholeSeconds)), ("sessions", String(sessions.count)),
         ]), priority: LOG_WARNING)
@@ -150,6 +155,7 @@ public final class Daemon {
             return result.errors.map(\.description)
         }
         config = loaded
+        markStateChanged()
         let now = WallClock.now()
         for (id, var session) in sessions {
             session.limits = Policy.resolve(config, for: session.facts).limits
@@ -246,7 +252,7 @@ public final class Daemon {
             reject("unknown-user", sender: sender, detail: "user=\(event.user) uid=\(event.uid)")
             return
         }
-        if let existing = sessions.first(where: { $0.value.leader == leader })?.key {
+        if let existing = sessionsByLeader[leader] {
             forget(existing)
         }
         let facts = SessionFacts(
@@ -260,8 +266,7 @@ public final class Daemon {
             limits: resolution.limits)
         // No process listing at open: the login's processes below it do not exist yet.
         discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
-        sessions[id] = session
-        watchLeader(id, pid: event.pid, startTime: event.startTime)
+        track(session, now: now)
 
         audit.record(AuditRecord("open", sessionFields(session) + [
             ("pid", String(event.pid)), ("sid", String(event.sid)), ("xdg_session", event.xdgSessionID),
@@ -280,7 +285,7 @@ public final class Daemon {
 
     private func close(_ event: SessionEvent, sender: Sender) {
         let leader = ProcessIdentity(pid: event.pid, startTime: event.startTime)
-        guard let id = sessions.first(where: { $0.value.leader == leader })?.key else {
+        guard let id = sessionsByLeader[leader] else {
             audit.record(AuditRecord("close", [
                 ("user", event.user), ("uid", String(event.uid)), ("service", event.service),
                 ("pid", String(event.pid)), ("reason", "unknown-session"),
@@ -422,6 +427,7 @@ public final class Daemon {
             }
             session.touch(now: now)
             sessions[session.id] = session
+            markStateChanged()
             reschedule(session.id, now: now)
             audit.record(AuditRecord("keepalive", sessionFields(session) + [("sender_uid", String(sender.uid))]))
             touched.append(StatusEntry(session: session, now: now, nextDeadline: schedule.moment(of: session.id)))
@@ -510,6 +516,7 @@ public final class Daemon {
         }
         let display = observeDisplay(&session, processes: processes, now: now, warned: warned)
         if warned && session.warning == nil {
+            markStateChanged()
             audit.record(AuditRecord("activity", sessionFields(session) + [
                 ("result", "warning-cancelled"),
                 ("source", display == .input ? "display" : ownInput ? "terminal" : "other-session"),
@@ -530,6 +537,7 @@ public final class Daemon {
         case .warn(let deadline, let reason):
             session.warning = Warning(issuedAt: now, deadline: deadline, reason: reason)
             sessions[id] = session
+            markStateChanged()
             let text = Notice.warning(for: session, deadline: deadline, reason: reason, now: now)
             let results = session.terminals.map { TerminalWriter.write(text, to: $0) }
             let desktop = warnDesktop(session, text: text, deadline: deadline, now: now)
@@ -546,6 +554,7 @@ public final class Daemon {
             for terminal in session.terminals { _ = TerminalWriter.write(text, to: terminal) }
             session.ending = reason
             sessions[id] = session
+            markStateChanged()
             // A fresh listing: a process started a moment ago must not escape the end.
             let table = ProcessTable.snapshot()
             let members = session.limits.end == .leader

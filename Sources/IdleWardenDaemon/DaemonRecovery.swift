@@ -12,7 +12,7 @@ extension Daemon {
         let table = ProcessTable.snapshot()
         restoreSavedSessions(table: table, now: WallClock.sample())
         if options.adoptsLogins { adoptUnregisteredLogins(table: table, now: now) }
-        stateIsDirty = true
+        markStateChanged()
     }
 
     private func restoreSavedSessions(table: ProcessTable, now sample: ClockSample) {
@@ -107,30 +107,42 @@ extension Daemon {
     /// Registers a session that is already known to be alive.
     func track(_ session: Session, now: Instant) {
         sessions[session.id] = session
+        sessionsByLeader[session.leader] = session.id
+        markStateChanged()
         watchLeader(session.id, pid: session.leader.pid, startTime: session.leader.startTime)
         reschedule(session.id, now: now)
     }
 
-    /// Saves after every change; a failed write (full disk, read-only fs) is audited once and retried every
-    /// few seconds, while enforcement goes on from memory.
-    func saveStateIfNeeded(now: Instant) {
-        guard stateIsDirty, stateRetryAt.map({ now >= $0 }) ?? true else { return }
+    /// Marks a change a restart could not rebuild: a session opened or closed, a warning given or taken back,
+    /// an end begun, a keepalive. Input seen on a terminal is not one: its atime is still there after a restart.
+    func markStateChanged() {
+        stateIsDirty = true
+    }
+
+    /// Saves changed state, at most once a second so that a burst of logins costs one write, not one each;
+    /// a failed write (full disk, read-only fs) is audited once and retried every few seconds, while
+    /// enforcement goes on from memory. `force` (at stop) writes whatever the pacing says.
+    func saveStateIfNeeded(now: Instant, force: Bool = false) {
+        guard stateIsDirty else { return }
+        if !force, let notBefore = stateSaveNotBefore, now < notBefore { return }
         let state = PersistedState(
             savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
             sessions: sessions.values.sorted { (Int($0.id) ?? 0) < (Int($1.id) ?? 0) })
         do {
             try store.save(state)
-            if stateRetryAt != nil {
+            if stateSaveFailing {
                 audit.record(AuditRecord("state-saved", [("file", store.path), ("result", "recovered")]))
             }
             stateIsDirty = false
-            stateRetryAt = nil
+            stateSaveFailing = false
+            stateSaveNotBefore = now + .seconds(1)
         } catch {
-            if stateRetryAt == nil {
+            if !stateSaveFailing {
                 audit.record(AuditRecord("state-error", [("file", store.path), ("error", "\(error)"),
                                                          ("result", "retrying")]), priority: LOG_ERR)
             }
-            stateRetryAt = now + .seconds(5)
+            stateSaveFailing = true
+            stateSaveNotBefore = now + .seconds(5)
         }
     }
 }

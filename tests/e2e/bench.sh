@@ -35,7 +35,7 @@ test_bench_smoke() {
 
     bench core '^\| 100 \|' IW_CORE_SIZES=100 IW_CORE_MAX_SECONDS=1 &
     core_pid=$!
-    bench module '^\| up \|' ROUNDS=2 BATCH=5 PAUSE_US=2000 RUNS=3 WARMUP=1 || rc=1
+    bench module '^\| up \|' ROUNDS=2 BATCH=5 PAUSE_US=2000 RUNS=3 WARMUP=1 SPAWN_ROUNDS=3 || rc=1
     bench daemon '^\| 6 \(6\) \| 6/6 \|' DAEMON_SIZES=6 QUIET_S=2 SPREAD_S=3 || rc=1
     bench autolog '^\| autolog \|' K=1 IDLE_S=5 ROUND_TIMEOUT_S=3 || rc=1
     wait "$core_pid" || rc=1

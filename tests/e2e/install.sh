@@ -183,35 +183,7 @@ _iwi_toolchain() {
 _iwi_sshd_start() {
     [[ -x /usr/sbin/sshd ]] || iw_fail "missing /usr/sbin/sshd (package openssh-server)"
     [[ -d /run/sshd ]] || install -d -m 0755 /run/sshd
-    iw_client_key
-    ssh-keygen -q -t ed25519 -N '' -f "$IW_T/ssh_host_key" || iw_fail "ssh-keygen (host)"
-    IW_SSH_PORT=$(iw_free_port)
-    cat >"$IW_T/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-Port $IW_SSH_PORT
-HostKey $IW_T/ssh_host_key
-PidFile $IW_T/sshd.pid
-UsePAM yes
-PubkeyAuthentication yes
-AuthenticationMethods publickey
-AuthorizedKeysFile .ssh/authorized_keys
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin no
-StrictModes no
-UseDNS no
-PrintMotd no
-X11Forwarding no
-LogLevel VERBOSE
-EOF
-    cp "$IW_T/sshd_config" "$IW_TLOG/sshd_config"
-    /usr/sbin/sshd -t -f "$IW_T/sshd_config" || iw_fail "sshd -t rejects the test config"
-    /usr/sbin/sshd -D -e -f "$IW_T/sshd_config" </dev/null >>"$IW_TLOG/sshd.log" 2>&1 &
-    IW_SSHD_PID=$!
-    iw_defer iw_sshd_stop
-    iw_wait_until 15 grep -q "Server listening on 127.0.0.1 port $IW_SSH_PORT" "$IW_TLOG/sshd.log" ||
-        iw_fail "sshd did not start: $(tail -n 5 "$IW_TLOG/sshd.log")"
-    iw_log "sshd /usr/sbin/sshd (pid $IW_SSHD_PID) on 127.0.0.1:$IW_SSH_PORT, PAM service sshd"
+    iw_sshd_run /usr/sbin/sshd
 }
 
 # A pam.d service for pamtester whose session stack is the installed module, by name, as an admin writes it.

@@ -573,6 +573,13 @@ iw_sshd_start() {
         "password required pam_deny.so" \
         "session  required pam_permit.so" \
         "$(iw_module_line "$@")"
+    iw_sshd_run "$IW_SSHD"
+}
+
+# iw_sshd_run SSHD — start the sshd binary SSHD (absolute path; its basename names its PAM service) with the test
+# config: 127.0.0.1, a free port, its own host key, UsePAM yes, key authentication for the test users only.
+iw_sshd_run() {
+    local sshd=$1
     iw_client_key
     ssh-keygen -q -t ed25519 -N '' -f "$IW_T/ssh_host_key" || iw_fail "ssh-keygen (host)"
     IW_SSH_PORT=$(iw_free_port)
@@ -599,13 +606,13 @@ ClientAliveInterval 0
 LogLevel VERBOSE
 EOF
     cp "$IW_T/sshd_config" "$IW_TLOG/sshd_config"
-    "$IW_SSHD" -t -f "$IW_T/sshd_config" || iw_fail "sshd -t rejects the test config"
-    "$IW_SSHD" -D -e -f "$IW_T/sshd_config" </dev/null >>"$IW_TLOG/sshd.log" 2>&1 &
+    "$sshd" -t -f "$IW_T/sshd_config" || iw_fail "sshd -t rejects the test config"
+    "$sshd" -D -e -f "$IW_T/sshd_config" </dev/null >>"$IW_TLOG/sshd.log" 2>&1 &
     IW_SSHD_PID=$!
     iw_defer iw_sshd_stop
     iw_wait_until 15 grep -q "Server listening on 127.0.0.1 port $IW_SSH_PORT" "$IW_TLOG/sshd.log" ||
         iw_fail "sshd did not start: $(tail -n 5 "$IW_TLOG/sshd.log")"
-    iw_log "sshd (pid $IW_SSHD_PID) on 127.0.0.1:$IW_SSH_PORT, PAM service $IW_SSHD_SERVICE"
+    iw_log "sshd $sshd (pid $IW_SSHD_PID) on 127.0.0.1:$IW_SSH_PORT, PAM service ${sshd##*/}"
 }
 iw_sshd_stop() {
     [[ -n ${IW_SSHD_PID:-} ]] || return 0

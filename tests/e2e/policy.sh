@@ -19,6 +19,7 @@ iw__p_foreign_test_users() {
 
 # iw__p_config [TOML LINES...] — iw_config, excluding the test users of other test processes too.
 iw__p_config() {
+    # shellcheck disable=SC2034 # read by iw_config (lib.sh)
     mapfile -t IW_EXCLUDE_USERS < <(iw__p_foreign_test_users)
     iw_config "$@"
 }
@@ -27,8 +28,9 @@ iw__p_config() {
 # test's daemon(s): other tests on this machine run daemons that log with the same ident and small session ids.
 IW__P_DAEMON_PIDS=
 iw__p_daemon_start() {
-    iw_daemon_start "$@"
+    iw_daemon_start
     IW__P_DAEMON_PIDS+="${IW__P_DAEMON_PIDS:+|}$IW_DAEMON_PID"
+    # shellcheck disable=SC2034 # read by iw_audit and iw_audit_wait (lib.sh)
     IW_AUDIT_RE=" idlewarden\\[($IW__P_DAEMON_PIDS)\\]: "
 }
 
@@ -188,7 +190,7 @@ test_policy_group_rule_gives_users_different_timeouts() {
         iw_audit_wait 15 "$(iw_kv event terminate)" "$(iw_kv session "$id")" "$(iw_kv user "$user")" ||
             iw_fail "no terminate line for $user"
         line=$(iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$id")" | tail -n1)
-        [[ $(iw_audit_field "$line" rule) == *"\"$rule\""* ]] ||
+        [[ $(iw_audit_field "$line" rule) == *"$rule"* ]] ||
             iw_fail "the terminate line of $user does not name rule \"$rule\": $line"
         iw_ok "terminate names the rule: $line"
     done
@@ -533,8 +535,11 @@ test_policy_end_leader_leaves_detached_tmux_running() {
     iw_log "processes of $l: $(iw_user_procs "$l" | tr '\n' '|')"
     iw_log "processes of $s: $(iw_user_procs "$s" | tr '\n' '|')"
 
+    # Both went idle together: watch both panes at once (a finished pane's warning would not count as new).
+    iw_expect_logout sess yes &
+    local watcher=$!
     iw_expect_logout lead yes
-    iw_expect_logout sess yes
+    wait "$watcher" || iw_fail "the end = session pane was not logged out as expected (see above)"
     sleep $((IW_GRACE * 2 + 2)) # past SIGTERM and SIGKILL
     local line
     iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv session "$idl")" || iw_fail "no terminate line for $l"
@@ -591,6 +596,7 @@ test_policy_scope_user_typing_in_one_keeps_the_other() {
     iw_tmux_wait_dead busy 15 || iw_fail "the other session was not ended with it"
     iw_ok "both idle sessions ended"
 }
+iw__p_state_is() { [[ $(iw_sessions_of "$1" | cut -f8) == "$2" ]]; }
 iw__p_has_terminal() { iw_sessions_of "$1" | awk -F'\t' -v t="$2" '("," $10 ",") ~ ("," t ",") { f = 1 } END { exit !f }'; }
 
 # sweep: `sweep --dry-run` lists every session with what it would do and changes nothing (no warning, state
@@ -602,7 +608,9 @@ test_policy_sweep_dry_run_lists_sweep_warns() {
     local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b service=idlewarden-test-pam-$IW_ID
     iw_mkuser "$a"
     iw_mkuser "$b"
-    IW_IDLE=30 IW_WARN=20 iw__p_ssh_setup
+    # A long warning window, and the warning due well after the pamtester session's last terminal search (10 s
+    # after its open): no other timer of the daemon may fire while it is stopped below.
+    IW_IDLE=40 IW_WARN=20 iw__p_ssh_setup
     iw_pamtester_service "$service"
     iw_pamtester_hold nt "$service" "$b"
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
@@ -619,13 +627,15 @@ test_policy_sweep_dry_run_lists_sweep_warns() {
     rc=$?
     printf '%s\n' "$out"
     ((rc == 0)) || iw_fail "sweep --dry-run failed ($rc): $out"
-    grep -qE "session $id \($(iw_regex_escape "$a")\): would wait" <<<"$out" || iw_fail "dry run does not list session $id as waiting"
+    grep -qE "session $id \($(iw_regex_escape "$a")\): would " <<<"$out" || iw_fail "dry run does not list session $id"
+    grep -E "session $id \(" <<<"$out" | grep -qE 'would (warn|end)' && iw_fail "the fresh session is already due?"
     grep -qE "session $idb \($(iw_regex_escape "$b")\): would " <<<"$out" || iw_fail "dry run does not list session $idb"
     iw_audit_wait 5 "$(iw_kv event sweep)" "$(iw_kv dry_run yes)" || iw_fail "no event=sweep dry_run=yes"
     [[ $(iw_sessions_of "$a" | cut -f8) == active ]] || iw_fail "state changed after a dry run: $(iw_sessions_of "$a")"
     out=$(iw__p_as "$b" sweep --socket "$IW_SOCK" 2>&1) && iw_fail "a non-root user may sweep: $out"
     iw_ok "non-root sweep refused: $out"
 
+    iw_wait_until 15 iw__p_state_is "$b" no-tty || iw_fail "the pamtester session did not settle as no-tty: $(iw_sessions_of "$b")"
     local d
     d=$(iw__p_json "$a" next_deadline | cut -f2)
     [[ $d =~ ^[0-9]+$ ]] || iw_fail "no next_deadline for session $id"

@@ -21,6 +21,7 @@ iw__r_foreign_test_users() {
 IW__R_CONFIG_LINES=()
 iw__r_config() {
     IW__R_CONFIG_LINES=("$@")
+    # shellcheck disable=SC2034 # read by iw_config (lib.sh)
     mapfile -t IW_EXCLUDE_USERS < <(iw__r_foreign_test_users)
     iw_config "$@"
 }
@@ -30,6 +31,7 @@ IW__R_DAEMON_PIDS=
 iw__r_daemon_start() {
     iw_daemon_start
     IW__R_DAEMON_PIDS+="${IW__R_DAEMON_PIDS:+|}$IW_DAEMON_PID"
+    # shellcheck disable=SC2034 # read by iw_audit and iw_audit_wait (lib.sh)
     IW_AUDIT_RE=" idlewarden\\[($IW__R_DAEMON_PIDS)\\]: "
 }
 
@@ -81,6 +83,7 @@ PY
 }
 iw__r_utmp_remove() { [[ $(stat -c %i /run/utmp 2>/dev/null) == "$1" ]] && rm -f /run/utmp; return 0; }
 
+# shellcheck disable=SC2120 # every caller uses the default config so far
 iw__r_ssh_setup() {
     iw__r_config "$@"
     iw__r_daemon_start
@@ -118,6 +121,31 @@ iw__r_expect_terminated() {
     iw_audit_wait 15 "$(iw_kv event terminate)" "$(iw_kv session "$1")" "$(iw_kv user "$2")" "$(iw_kv reason idle)" ||
         iw_fail "no 'event=terminate session=$1 user=$2 reason=idle': $(iw_audit "$(iw_kv user "$2")" | tail -n 5)"
     iw_ok "audited: $(iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$1")" | tail -n1)"
+}
+
+# iw__r_state_has_pid PID — the daemon's state file (header + JSON) holds a session whose leader is PID. The
+# daemon coalesces saves (at most one a second), so a session opened a moment ago may not be saved yet.
+iw__r_state_has_pid() {
+    "$IW_PY" - "$IW_T/state/state" "$1" <<'PY'
+import json, sys
+path, pid = sys.argv[1], int(sys.argv[2])
+try:
+    raw = open(path, "rb").read()
+    state = json.loads(raw[raw.index(b"\n") + 1:])
+except Exception:
+    sys.exit(1)
+def pids(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pid" and isinstance(value, int):
+                yield value
+            else:
+                yield from pids(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from pids(value)
+sys.exit(0 if pid in pids(state) else 1)
+PY
 }
 
 # iw__r_rss PID — VmRSS of a process in kB.
@@ -205,6 +233,8 @@ test_reliability_kill9_restart_restores_and_enforces() {
     [[ -s $IW_T/state/state ]] || iw_fail "no state file in $IW_T/state"
     head -n1 "$IW_T/state/state" | grep -qE '^idlewarden-state 1 [0-9a-f]+ [0-9]+$' ||
         iw_fail "the state file has no idlewarden-state header: $(head -c 100 "$IW_T/state/state")"
+    iw_wait_until 10 iw__r_state_has_pid "$(iw_sessions_of "$a" | cut -f7)" ||
+        iw_fail "the session's leader is not in the saved state 3 s after the login"
     iw_log "state: $(stat -c '%a %U %s bytes' "$IW_T/state/state")"
     iw__r_daemon_kill9
     sleep 2
@@ -368,7 +398,7 @@ test_reliability_non_root_cannot_touch_other_users_session() {
     iw_wait_sessions 1 10 "$v" || iw_fail "the victim's session is not registered"
     local id pid start uidv uidm
     id=$(iw__r_session_id "$v")
-    pid=$IW_PT_PID_v
+    pid=${IW_PT_PID_v:?} # set by iw_pamtester_hold
     start=$(iw_proc_start "$pid")
     uidv=$(id -u "$v")
     uidm=$(id -u "$m")
@@ -475,6 +505,7 @@ test_reliability_reused_pid_is_not_signalled() {
     [[ -n $ida && -n $idb && -n $idc ]] || iw_fail "cannot find the sessions by pid: $(iw_sessions_of "$a")"
     iw_log "sessions: A=$ida (pid $pa) B=$idb (pid $pb) C=$idc (pid $IW_PT_PID_C)"
 
+    iw_wait_until 10 iw__r_state_has_pid "$pb" || iw_fail "session $idb never reached the state file"
     iw__r_pt_kill A
     iw_audit_wait 10 "$(iw_kv event close)" "$(iw_kv session "$ida")" ||
         iw_fail "session $ida was not closed when its leader died: $(iw_audit "$(iw_kv session "$ida")")"
