@@ -13,6 +13,8 @@ let package = Package(
     products: [
         .library(name: "pam_idlewarden", type: .dynamic, targets: ["PAMIdleWarden"]),
         .executable(name: "idlewarden", targets: ["idlewarden"]),
+        // For Benchmarks/, a package of its own that measures the policy code.
+        .library(name: "IdleWardenCore", targets: ["IdleWardenCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

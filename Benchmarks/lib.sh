@@ -14,8 +14,8 @@
 #                   with every user excluded except root, nobody and iwbench-* (the daemon adopts live logins at
 #                   start: nobody else's session on this machine may be ended by a benchmark)
 #
-# Everything created outside BENCH_WORK is named idlewarden-bench-* (pam.d services, the sshd copy) and removed
-# at exit.
+# Everything created outside BENCH_WORK is named idlewarden-bench-* (pam.d services) or iwbench-PID-* (users) and
+# removed at exit; a raised kernel.pty.max is put back (bench_fleet_limits).
 
 set -u
 set -o pipefail
@@ -206,3 +206,43 @@ bench_proc_sample() { # PID → "utime stime rss_kib vol invol"
 
 # bench_emit FILE — stdin to stdout and to FILE in BENCH_RESULTS.
 bench_emit() { tee "$BENCH_RESULTS/$1"; }
+
+# Limits for N fleet sessions (Benchmarks/daemon/fleet.c): every session is 2 processes and 1 pty; the daemon holds
+# 1 pidfd per session. bench_fleet_limits_init once (puts kernel.pty.max back at exit), then
+# `why=$(bench_fleet_limits N)`: empty when N fits (raising kernel.pty.max for the run if needed), else the reason.
+bench_fleet_limits_init() {
+    pty_max_orig=$(cat /proc/sys/kernel/pty/max)
+    bench_defer bench__restore_pty_max
+}
+# Puts kernel.pty.max back only if it still has the value this run set (another benchmark run at the same time
+# may have raised it too, for itself).
+bench__restore_pty_max() {
+    local raised
+    raised=$(cat "$BENCH_WORK/pty-max-raised" 2>/dev/null) || return 0
+    [[ $(cat /proc/sys/kernel/pty/max) == "$raised" ]] && echo "$pty_max_orig" >/proc/sys/kernel/pty/max
+    return 0
+}
+
+bench_fleet_limits() { # N → "" if it fits, else the reason
+    local n=$1 procs pid_max nproc ptys pty_max pty_nr mem_kib need_kib
+    procs=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
+    pid_max=$(cat /proc/sys/kernel/pid_max)
+    nproc=$(ulimit -u)
+    pty_max=$(cat /proc/sys/kernel/pty/max)
+    pty_nr=$(cat /proc/sys/kernel/pty/nr)
+    mem_kib=$(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)
+    need_kib=$((n * 2 * 400)) # measured ~140 KiB per process (20,000 processes: 2.8 GB); 400 with margin
+    if ((procs + 2 * n + 1000 > pid_max)); then echo "pid_max $pid_max < $((procs + 2 * n + 1000)) (running + 2N + margin)"; return; fi
+    if [[ $nproc != unlimited ]] && ((procs + 2 * n + 1000 > nproc)); then echo "ulimit -u $nproc too small"; return; fi
+    if ((n + 16 > $(ulimit -n))); then echo "ulimit -n $(ulimit -n) < N + 16 (the daemon holds a pidfd per session)"; return; fi
+    if ((need_kib > mem_kib / 2)); then echo "needs ~$((need_kib / 1024)) MiB, MemAvailable $((mem_kib / 1024)) MiB"; return; fi
+    if ((pty_nr + n + 64 > pty_max)); then
+        if echo $((pty_nr + n + 256)) >/proc/sys/kernel/pty/max 2>/dev/null; then
+            echo $((pty_nr + n + 256)) >"$BENCH_WORK/pty-max-raised"
+            bench_log "raised kernel.pty.max from $pty_max to $((pty_nr + n + 256)) for this run"
+        else
+            echo "kernel.pty.max $pty_max < $((pty_nr + n + 64)) and not writable"; return
+        fi
+    fi
+}
+

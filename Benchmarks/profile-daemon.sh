@@ -21,6 +21,9 @@ bench_need gcc perf python3 swift
 bench_static_bin
 IW_BIN=$IW_DAEMON_BIN
 gcc -O2 -Wall -o "$BENCH_WORK/fleet" "$BENCH_DIR/daemon/fleet.c" || bench_die "fleet.c"
+bench_fleet_limits_init
+why=$(bench_fleet_limits "$N")
+[[ -z $why ]] || bench_die "N=$N does not fit: $why"
 bench_daemon_start "$BENCH_WORK"
 perf record -q -F 499 -g -k CLOCK_REALTIME -p "$BENCH_DAEMON_PID" -o "$BENCH_WORK/perf.data" >/dev/null 2>&1 &
 perf_pid=$!

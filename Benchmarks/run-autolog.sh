@@ -7,7 +7,7 @@
 # Everything runs in a private mount namespace (unshare -m) with a fresh tmpfs on /run and private copies of
 # /var/log/{wtmp,lastlog,btmp}: sshd writes its logins to that private utmp, which is what autolog reads, and the
 # system's own utmp and login records are never touched. A private sshd (a symlink to /usr/sbin/sshd named
-# idlewarden-bench-sshd, PAM service /etc/pam.d/idlewarden-bench-sshd with the built pam_idlewarden.so) listens on
+# idlewarden-bench-sshd-PID, PAM service /etc/pam.d/idlewarden-bench-sshd-PID with the built module) listens on
 # 127.0.0.1; K users iwbench-PID-1..K (removed at the end) log in with `ssh -tt`, type one command at staggered
 # moments, then nothing.
 #   round 1: the idlewarden daemon (as installed: --static-swift-stdlib) with idle_timeout 60s, warn_before 5s;
@@ -68,8 +68,10 @@ done
 BENCH_IDLE=$IDLE_S BENCH_WARN=$((IDLE_S > 10 ? 5 : 1)) BENCH_GRACE=3 bench_daemon_start "$BENCH_WORK"
 
 # sshd.
-ln -s /usr/sbin/sshd "$BENCH_WORK/idlewarden-bench-sshd"
-bench_pam_service idlewarden-bench-sshd \
+# sshd names its PAM service after argv[0]: a symlink named idlewarden-bench-sshd-PID gives this run its own.
+sshd_service=idlewarden-bench-sshd-$$
+ln -s /usr/sbin/sshd "$BENCH_WORK/$sshd_service"
+bench_pam_service "$sshd_service" \
     "auth     required pam_deny.so" \
     "account  required pam_permit.so" \
     "password required pam_deny.so" \
@@ -96,7 +98,7 @@ PrintLastLog no
 ClientAliveInterval 0
 MaxStartups 100
 EOF
-"$BENCH_WORK/idlewarden-bench-sshd" -D -e -f "$BENCH_WORK/sshd_config" </dev/null >"$BENCH_WORK/sshd.log" 2>&1 &
+"$BENCH_WORK/$sshd_service" -D -e -f "$BENCH_WORK/sshd_config" </dev/null >"$BENCH_WORK/sshd.log" 2>&1 &
 sshd_pid=$!
 bench_defer kill "$sshd_pid"
 for ((i = 0; i < 100; i++)); do grep -q "Server listening" "$BENCH_WORK/sshd.log" && break; sleep 0.1; done

@@ -32,31 +32,7 @@ gcc -O2 -Wall -o "$BENCH_WORK/fleet" "$BENCH_DIR/daemon/fleet.c" || bench_die "c
 # ---------------------------------------------------------------------------------------------------------------
 # Limits: every session is 2 processes and 1 pty; the daemon holds 1 pidfd per session.
 
-pty_max_orig=$(cat /proc/sys/kernel/pty/max)
-restore_pty_max() { [[ $(cat /proc/sys/kernel/pty/max) == "$pty_max_orig" ]] || echo "$pty_max_orig" >/proc/sys/kernel/pty/max; }
-bench_defer restore_pty_max
-
-limits_for() { # N → "" if it fits, else the reason
-    local n=$1 procs pid_max nproc ptys pty_max pty_nr mem_kib need_kib
-    procs=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)
-    pid_max=$(cat /proc/sys/kernel/pid_max)
-    nproc=$(ulimit -u)
-    pty_max=$(cat /proc/sys/kernel/pty/max)
-    pty_nr=$(cat /proc/sys/kernel/pty/nr)
-    mem_kib=$(awk '/^MemAvailable/ { print $2 }' /proc/meminfo)
-    need_kib=$((n * 2 * 400)) # measured ~150-300 KiB of private memory per process here; 400 with margin
-    if ((procs + 2 * n + 1000 > pid_max)); then echo "pid_max $pid_max < $((procs + 2 * n + 1000)) (running + 2N + margin)"; return; fi
-    if [[ $nproc != unlimited ]] && ((procs + 2 * n + 1000 > nproc)); then echo "ulimit -u $nproc too small"; return; fi
-    if ((n + 16 > $(ulimit -n))); then echo "ulimit -n $(ulimit -n) < N + 16 (the daemon holds a pidfd per session)"; return; fi
-    if ((need_kib > mem_kib / 2)); then echo "needs ~$((need_kib / 1024)) MiB, MemAvailable $((mem_kib / 1024)) MiB"; return; fi
-    if ((pty_nr + n + 64 > pty_max)); then
-        if echo $((pty_nr + n + 256)) >/proc/sys/kernel/pty/max 2>/dev/null; then
-            bench_log "raised kernel.pty.max from $pty_max to $((pty_nr + n + 256)) for this run"
-        else
-            echo "kernel.pty.max $pty_max < $((pty_nr + n + 64)) and not writable"; return
-        fi
-    fi
-}
+bench_fleet_limits_init
 
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -66,7 +42,7 @@ for size in $DAEMON_SIZES; do
     n=${size%%:*}
     e=$n
     [[ $size == *:* ]] && e=${size#*:}
-    why=$(limits_for "$n")
+    why=$(bench_fleet_limits "$n")
     if [[ -n $why ]]; then
         bench_log "N=$n skipped: $why"
         runs+=("$n $e skipped:${why// /_}")
@@ -76,6 +52,8 @@ for size in $DAEMON_SIZES; do
     mkdir -p "$dir"
     bench_daemon_start "$dir"
     bench_log "N=$n (E=$e): daemon pid $BENCH_DAEMON_PID"
+    sleep 1
+    awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s %s ", $1, $2 }' "/proc/$BENCH_DAEMON_PID/status" >"$dir/idle-rss"
     t_start=$(date +%s%3N)
     FLEET_STATE_FILE=$dir/state/state "$BENCH_WORK/fleet" "$BENCH_SESSION_SOCK" "$BENCH_USER" "$n" "$e" "$QUIET_S" "$SPREAD_S" "$BENCH_DAEMON_PID" \
         "$dir/fleet" 2>"$dir/fleet.err"
@@ -174,7 +152,14 @@ for run in sys.argv[2:]:
     try: state = int(open(f"{d}/fleet.state").read().strip())
     except (OSError, ValueError): state = 0
     retries = sum(int(x[11]) for x in sessions)
-    rows.append((n, e, reg, quiet, enf, len(opened), len(ended), retries, counts, state, rc))
+    try:
+        f = open(f"{d}/idle-rss").read().split()
+        idle = dict(zip(f[0::2], f[1::2]))
+        idle_note = (f"before its first session the daemon's RSS was {int(idle['VmRSS:']) / 1024:.1f} MiB "
+                     f"({int(idle['RssFile:']) / 1024:.1f} MiB file-backed, {int(idle['RssAnon:']) / 1024:.1f} MiB anonymous)")
+    except (OSError, KeyError, ValueError):
+        idle_note = "idle RSS not sampled"
+    rows.append((n, e, reg, quiet, enf, len(opened), len(ended), retries, counts, state, rc, idle_note))
     late_rows.append((n, e, len(exp), len(ended), true_late, sched_late, audit_late, early, over))
 
 def cpu_cell(c):
@@ -184,7 +169,7 @@ print("Cost (daemon utime+stime, context switches from /proc; R = registration, 
 print()
 print("| N (expiring) | registration (R+S) | per open | quiet, all registered (Q) | wake-ups/min in Q | enforcement (B+W+E) | CPU per ended session | max RSS | state file (all registered) |")
 print("|---|---|---|---|---|---|---|---|---|")
-for n, e, reg, quiet, enf, opened, ended, retries, counts, state, rc in rows:
+for n, e, reg, quiet, enf, opened, ended, retries, counts, state, rc, idle_note in rows:
     per_open = f"{1000 * reg['cpu'] / max(opened, 1):.1f} ms CPU, {1000 * reg['secs'] / max(opened, 1):.1f} ms wall" if reg else "–"
     wake = f"{quiet['vol'] * 60 / quiet['secs']:.1f}" if quiet and quiet['secs'] else "–"
     per_end = f"{1000 * enf['cpu'] / max(ended, 1):.1f} ms" if enf else "–"
@@ -200,8 +185,8 @@ print("|---|---|---|---|---|---|---|")
 for n, e, nexp, nended, tl_, sl, al, early, over in late_rows:
     print(f"| {n} ({e}) | {nended}/{nexp} | {stats(tl_)} | {stats(sl)} | {stats(al)} | {early} | {over} |")
 print()
-for n, e, reg, quiet, enf, opened, ended, retries, counts, state, rc in rows:
-    print(f"N={n}: {opened} sessions opened, {retries} sends retried (queue full), audit: " +
+for n, e, reg, quiet, enf, opened, ended, retries, counts, state, rc, idle_note in rows:
+    print(f"N={n}: {idle_note}; {opened} sessions opened, {retries} sends retried (queue full), audit: " +
           ", ".join(f"{k} {v}" for k, v in counts.items()) + (f"; fleet exit status {rc}" if rc != "0" else ""))
 for note in notes:
     print(note)

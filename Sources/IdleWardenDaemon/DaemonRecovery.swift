@@ -49,36 +49,50 @@ extension Daemon {
         }
     }
 
-    /// Logins the daemon never heard of: utmp records with a live process, and terminal sessions directly
-    /// below sshd or login (a login without utmp). Their last input is taken from their terminals.
+    /// Logins the daemon never heard of: utmp records whose process is a live root login process (sshd's
+    /// monitor, login; entries that terminal emulators and multiplexers write for the user's own processes are
+    /// not logins), and terminal sessions directly below sshd or login without a utmp record. Their last input
+    /// is taken from their terminals.
     private func adoptUnregisteredLogins(table: ProcessTable, now: Instant) {
-        let knownTerminals = Set(sessions.values.flatMap(\.terminals))
+        var coveredTerminals = Set(sessions.values.flatMap(\.terminals))
         var adoptedLeaders: Set<Int32> = []
         for record in LoginRecord.current() {
-            guard let process = table.records[record.pid], !adoptedLeaders.contains(record.pid),
-                  let device = TerminalDevice.path(forPAMTTY: record.line), !knownTerminals.contains(device),
-                  let account = accounts.account(named: record.user)
+            guard let process = table.records[record.pid], process.realUID == 0, !adoptedLeaders.contains(record.pid),
+                  let device = TerminalDevice.path(forPAMTTY: record.line), !coveredTerminals.contains(device)
             else { continue }
+            guard let account = accounts.account(named: record.user) else {
+                audit.record(AuditRecord("adopt", [
+                    ("user", record.user), ("pid", String(record.pid)), ("tty", record.line),
+                    ("result", "skipped"), ("reason", "unknown-user"),
+                ]), priority: LOG_WARNING)
+                continue
+            }
             adoptedLeaders.insert(record.pid)
-            adopt(process, account: account, tty: record.line, rhost: record.host, origin: .utmp, table: table, now: now)
+            let session = adopt(process, account: account, tty: record.line, rhost: record.host, origin: .utmp,
+                                table: table, now: now)
+            coveredTerminals.formUnion(session.terminals + [device])
         }
         for process in table.records.values where process.pid == process.sid && process.realUID != 0 {
             guard !adoptedLeaders.contains(process.pid),
-                  let parent = table.records[process.ppid], ["sshd", "login"].contains(parent.name),
-                  let device = TerminalDevice.path(forTTYNumber: process.ttyNumber), !knownTerminals.contains(device),
+                  let parent = table.records[process.ppid], Self.loginProcessNames.contains(parent.name),
+                  let device = TerminalDevice.path(forTTYNumber: process.ttyNumber), !coveredTerminals.contains(device),
                   let name = accounts.userName(uid: process.realUID), let account = accounts.account(named: name)
             else { continue }
             adoptedLeaders.insert(process.pid)
-            adopt(process, account: account, tty: String(device.dropFirst(5)), rhost: nil, origin: .terminal,
-                  table: table, now: now)
+            let session = adopt(process, account: account, tty: String(device.dropFirst(5)), rhost: nil,
+                                origin: .terminal, table: table, now: now)
+            coveredTerminals.formUnion(session.terminals + [device])
         }
     }
 
+    /// Command names of the processes a login shell runs below (OpenSSH 9.8 and later: sshd-session).
+    static let loginProcessNames: Set<String> = ["sshd", "sshd-session", "login"]
+
+    @discardableResult
     private func adopt(
         _ process: ProcessRecord, account: AccountDirectory.Account, tty: String, rhost: String?,
         origin: SessionOrigin, table: ProcessTable, now: Instant
-    ) {
-        guard process.realUID == account.uid else { return }
+    ) -> Session {
         let facts = SessionFacts(
             user: account.name, uid: account.uid, groups: accounts.groupNames(of: account), service: "adopted",
             tty: tty, rhost: rhost)
@@ -102,6 +116,7 @@ extension Daemon {
         if let exemption = session.limits.exemption {
             audit.record(AuditRecord("exempt", sessionFields(session) + [("reason", exemption.description)]))
         }
+        return session
     }
 
     /// Registers a session that is already known to be alive.
@@ -119,7 +134,9 @@ extension Daemon {
         stateIsDirty = true
     }
 
-    /// Saves changed state, at most once a second so that a burst of logins costs one write, not one each;
+    /// Saves changed state, paced by what a save costs (at least 100 ms apart, and at most a sixth of the time
+    /// spent saving) so that a burst of logins costs a few writes, not one each, while a small state is on disk
+    /// a fraction of a second after a login;
     /// a failed write (full disk, read-only fs) is audited once and retried every few seconds, while
     /// enforcement goes on from memory. `force` (at stop) writes whatever the pacing says.
     func saveStateIfNeeded(now: Instant, force: Bool = false) {
@@ -128,14 +145,16 @@ extension Daemon {
         let state = PersistedState(
             savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
             sessions: sessions.values.sorted { (Int($0.id) ?? 0) < (Int($1.id) ?? 0) })
+        let started = WallClock.sample().boot
         do {
             try store.save(state)
+            let took = Duration.milliseconds(WallClock.sample().boot - started)
             if stateSaveFailing {
                 audit.record(AuditRecord("state-saved", [("file", store.path), ("result", "recovered")]))
             }
             stateIsDirty = false
             stateSaveFailing = false
-            stateSaveNotBefore = now + .seconds(1)
+            stateSaveNotBefore = now + max(.milliseconds(100), took * 5)
         } catch {
             if !stateSaveFailing {
                 audit.record(AuditRecord("state-error", [("file", store.path), ("error", "\(error)"),

@@ -41,9 +41,14 @@ test_bench_smoke() {
     wait "$core_pid" || rc=1
     for name in core module daemon autolog; do [[ -s $tmp/$name.out ]] && cat "$tmp/$name.out"; done >"$tmp/all.txt"
     [[ -n ${IW_TLOG:-} ]] && cp "$tmp/all.txt" "$IW_TLOG/bench-smoke.txt" 2>/dev/null
-    # Nothing left behind by the scripts.
-    if ls /etc/pam.d/idlewarden-bench-* >/dev/null 2>&1; then echo "pam.d services left: $(ls /etc/pam.d/idlewarden-bench-*)"; rc=1; fi
-    local user pid
+    # Nothing left behind by the scripts: pam.d services idlewarden-bench-*-PID and users iwbench-PID-* whose
+    # benchmark process is gone (another benchmark may be running at the same time).
+    local file user pid
+    for file in /etc/pam.d/idlewarden-bench-*; do
+        [[ -e $file ]] || continue
+        pid=${file##*-}
+        kill -0 "$pid" 2>/dev/null || { echo "pam.d service left behind: $file"; rc=1; }
+    done
     for user in $(getent passwd | grep -oE '^iwbench-[0-9]+-[^:]*'); do
         pid=${user#iwbench-}; pid=${pid%%-*}
         kill -0 "$pid" 2>/dev/null || { echo "user left behind: $user"; rc=1; }

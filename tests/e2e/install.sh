@@ -807,6 +807,7 @@ declare -A IWI_README_INLINE=(
     ['sudo bash tests/run.sh']='the whole suite: it is what runs this test'
     ['sudo bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
     ['sudo systemctl reload idlewarden']='systemd only: systemd is not PID 1 here; test_install_systemd_unit_verifies checks the unit'
+    ['systemctl edit idlewarden']='systemd only: systemd is not PID 1 here (the drop-in it opens is shown in the README)'
     ['systemctl status idlewarden']='systemd only: systemd is not PID 1 here'
     ['journalctl -u idlewarden']='systemd only: systemd is not PID 1 here'
 )

@@ -200,8 +200,13 @@ sys.exit("pid %d was always taken by another process first" % target)
 '
 iw__r_spawn_at_pid() {
     local pid=$1 user=$2 file=$3 out
-    out=$("$IW_PY" -c "$IW_PY_SPAWN_AT" "$pid" "$user" "$IW_T/recorder.sh" "$file" 2>&1) ||
-        iw_fail "could not start a process with pid $pid: $out"
+    local try
+    for try in 1 2 3 4 5; do
+        out=$("$IW_PY" -c "$IW_PY_SPAWN_AT" "$pid" "$user" "$IW_T/recorder.sh" "$file" 2>&1) && break
+        iw_log "try $try: $out; users of $pid as pid/thread/pgid/sid: $(ps -eLo pid=,lwp=,pgid=,sid=,stat=,args= | awk -v p="$pid" '$1 == p || $2 == p || $3 == p || $4 == p' | tr '\n' '|')"
+        sleep 0.5
+        ((try == 5)) && iw_fail "could not start a process with pid $pid: $out"
+    done
     iw_wait_until 10 test -s "$file.child" || iw_fail "the recorder at pid $pid did not start"
     [[ $(cat "$file.pid") == "$pid" ]] || iw_fail "the recorder has pid $(cat "$file.pid"), not $pid"
     iw_log "recorder of $user now holds pid $pid ($out), child $(cat "$file.child")"
