@@ -559,7 +559,9 @@ public final class Daemon {
             let table = ProcessTable.snapshot()
             let members = session.limits.end == .leader
                 ? table.loginGroup(of: session.leader, uid: session.facts.uid)
-                : table.members(of: session.leader, includingLeader: !session.origin.leaderIsLoginProcess)
+                : Self.union(
+                    table.members(of: session.leader, includingLeader: !session.origin.leaderIsLoginProcess),
+                    table.auditSessionMembers(of: session.leader))
             let termination = Termination(session: session, reason: reason, members: members, now: now)
             terminations[id] = termination
             logger.info("session \(id): ending (\(reason.rawValue)), \(termination.targets.count) process(es) to signal")
@@ -634,6 +636,11 @@ public final class Daemon {
             let latest = TerminalInput.latestInput(atimeSeconds: activity)
             if latest > other.openedAt { session.observeElsewhere(latestInput: latest) }
         }
+    }
+
+    static func union(_ first: [ProcessRecord], _ second: [ProcessRecord]) -> [ProcessRecord] {
+        let known = Set(first.map(\.pid))
+        return first + second.filter { !known.contains($0.pid) }
     }
 
     /// Our own notice changes a terminal's mtime; where output counts as activity it must not look like use.

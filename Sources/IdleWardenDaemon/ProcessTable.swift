@@ -61,6 +61,25 @@ public struct ProcessTable: Sendable {
         return result
     }
 
+    /// Processes of the login's kernel audit session that left its process tree: a daemonized `tmux` or
+    /// `screen` server, a `nohup setsid` job. pam_loginuid gives each login a new audit session id that every
+    /// process below inherits and no user can change. Used only when the leader's id differs from its
+    /// parent's, i.e. this login got its own: `su` (no pam_loginuid) shares its caller's id, and the caller's
+    /// processes must never be taken for the su session's.
+    public func auditSessionMembers(of leader: ProcessIdentity) -> [ProcessRecord] {
+        guard let root = records[leader.pid], root.startTime == leader.startTime,
+              let id = Self.auditSessionID(root.pid), id != Self.unsetAuditSession,
+              Self.auditSessionID(root.ppid) != id
+        else { return [] }
+        return records.values.filter { $0.pid != root.pid && Self.auditSessionID($0.pid) == id }
+    }
+
+    static let unsetAuditSession: UInt32 = 4_294_967_295
+
+    static func auditSessionID(_ pid: Int32) -> UInt32? {
+        ProcFile.read("/proc/\(pid)/sessionid").flatMap { UInt32(String(decoding: $0, as: UTF8.self).trimmingSpaces) }
+    }
+
     /// For `end = "leader"`: the process groups of the session's first processes owned by `uid` (the login
     /// shell, or sshd's per-user child), so that detached programs in their own sessions (tmux, screen) are
     /// left alone.

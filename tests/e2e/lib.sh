@@ -571,6 +571,7 @@ iw_sshd_start() {
         "auth     required pam_deny.so" \
         "account  required pam_permit.so" \
         "password required pam_deny.so" \
+        "session  required pam_loginuid.so" \
         "session  required pam_permit.so" \
         "$(iw_module_line "$@")"
     iw_sshd_run "$IW_SSHD"
