@@ -129,12 +129,16 @@ bench_git_rev() {
     echo "$rev$dirty"
 }
 
+BENCH_STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
+BENCH_REV=$(bench_git_rev 2>/dev/null)
+
 bench_machine() {
-    local cpu mem swiftv
+    local cpu mem swiftv built
     cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
     mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
     swiftv=$(swift --version 2>/dev/null | head -n1)
-    echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(bench_git_rev); binaries: ${IW_BIN%/*}"
+    built=$(date -u -r "$IW_BIN" '+%H:%M UTC' 2>/dev/null || echo "?")
+    echo "- run began $BENCH_STARTED, repository at $BENCH_REV; binaries: ${IW_BIN%/*} (built $built)"
     echo "- machine: $(nproc) CPU ($cpu), $mem RAM, $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "- toolchain: ${swiftv:-swift not on PATH}; gcc $(gcc -dumpfullversion 2>/dev/null)"
     echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(bench_busy_summary))"

@@ -14,6 +14,8 @@
 #   installed-norpath + the installed file with its RUNPATH removed (patchelf --remove-rpath)
 #   installed-sink    installed, sending to a socket whose reader only drains it (a daemon that does no work)
 #   installed-up      installed, with the daemon up (it registers every open: its work shares the 2 CPUs)
+# and installed-up again with the daemon pinned to one CPU under SCHED_OTHER (as now), SCHED_BATCH and nice 10, the
+# loop on the same CPU or another (taskset, chrt): whether waking the daemon makes the login wait for its work.
 # Whole-process figures: pamtester runs interleaved one by one (module/spawn_loop.c), RUNS rounds.
 # Knobs: ROUNDS (11) x BATCH (50), PAUSE_US (5000), RUNS (300). Results: stdout and Benchmarks/results/module-profile.md.
 
@@ -84,6 +86,29 @@ for v in "${variants[@]}"; do [[ $v == installed-up ]] || warm+=("idlewarden-ben
 bench_log "pamtester, $RUNS interleaved rounds"
 "$BENCH_WORK/spawn_loop" "$RUNS" "${services[@]}" >"$BENCH_WORK/spawn.txt" || bench_die "spawn_loop"
 "$BENCH_WORK/steps" 2000 >"$BENCH_WORK/steps.txt" || bench_die "steps"
+# Where the daemon runs when the module wakes it: the daemon pinned to the last CPU under each scheduling policy,
+# the loop (permit + installed-up) pinned to the same CPU, then to another one.
+: >"$BENCH_WORK/sched.txt"
+last_cpu=$(($(nproc) - 1))
+if ((last_cpu >= 1)) && command -v taskset >/dev/null && command -v chrt >/dev/null; then
+    taskset -pc "$last_cpu" "$BENCH_DAEMON_PID" >/dev/null
+    for setting in "same other" "same batch" "same nice10" "other other"; do
+        read -r where policy <<<"$setting"
+        chrt -o -p 0 "$BENCH_DAEMON_PID"
+        renice -n 0 -p "$BENCH_DAEMON_PID" >/dev/null
+        case $policy in
+            batch) chrt -b -p 0 "$BENCH_DAEMON_PID" ;;
+            nice10) renice -n 10 -p "$BENCH_DAEMON_PID" >/dev/null ;;
+        esac
+        cpu=$last_cpu
+        [[ $where == other ]] && cpu=0
+        taskset -c "$cpu" "$BENCH_WORK/pam_loop" root "$ROUNDS" "$BATCH" "$PAUSE_US" \
+            "idlewarden-bench-permit-$tag" "idlewarden-bench-installed-up-$tag" |
+            sed "s/^/where=$where policy=$policy /" >>"$BENCH_WORK/sched.txt"
+    done
+    chrt -o -p 0 "$BENCH_DAEMON_PID"
+    renice -n 0 -p "$BENCH_DAEMON_PID" >/dev/null
+fi
 # System calls per iteration: strace -c over 100 iterations of each variant (strace slows them; counts only).
 if command -v strace >/dev/null 2>&1; then
     for v in "${variants[@]}"; do
@@ -134,6 +159,23 @@ for v in variants:
           f"{r['iter_faults']} | {r['pair_faults']} | "
           f"{'–' if sc is None else f'{sc:.0f}'} | {h['median'] * 1000:.3f} | {h['median'] / hyper['permit']['median']:.3f}× |")
 print()
+sched = [dict(kv.split("=", 1) for kv in l.split()) for l in open(f"{work}/sched.txt")]
+if sched:
+    print("The daemon's scheduling: daemon pinned to one CPU, the loop (permit, installed-up) on the same CPU or on")
+    print("another; the daemon's policy set with chrt/renice (µs):")
+    print()
+    print("| loop on | daemon policy | up: iteration median | up: pair median | pair p99 | pair − permit (median) |")
+    print("|---|---|---|---|---|---|")
+    rows = {}
+    for f in sched:
+        rows.setdefault((f["where"], f["policy"]), {})[re.sub(r"^idlewarden-bench-(.*)-\d+$", r"\1", f["service"])] = f
+    labels = {"other": "SCHED_OTHER, nice 0 (as now)", "batch": "SCHED_BATCH", "nice10": "SCHED_OTHER, nice 10"}
+    for (where, policy), r in rows.items():
+        up, pm = r["installed-up"], r["permit"]
+        print(f"| {'the daemon' + chr(39) + 's CPU' if where == 'same' else 'another CPU'} | {labels[policy]} | "
+              f"{up['iter_median']} | {up['pair_median']} | {up['pair_p99']} | "
+              f"{float(up['pair_median']) - float(pm['pair_median']):+.1f} |")
+    print()
 print("Each thing the module does per call, alone (µs, median / p99 over 2000; `Benchmarks/module/steps.c`):")
 print()
 print("| step | median | p99 |")

@@ -102,6 +102,6 @@ EOF
     echo
     echo "<details><summary>ordo-one output</summary>"
     echo
-    sed -n '/^## CoreBenchmarks/,$p' "$BENCH_WORK/ordo.md" | sed '1d'
+    sed -n '/^## CoreBenchmarks/,$p' "$BENCH_WORK/ordo.md" | sed '1d; s/^### /#### /'
     echo "</details>"
 } | bench_emit "$OUT"

@@ -8,7 +8,7 @@
 #
 # Every e2e test is a function named test_* in tests/e2e/*.sh (module.sh, daemon.sh, enforce.sh, then any other
 # file; functions in file order). Each runs in its own bash process, with its own cleanup, under a timeout
-# (IW_TEST_TIMEOUT, default 180 s). One line per test: PASS|FAIL NAME SECONDS; the last line is
+# (IW_TEST_TIMEOUT, default 240 s). One line per test: PASS|FAIL NAME SECONDS; the last line is
 # "N passed, M failed"; the exit status is non-zero if anything failed. A missing tool is a failure, not a skip.
 # Logs of every test are kept in IW_LOG_DIR (default /tmp/idlewarden-e2e-logs); a failing test's log is printed.
 
@@ -35,7 +35,7 @@ fi
 export PATH LC_ALL=C.UTF-8
 
 export IW_LOG_DIR=${IW_LOG_DIR:-/tmp/idlewarden-e2e-logs}
-IW_TEST_TIMEOUT=${IW_TEST_TIMEOUT:-180}
+IW_TEST_TIMEOUT=${IW_TEST_TIMEOUT:-240}
 export IW_ROOT=$ROOT
 IW_BUILD_DIR=${IW_BUILD_DIR:-$ROOT/.build/release} # the binaries under test (override only to try another build)
 export IW_BIN=$IW_BUILD_DIR/idlewarden

@@ -74,12 +74,22 @@ public final class Daemon {
         self.logger = logger
         self.audit = audit
         self.config = config
+        Self.raiseDescriptorLimit()
         try StateDirectory.prepare(options.stateDirectory)
         store = StateStore(directory: options.stateDirectory)
         socket = try ControlSocket(path: options.socketPath, mode: 0o666)
         sessionSocket = try ControlSocket(path: options.sessionSocketPath, mode: 0o600)
         loop = try EventLoop(sockets: [sessionSocket.descriptor, socket.descriptor], signals: [SIGHUP, SIGTERM, SIGINT])
         signal(SIGPIPE, SIG_IGN)
+    }
+
+    /// The daemon holds a pidfd per session leader and per process it is ending: the usual soft limit of 1,024
+    /// descriptors would cap it near 1,000 sessions, so it takes the hard limit.
+    static func raiseDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 
     /// Runs until SIGTERM or SIGINT.

@@ -121,7 +121,10 @@ final class DisplayWatch {
         guard let endpoint = endpoint(of: session, table: table, refresh: refresh) else {
             return .unknown("no display")
         }
-        var arguments = [helper, "x-idle", "--display", endpoint.display]
+        var arguments = [
+            helper, "x-idle", "--display", endpoint.display,
+            "--uid", String(session.facts.uid), "--gid", String(Self.primaryGID(uid: session.facts.uid)),
+        ]
         if let xauthority = endpoint.xauthority { arguments += ["--xauthority", xauthority] }
         let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
         var output = [CChar](repeating: 0, count: 512)
