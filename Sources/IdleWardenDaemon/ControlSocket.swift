@@ -19,7 +19,7 @@ public final class ControlSocket {
         /// Larger than a request may be; only its size and sender are kept.
         case oversized(Int, Sender)
         case noCredentials
-        case empty
+        case empty(Sender)
     }
 
     /// Creates the socket directory (0755, root) if needed and binds the socket with `mode`.
@@ -95,7 +95,7 @@ public final class ControlSocket {
         let address = withUnsafeBytes(of: &from) { Array($0.prefix(Int(fromLength))) }
         let sender = Sender(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, address: address)
         if truncated != 0 { return .oversized(count, sender) }
-        if count == 0 { return .empty }
+        if count == 0 { return .empty(sender) }
         return .datagram(Array(buffer.prefix(count)), sender)
     }
 

@@ -197,8 +197,9 @@ public final class Daemon {
                        detail: "size=\(size)")
             case .noCredentials:
                 audit.record(AuditRecord("reject", [("reason", "no-credentials")]), priority: LOG_WARNING)
-            case .empty:
-                audit.record(AuditRecord("reject", [("reason", "empty")]), priority: LOG_WARNING)
+            case .empty(let sender):
+                guard sender.isRoot || budget.spend(uid: sender.uid, now: WallClock.now()) else { continue }
+                reject("empty", sender: sender)
             }
         }
         reportRefusals()
@@ -290,7 +291,6 @@ public final class Daemon {
         if let exemption = session.limits.exemption {
             audit.record(AuditRecord("exempt", sessionFields(session) + [("reason", exemption.description)]))
         }
-        reschedule(id, now: now)
     }
 
     private func close(_ event: SessionEvent, sender: Sender) {
@@ -356,11 +356,12 @@ public final class Daemon {
         sessionsByLeaderFD[fd] = id
     }
 
+    /// A readiness reported in the same wake-up may belong to a descriptor number that was closed and reused
+    /// for a new session's leader since: only a pidfd that is readable now means its process has exited.
     private func leaderExited(fd: Int32) {
-        guard let id = sessionsByLeaderFD[fd] else {
-            loop.unwatchLeader(fd)
-            return
-        }
+        guard let id = sessionsByLeaderFD[fd] else { return }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 0) == 1 else { return }
         end(id, reason: "leader-exit")
     }
 
