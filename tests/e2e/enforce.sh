@@ -36,32 +36,6 @@ iw__wait_user_gone() { # USER
     iw_ok "no process of $1 remains"
 }
 
-# iw__wait_as PANE USER — wait until the pane's shell runs as USER (after login/su); records the input time.
-iw__wait_as() {
-    local pane=$1 user=$2 t n=$RANDOM
-    t=$(iw_now_ms)
-    iw_tmux_type "$pane" "echo iwwho-\$(id -un)-$n"
-    iw_tmux_wait_text "$pane" "iwwho-$(iw_regex_escape "$user")-$n" 20 ||
-        iw_fail "pane $pane is not a shell of $user: $(iw__pane_tail "$pane")"
-    iw__set_last_input "$pane" "$t"
-}
-
-# A shell script that records the signals it gets (to FILE.sig), writes its pid (FILE.pid), runs a child
-# `sleep` (FILE.child) and lives as long as that child.
-iw__recorder() {
-    install -d -m 1777 "$IW_T/shared"
-    cat >"$IW_T/recorder.sh" <<'EOF'
-#!/bin/bash
-echo $$ >"$1.pid"
-trap 'echo HUP >>"$1.sig"' HUP
-trap 'echo TERM >>"$1.sig"' TERM
-sleep 1000 &
-echo $! >"$1.child"
-while kill -0 $! 2>/dev/null; do wait $!; done
-EOF
-    chmod 0755 "$IW_T/recorder.sh"
-}
-
 # ---------------------------------------------------------------------------------------------------------------
 
 # An idle `ssh -tt` session is warned ("Press any key"; status says warned); a key press answers the warning
@@ -157,7 +131,7 @@ test_enforce_typing_keeps_session_alive_idle_sibling_ends() {
 test_enforce_output_only_session_is_ended_outside_process_untouched() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
-    iw__recorder
+    iw_recorder
     iw__ssh_setup
     runuser -u "$a" -- setsid "$IW_T/recorder.sh" "$IW_T/shared/outside" </dev/null >/dev/null 2>&1 &
     iw_wait_until 10 test -s "$IW_T/shared/outside.child" || iw_fail "the outside process did not start"
@@ -254,9 +228,9 @@ iw__console_test() { # PAM-SERVICE COMMAND
     shell_pid=$(iw_tmux_pane s1 '#{pane_pid}')
     shell_start=$(iw_proc_start "$shell_pid")
     iw_tmux_type s1 "trap 'echo HUP >>$IW_T/root/sig' HUP; trap 'echo TERM >>$IW_T/root/sig' TERM; PS1='iwroot# '"
-    iw__wait_as s1 root
+    iw_wait_as s1 root
     iw_tmux_type s1 "$command $a"
-    iw__wait_as s1 "$a"
+    iw_wait_as s1 "$a"
     iw_wait_sessions 1 10 "$a" || iw_fail "the $command session is not in status: $(iw_status --json)"
     local line id
     line=$(iw_sessions_of "$a")
@@ -270,7 +244,7 @@ iw__console_test() { # PAM-SERVICE COMMAND
     iw_check "the root shell around $command is alive (same pid and start time)" iw_same_proc "$shell_pid" "$shell_start"
     [[ ! -s $IW_T/root/sig ]] || iw_fail "the root shell got signals: $(cat "$IW_T/root/sig")"
     iw_check "the pane is still open" iw_tmux_is_alive s1
-    iw__wait_as s1 root
+    iw_wait_as s1 root
     iw_ok "the root shell got no signal and still answers"
 }
 
@@ -320,7 +294,7 @@ test_enforce_controlmaster_two_shells_one_session() {
 test_enforce_reused_pid_is_not_signalled() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
-    iw__recorder
+    iw_recorder
     iw_config
     iw_daemon_start
     local who

@@ -787,3 +787,45 @@ iw_expect_logout() {
         iw_fail "$pane: no farewell line (idlewarden ... logged out) before the disconnect (pane ends: $(iw__pane_tail "$pane"))"
     iw_ok "$pane received the farewell line"
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Shared by the enforcement, policy and reliability tests
+
+# iw_status_value USER KEY — "ID<TAB>VALUE" for each of USER's sessions in root's `status --json`.
+iw_status_value() {
+    local out
+    out=$(iw_status --json) || return 1
+    printf '%s' "$out" | "$IW_PY" -c '
+import json, sys
+user, key = sys.argv[1:]
+for s in json.load(sys.stdin):
+    if s.get("user") == user:
+        print("%s\t%s" % (s.get("id"), s.get(key)))
+' "$1" "$2"
+}
+
+# iw_wait_as PANE USER — wait until the pane's shell runs as USER (after login/su); records the input time.
+iw_wait_as() {
+    local pane=$1 user=$2 t n=$RANDOM
+    t=$(iw_now_ms)
+    iw_tmux_type "$pane" "echo iwwho-\$(id -un)-$n"
+    iw_tmux_wait_text "$pane" "iwwho-$(iw_regex_escape "$user")-$n" 20 ||
+        iw_fail "pane $pane is not a shell of $user: $(iw__pane_tail "$pane")"
+    iw__set_last_input "$pane" "$t"
+}
+
+# iw_recorder — write $IW_T/recorder.sh, run as `recorder.sh FILE`: it records the signals it gets (to
+# FILE.sig), writes its pid (FILE.pid), runs a child `sleep` (FILE.child) and lives as long as that child.
+iw_recorder() {
+    install -d -m 1777 "$IW_T/shared"
+    cat >"$IW_T/recorder.sh" <<'EOF'
+#!/bin/bash
+echo $$ >"$1.pid"
+trap 'echo HUP >>"$1.sig"' HUP
+trap 'echo TERM >>"$1.sig"' TERM
+sleep 1000 &
+echo $! >"$1.child"
+while kill -0 $! 2>/dev/null; do wait $!; done
+EOF
+    chmod 0755 "$IW_T/recorder.sh"
+}

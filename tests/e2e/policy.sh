@@ -41,39 +41,16 @@ iw__p_ssh_setup() {
     iw_sshd_start
 }
 
-# iw__p_json USER KEY — "ID<TAB>VALUE" for each of USER's sessions in `status --json` (root's view).
-iw__p_json() {
-    local out
-    out=$(iw_status --json) || return 1
-    printf '%s' "$out" | "$IW_PY" -c '
-import json, sys
-user, key = sys.argv[1:]
-for s in json.load(sys.stdin):
-    if s.get("user") == user:
-        print("%s\t%s" % (s.get("id"), s.get(key)))
-' "$1" "$2"
-}
-
-# iw__p_wait_as PANE USER — wait until the pane's shell runs as USER; records the input time.
-iw__p_wait_as() {
-    local pane=$1 user=$2 t n=$RANDOM
-    t=$(iw_now_ms)
-    iw_tmux_type "$pane" "echo iwwho-\$(id -un)-$n"
-    iw_tmux_wait_text "$pane" "iwwho-$(iw_regex_escape "$user")-$n" 20 ||
-        iw_fail "pane $pane is not a shell of $user: $(iw__pane_tail "$pane")"
-    iw__set_last_input "$pane" "$t"
-}
-
 # iw__p_login_pane PANE USER — a root shell in a new tmux pane that runs `login -f USER` (the module must be in
 # /etc/pam.d/login already); waits until USER's shell answers.
 iw__p_root_pane() {
     iw_tmux_new "$1" "exec bash --norc --noprofile"
     iw_tmux_type "$1" "PS1='iwroot# '"
-    iw__p_wait_as "$1" root
+    iw_wait_as "$1" root
 }
 iw__p_login() {
     iw_tmux_type "$1" "login -f $2"
-    iw__p_wait_as "$1" "$2"
+    iw_wait_as "$1" "$2"
 }
 
 # iw__p_line_ms LINE — the syslog timestamp of an audit line (RFC 3339 with microseconds) in ms since the epoch.
@@ -120,7 +97,7 @@ iw__p_expect_end() {
     [[ -n $warn_at ]] || iw_wait_until 2 iw__p_more_warnings "$pane" "$warnings" ||
         iw_fail "$pane never showed the warning before the end"
     iw_wait_until 5 iw__more_farewells "$pane" "$farewells" || iw_fail "$pane: no farewell line"
-    iw__p_wait_as "$pane" root
+    iw_wait_as "$pane" root
     iw_ok "$pane: warned, farewell shown, back to the root shell"
 }
 iw__p_more_warnings() { (($(iw__count_warnings "$1") > $2)); }
@@ -166,10 +143,10 @@ test_policy_group_rule_gives_users_different_timeouts() {
     local idf ids
     idf=$(iw__p_session_id "$f")
     ids=$(iw__p_session_id "$s")
-    [[ $(iw__p_json "$f" idle_timeout_seconds | cut -f2) == 15 ]] ||
-        iw_fail "status gives $f idle_timeout_seconds=$(iw__p_json "$f" idle_timeout_seconds | cut -f2), expected 15"
-    [[ $(iw__p_json "$s" idle_timeout_seconds | cut -f2) == 40 ]] ||
-        iw_fail "status gives $s idle_timeout_seconds=$(iw__p_json "$s" idle_timeout_seconds | cut -f2), expected 40"
+    [[ $(iw_status_value "$f" idle_timeout_seconds | cut -f2) == 15 ]] ||
+        iw_fail "status gives $f idle_timeout_seconds=$(iw_status_value "$f" idle_timeout_seconds | cut -f2), expected 15"
+    [[ $(iw_status_value "$s" idle_timeout_seconds | cut -f2) == 40 ]] ||
+        iw_fail "status gives $s idle_timeout_seconds=$(iw_status_value "$s" idle_timeout_seconds | cut -f2), expected 40"
     iw_audit_wait 5 "$(iw_kv event open)" "$(iw_kv user "$f")" "$(iw_kv idle_timeout 15s)" ||
         iw_fail "no open line with idle_timeout=15s for $f: $(iw_audit "$(iw_kv event open)")"
     iw_audit_wait 5 "$(iw_kv event open)" "$(iw_kv user "$s")" "$(iw_kv idle_timeout 40s)" ||
@@ -235,7 +212,7 @@ test_policy_ttys_rule_exempts_a_terminal() {
     iw_tmux_has_farewell kiosk && iw_fail "the exempt terminal got a farewell"
     iw__p_no_end_for "$idk" "$a"
     [[ $(iw_sessions_of "$a" | cut -f1) == "$idk" ]] || iw_fail "status should list only session $idk: $(iw_sessions_of "$a")"
-    iw__p_wait_as kiosk "$a"
+    iw_wait_as kiosk "$a"
     iw_ok "the exempt session is still logged in and answering after $((IW_IDLE + IW_MAX_LATE)) s idle"
 }
 
@@ -258,11 +235,11 @@ test_policy_services_rule_sets_a_service_timeout() {
     idl=$(iw_sessions_of "$a" | awk -F'\t' '$4 == "login" { print $1 }')
     [[ -n $ids && -n $idl ]] || iw_fail "cannot find the ssh and login sessions: $(iw_sessions_of "$a")"
     local limits
-    limits=$(iw__p_json "$a" idle_timeout_seconds | sort | tr '\n' ' ')
+    limits=$(iw_status_value "$a" idle_timeout_seconds | sort | tr '\n' ' ')
     iw_log "idle_timeout_seconds per session: $limits"
-    [[ $(iw__p_json "$a" idle_timeout_seconds | awk -F'\t' -v i="$ids" '$1 == i { print $2 }') == 40 ]] ||
+    [[ $(iw_status_value "$a" idle_timeout_seconds | awk -F'\t' -v i="$ids" '$1 == i { print $2 }') == 40 ]] ||
         iw_fail "the ssh session's limit is not 40 s: $limits"
-    [[ $(iw__p_json "$a" idle_timeout_seconds | awk -F'\t' -v i="$idl" '$1 == i { print $2 }') == 15 ]] ||
+    [[ $(iw_status_value "$a" idle_timeout_seconds | awk -F'\t' -v i="$idl" '$1 == i { print $2 }') == 15 ]] ||
         iw_fail "the login session's limit is not 15 s: $limits"
     iw_audit_wait 5 "$(iw_kv event open)" "$(iw_kv session "$ids")" "$(iw_kv idle_timeout 40s)" ||
         iw_fail "the ssh session's open line lacks idle_timeout=40s: $(iw_audit "$(iw_kv event open)")"
@@ -635,7 +612,7 @@ test_policy_sweep_dry_run_lists_sweep_warns() {
 
     iw_wait_until 15 iw__p_state_is "$b" no-tty || iw_fail "the pamtester session did not settle as no-tty: $(iw_sessions_of "$b")"
     local d
-    d=$(iw__p_json "$a" next_deadline | cut -f2)
+    d=$(iw_status_value "$a" next_deadline | cut -f2)
     [[ $d =~ ^[0-9]+$ ]] || iw_fail "no next_deadline for session $id"
     local dms=$((d * 1000)) now
     now=$(iw_now_ms)

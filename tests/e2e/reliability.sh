@@ -90,19 +90,6 @@ iw__r_ssh_setup() {
     iw_sshd_start
 }
 
-# iw__r_json USER KEY — "ID<TAB>VALUE" for each of USER's sessions in root's `status --json`.
-iw__r_json() {
-    local out
-    out=$(iw_status --json) || return 1
-    printf '%s' "$out" | "$IW_PY" -c '
-import json, sys
-user, key = sys.argv[1:]
-for s in json.load(sys.stdin):
-    if s.get("user") == user:
-        print("%s\t%s" % (s.get("id"), s.get(key)))
-' "$1" "$2"
-}
-
 # iw__r_ssh_session PANE USER — an ssh login of USER in a new pane; waits until it is in status with its
 # terminal found (event=terminals ... idle_check=on). Sets IW__R_ID to its session id.
 iw__r_ssh_session() {
@@ -151,22 +138,6 @@ PY
 # iw__r_rss PID — VmRSS of a process in kB.
 iw__r_rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
 iw__r_hwm() { awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status"; }
-
-# A shell script that records the signals it gets (FILE.sig), writes its pid (FILE.pid), runs a child `sleep`
-# (FILE.child) and lives as long as that child (as enforce.sh's recorder).
-iw__r_recorder() {
-    install -d -m 1777 "$IW_T/shared"
-    cat >"$IW_T/recorder.sh" <<'EOF'
-#!/bin/bash
-echo $$ >"$1.pid"
-trap 'echo HUP >>"$1.sig"' HUP
-trap 'echo TERM >>"$1.sig"' TERM
-sleep 1000 &
-echo $! >"$1.child"
-while kill -0 $! 2>/dev/null; do wait $!; done
-EOF
-    chmod 0755 "$IW_T/recorder.sh"
-}
 
 # iw__r_spawn_at_pid PID USER FILE — start the recorder as USER with exactly pid PID (through
 # /proc/sys/kernel/ns_last_pid; retried while other processes take the pid first). Fails if it cannot.
@@ -451,7 +422,7 @@ test_reliability_non_root_cannot_touch_other_users_session() {
     # keep alive
     local idle1 idle2 rc
     sleep 3
-    idle1=$(iw__r_json "$v" idle_seconds | cut -f2)
+    idle1=$(iw_status_value "$v" idle_seconds | cut -f2)
     out=$(timeout 15 runuser -u "$m" -- "$IW_T/bin/idlewarden" keepalive --socket "$IW_SOCK" --session "$id" 2>&1)
     rc=$?
     ((rc != 0)) || iw_fail "keepalive --session $id by $m succeeded: $out"
@@ -459,7 +430,7 @@ test_reliability_non_root_cannot_touch_other_users_session() {
     iw_audit_wait 5 "$(iw_kv event keepalive)" "$(iw_kv result refused)" "$(iw_kv sender_uid "$uidm")" ||
         iw_fail "the refused keepalive was not audited: $(iw_audit "$(iw_kv event keepalive)")"
     sleep 1
-    idle2=$(iw__r_json "$v" idle_seconds | cut -f2)
+    idle2=$(iw_status_value "$v" idle_seconds | cut -f2)
     ((idle2 >= idle1)) || iw_fail "the victim's idle time went from $idle1 to $idle2 s after $m's keepalive"
     iw_audit "$(iw_kv event keepalive)" "$(iw_kv session "$id")" | grep -v 'result=refused' | grep -q . &&
         iw_fail "a keepalive of session $id was accepted"
@@ -491,7 +462,7 @@ iw__r_rejects_above() { (($(iw_audit_count "$(iw_kv event reject)" "$(iw_kv send
 test_reliability_reused_pid_is_not_signalled() {
     local a=iwtest-$IW_ID-a service=idlewarden-test-pam-$IW_ID
     iw_mkuser "$a"
-    iw__r_recorder
+    iw_recorder
     iw__r_config
     iw__r_daemon_start
     iw_pamtester_service "$service"
