@@ -99,7 +99,7 @@ public struct Session: Equatable, Sendable, Codable {
     /// Whether the idle timeout applies: there is a terminal to watch, or the config asks to check
     /// sessions without one (which then count as idle from their last keepalive or from open).
     public var isIdleChecked: Bool {
-        if facts.display != nil { return limits.graphical }
+        if facts.isGraphical { return limits.graphical }
         return !terminals.isEmpty || limits.checkNoTTY || terminalDiscovery != .settled
     }
 
@@ -109,9 +109,9 @@ public struct Session: Equatable, Sendable, Codable {
         if let maxSession = limits.maxSession {
             due = (openedAt + maxSession, .maxSession)
         }
-        // A graphical session is idle-checked through its display (and `graphical = false` turns that off,
+        // A graphical session is idle-checked through its desktop (and `graphical = false` turns that off,
         // terminals included); a terminal session through its terminals.
-        if facts.display != nil ? limits.graphical : (!terminals.isEmpty || limits.checkNoTTY) {
+        if facts.isGraphical ? limits.graphical : (!terminals.isEmpty || limits.checkNoTTY) {
             let idleDeadline = lastInput + limits.idleTimeout
             if due == nil || idleDeadline < due!.moment { due = (idleDeadline, .idle) }
         }

@@ -7,12 +7,16 @@ public struct SessionFacts: Equatable, Sendable, Codable {
     public var service: String
     public var tty: String?
     public var rhost: String?
+    /// PAM_XDISPLAY, set by display managers for X sessions.
+    public var xdisplay: String?
+    /// XDG_SESSION_TYPE from the PAM environment (x11, wayland, tty), set by GDM, SDDM and pam_systemd users.
+    public var xdgSessionType: String?
     /// Policy arguments from the pam.d line (`idle_timeout=30m`, `exempt`, ...).
     public var moduleArguments: [String]
 
     public init(
         user: String, uid: UInt32, groups: [String], service: String, tty: String? = nil, rhost: String? = nil,
-        moduleArguments: [String] = []
+        xdisplay: String? = nil, xdgSessionType: String? = nil, moduleArguments: [String] = []
     ) {
         self.user = user
         self.uid = uid
@@ -20,6 +24,8 @@ public struct SessionFacts: Equatable, Sendable, Codable {
         self.service = service
         self.tty = tty
         self.rhost = rhost
+        self.xdisplay = xdisplay
+        self.xdgSessionType = xdgSessionType
         self.moduleArguments = moduleArguments
     }
 }
