@@ -55,7 +55,11 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidDuration(_, _, let reason):
             return reason.description
         case .invalidChoice(_, _, let value, let allowed):
-            return "\"\(value)\" is not a valid value; use " + allowed.map { "\"\($0)\"" }.joined(separator: " or ")
+            let quoted = allowed.map { "\"\($0)\"" }
+            let choices = quoted.count > 2
+                ? quoted.dropLast().joined(separator: ", ") + " or " + quoted[quoted.count - 1]
+                : quoted.joined(separator: " or ")
+            return "\"\(value)\" is not a valid value; use " + choices
         case .invalidGlob(_, _, let reason):
             return reason.description
         }

@@ -250,37 +250,43 @@ public final class Daemon {
 
     private func open(_ event: SessionEvent, sender: Sender) {
         let now = WallClock.now()
-        let leader = ProcessIdentity(pid: event.pid, startTime: event.startTime)
         guard sender.pid == event.pid else {
             reject("pid-mismatch", sender: sender, detail: "claimed-pid=\(event.pid)")
             return
         }
-        guard let process = ProcessRecord.read(pid: event.pid), process.startTime == event.startTime else {
+        // The sender is the login process and is blocked in its PAM stack right now, so its /proc entry is its
+        // own; the start time read here names it from now on.
+        guard let process = ProcessRecord.read(pid: event.pid), event.startTime.map({ $0 == process.startTime }) ?? true
+        else {
             reject("leader-gone", sender: sender, detail: "pid=\(event.pid)")
             return
         }
-        guard let account = accounts.account(named: event.user), account.uid == event.uid else {
-            reject("unknown-user", sender: sender, detail: "user=\(event.user) uid=\(event.uid)")
+        let leader = process.identity
+        guard let account = accounts.account(named: event.user), event.uid.map({ $0 == account.uid }) ?? true else {
+            reject("unknown-user", sender: sender,
+                   detail: "user=\(event.user)" + (event.uid.map { " uid=\($0)" } ?? ""))
             return
         }
         if let existing = sessionsByLeader[leader] {
             forget(existing)
         }
         let facts = SessionFacts(
-            user: event.user, uid: event.uid, groups: accounts.groupNames(of: account), service: event.service,
-            tty: event.tty, rhost: event.rhost, moduleArguments: event.overrides)
+            user: event.user, uid: account.uid, groups: accounts.groupNames(of: account), service: event.service,
+            tty: event.tty, rhost: event.rhost, xdisplay: event.xdisplay, xdgSessionType: event.xdgSessionType,
+            moduleArguments: event.overrides)
         let resolution = Policy.resolve(config, for: facts)
         let id = String(nextSessionNumber)
         nextSessionNumber += 1
         var session = Session(
-            id: id, facts: facts, leader: leader, sid: event.sid, xdgSessionID: event.xdgSessionID, openedAt: now,
+            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID, openedAt: now,
             limits: resolution.limits)
         // No process listing at open: the login's processes below it do not exist yet.
         discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
         track(session, now: now)
 
         audit.record(AuditRecord("open", sessionFields(session) + [
-            ("pid", String(event.pid)), ("sid", String(event.sid)), ("xdg_session", event.xdgSessionID),
+            ("pid", String(event.pid)), ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID),
+            ("type", facts.sessionType.rawValue), ("display", facts.display),
             ("idle_timeout", ConfigDuration.format(session.limits.idleTimeout)),
             ("terminals", terminalField(session)),
         ]))
@@ -294,11 +300,11 @@ public final class Daemon {
     }
 
     private func close(_ event: SessionEvent, sender: Sender) {
-        let leader = ProcessIdentity(pid: event.pid, startTime: event.startTime)
-        guard let id = sessionsByLeader[leader] else {
+        let startTime = event.startTime ?? ProcessRecord.read(pid: event.pid)?.startTime
+        guard let startTime, let id = sessionsByLeader[ProcessIdentity(pid: event.pid, startTime: startTime)] else {
             audit.record(AuditRecord("close", [
-                ("user", event.user), ("uid", String(event.uid)), ("service", event.service),
-                ("pid", String(event.pid)), ("reason", "unknown-session"),
+                ("user", event.user), ("service", event.service), ("pid", String(event.pid)),
+                ("reason", "unknown-session"),
             ]))
             return
         }

@@ -17,6 +17,8 @@ public enum FieldTag: UInt8, Equatable, Sendable {
     case isFinal = 14
     case payload = 15
     case flags = 16
+    case xdisplay = 17
+    case xdgSessionType = 18
 
     /// Longest value accepted for this field, in bytes.
     public var limit: Int {
@@ -30,6 +32,8 @@ public enum FieldTag: UInt8, Equatable, Sendable {
         case .tty: return 256
         case .rhost: return 1024
         case .xdgSessionID, .sessionID: return 64
+        case .xdisplay: return 256
+        case .xdgSessionType: return 32
         case .policyOverride: return 128
         case .payload: return Datagram.replyLimit - 64
         }
@@ -38,7 +42,8 @@ public enum FieldTag: UInt8, Equatable, Sendable {
     /// Strings must be valid UTF-8; the payload is opaque bytes.
     var isText: Bool {
         switch self {
-        case .user, .service, .tty, .rhost, .xdgSessionID, .policyOverride, .sessionID: return true
+        case .user, .service, .tty, .rhost, .xdgSessionID, .policyOverride, .sessionID, .xdisplay, .xdgSessionType:
+            return true
         default: return false
         }
     }

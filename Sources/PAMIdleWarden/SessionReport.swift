@@ -18,7 +18,18 @@ struct SessionReport {
         return report.send()
     }
 
+    /// Names the module data that marks a handle whose open reached the daemon's queue.
+    private static let registeredMark: StaticString = "idlewarden_registered"
+
     private mutating func send() -> Int32 {
+        // A close is sent only for an open that was: the daemon knew nothing of the others, and a login whose
+        // open failed (daemon down) should not pay for a second failing send and log line when it ends.
+        if kind == .close && !isRegistered {
+            if arguments.debug {
+                LogLine("session close not sent: its open was not registered").log(pamh, priority: LOG_DEBUG)
+            }
+            return PAM_SUCCESS
+        }
         // Read first, so that every failure line can name the user and service.
         user = item(PAM_USER)
         service = item(PAM_SERVICE)
@@ -34,24 +45,11 @@ struct SessionReport {
         guard let service else { return fail { $0.append("PAM_SERVICE is not set") } }
         let tty = item(PAM_TTY)
         let rhost = item(PAM_RHOST)
+        let xdisplay = item(PAM_XDISPLAY)
         let xdgSessionID = environment("XDG_SESSION_ID")
-
-        // Checked before the NSS lookup, so an absurd name never reaches NSS (LDAP, SSSD...).
+        let xdgSessionType = environment("XDG_SESSION_TYPE")
         guard user.count <= FieldTag.user.limit else {
             return fail { line in Self.describe(&line, tooLong: .user, length: user.count) }
-        }
-        let uid: UInt32
-        switch UserLookup.uid(of: user) {
-        case .found(let value): uid = value
-        case .notFound: return fail { $0.append("no such user") }
-        case .failed(let error):
-            return fail { line in
-                line.append("user lookup failed: ")
-                Self.describe(&line, errno: error)
-            }
-        }
-        guard let process = ProcessFacts.current() else {
-            return fail { $0.append("cannot read the process start time from /proc/self/stat") }
         }
         guard arguments.overrides.count <= Datagram.maxOverrides else {
             return fail { line in
@@ -61,17 +59,19 @@ struct SessionReport {
             }
         }
 
+        // Only the pid: the daemon reads the start time and session id from /proc and looks the user up
+        // itself, so a login pays for neither an NSS lookup nor a /proc read here.
+        let pid = getpid()
         var writer = DatagramWriter(kind: kind)
-        writer.append(.pid, integer: UInt64(UInt32(bitPattern: process.pid)))
-        writer.append(.startTime, integer: process.startTime)
-        writer.append(.sid, integer: UInt64(UInt32(bitPattern: process.sid)))
-        writer.append(.uid, integer: UInt64(uid))
+        writer.append(.pid, integer: UInt64(UInt32(bitPattern: pid)))
         do throws(WireError) {
             try writer.append(.user, bytes: user.buffer)
             try writer.append(.service, bytes: service.buffer)
             if let tty { try writer.append(.tty, bytes: tty.buffer) }
             if let rhost { try writer.append(.rhost, bytes: rhost.buffer) }
+            if let xdisplay { try writer.append(.xdisplay, bytes: xdisplay.buffer) }
             if let xdgSessionID { try writer.append(.xdgSessionID, bytes: xdgSessionID.buffer) }
+            if let xdgSessionType { try writer.append(.xdgSessionType, bytes: xdgSessionType.buffer) }
             for value in arguments.overrides { try writer.append(.policyOverride, bytes: value.buffer) }
         } catch {
             return fail { line in Self.describe(&line, error) }
@@ -90,6 +90,7 @@ struct SessionReport {
         if let error = Sender.send(datagram, to: socket) {
             return fail { line in Self.describe(&line, sendError: error) }
         }
+        if kind == .open { markRegistered() }
         if arguments.debug {
             var line = LogLine(kind == .open ? "sent session open" : "sent session close")
             line.append(" (")
@@ -98,8 +99,6 @@ struct SessionReport {
             line.append(quoted: socket, limit: 128)
             line.append(": user ")
             line.append(quoted: user)
-            line.append(" uid ")
-            line.append(decimal: UInt64(uid))
             line.append(" service ")
             line.append(quoted: service)
             line.append(" tty ")
@@ -107,11 +106,7 @@ struct SessionReport {
             line.append(" rhost ")
             line.append(quoted: rhost)
             line.append(" pid ")
-            line.append(decimal: Int(process.pid))
-            line.append(" sid ")
-            line.append(decimal: Int(process.sid))
-            line.append(" start ")
-            line.append(decimal: process.startTime)
+            line.append(decimal: Int(pid))
             line.append(" overrides ")
             line.append(decimal: arguments.overrides.count)
             line.log(pamh, priority: LOG_DEBUG)
@@ -138,6 +133,22 @@ struct SessionReport {
         line.append("; continuing without the daemon (fail open)")
         line.log(pamh, priority: LOG_WARNING)
         return PAM_SUCCESS
+    }
+
+    /// Whether this handle's open was sent (see `registeredMark`).
+    private var isRegistered: Bool {
+        var data: UnsafeRawPointer? = nil
+        return pam_get_data(pamh, Self.markName, &data) == PAM_SUCCESS && data != nil
+    }
+
+    /// The mark's value is only ever compared with nil, so any static address serves and nothing is freed.
+    private func markRegistered() {
+        let value = UnsafeMutableRawPointer(mutating: UnsafeRawPointer(Self.registeredMark.utf8Start))
+        _ = pam_set_data(pamh, Self.markName, value, nil)
+    }
+
+    private static var markName: UnsafePointer<CChar> {
+        UnsafeRawPointer(registeredMark.utf8Start).assumingMemoryBound(to: CChar.self)
     }
 
     /// A string item; nil when unset or unreadable.

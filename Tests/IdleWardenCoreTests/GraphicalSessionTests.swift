@@ -32,6 +32,35 @@ final class GraphicalSessionTests: XCTestCase {
         XCTAssertEqual(facts(tty: nil).sessionType, .tty)
     }
 
+    /// PAM_XDISPLAY names the display when set (PAM_TTY may then be a VT such as "tty7"); XDG_SESSION_TYPE decides
+    /// the type when it names a desktop, and a session it calls wayland needs no X display to be graphical.
+    func testDisplayAndTypeFromXDisplayAndXDGSessionType() {
+        var lightdm = facts(tty: "tty7")
+        lightdm.xdisplay = ":1"
+        XCTAssertEqual(lightdm.display, ":1")
+        XCTAssertEqual(lightdm.sessionType, .x11)
+
+        var remoteX = facts(tty: "pts/2")
+        remoteX.xdisplay = "host:0"
+        XCTAssertNil(remoteX.display)
+        XCTAssertEqual(remoteX.sessionType, .tty)
+
+        var wayland = facts(tty: "tty2")
+        wayland.xdgSessionType = "wayland"
+        XCTAssertNil(wayland.display)
+        XCTAssertEqual(wayland.sessionType, .wayland)
+        XCTAssertTrue(wayland.isGraphical)
+
+        var sshWithType = facts(tty: "ssh")
+        sshWithType.xdgSessionType = "tty"
+        XCTAssertEqual(sshWithType.sessionType, .tty)
+        XCTAssertFalse(sshWithType.isGraphical)
+
+        var x11WithoutDisplay = facts(tty: nil)
+        x11WithoutDisplay.xdgSessionType = "x11"
+        XCTAssertEqual(x11WithoutDisplay.sessionType, .x11)
+    }
+
     func testDesktopWithoutTerminalsIsIdleCheckedFromOpen() {
         var desktop = session()
         desktop.terminalDiscovery = .settled
@@ -124,7 +153,7 @@ final class GraphicalSessionTests: XCTestCase {
 
     func testBadTypesAndGraphicalValuesAreErrors() {
         for (text, key) in [
-            ("[[rule]]\ntypes = [\"wayland\"]\nexempt = true", "types"),
+            ("[[rule]]\ntypes = [\"mir\"]\nexempt = true", "types"),
             ("[[rule]]\ntypes = []\nexempt = true", "types"),
             ("[[rule]]\ntypes = \"x11\"\nexempt = true", "types"),
             ("graphical = \"yes\"", "graphical"),

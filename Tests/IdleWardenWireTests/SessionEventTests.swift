@@ -16,6 +16,21 @@ final class SessionEventTests: XCTestCase {
         XCTAssertEqual(try Message.decode(try event.encoded()), .session(event))
     }
 
+    /// What the module sends today: only the pid of the process, plus the desktop items when a display manager set
+    /// them; the start time, sid and uid are the daemon's to find.
+    func testModuleDatagramWithoutProcessFactsDecodes() throws {
+        var writer = DatagramWriter(kind: .open)
+        writer.append(.pid, integer: 77)
+        try writer.append(.user, text: "alice")
+        try writer.append(.service, text: "lightdm")
+        try writer.append(.xdisplay, text: ":0")
+        try writer.append(.xdgSessionType, text: "x11")
+        let expected = SessionEvent(phase: .open, pid: 77, user: "alice", service: "lightdm", xdisplay: ":0",
+                                    xdgSessionType: "x11")
+        XCTAssertEqual(try Message.decode(writer.bytes), .session(expected))
+        XCTAssertEqual(try Message.decode(try expected.encoded()), .session(expected))
+    }
+
     func testNonASCIIUserRoundTrips() throws {
         var event = sample
         event.user = "jürgen"

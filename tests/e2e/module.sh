@@ -125,7 +125,7 @@ PY
 import sys
 
 SENTINEL = b"IWTEST-SENTINEL"
-PID, START_TIME, SID, UID, USER, SERVICE, TTY, RHOST, XDG, OVERRIDE = 1, 3, 2, 4, 5, 6, 7, 8, 9, 10
+PID, USER, SERVICE, TTY, RHOST, XDG, OVERRIDE, XDISPLAY, XDG_TYPE = 1, 5, 6, 7, 8, 9, 10, 17, 18
 
 def fail(message):
     print(message)
@@ -350,8 +350,9 @@ test_module_links_only_system_libraries() (
     fi
 )
 
-# (2) No daemon (socket missing, or a stale socket nobody listens on): the session opens and closes, and each
-# call logs exactly one warning naming the reason and the socket.
+# (2) No daemon (socket missing, or a stale socket nobody listens on): the session opens and closes, the open
+# logs exactly one warning naming the reason and the socket, and the close (its open never registered) neither
+# sends nor logs.
 test_module_fails_open_without_daemon() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
@@ -361,9 +362,9 @@ test_module_fails_open_without_daemon() (
     _iw_mod_expect_rc 0 "missing socket" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
     _iw_mod_check '
-lines = expect_logs(TMP + "/log.out", 2, 4, "does not exist", ARGS[0], "fail open")
-if "session open" not in lines[0][1] or "session close" not in lines[1][1]:
-    fail("expected one line for open then one for close: %r" % lines)' "$missing" || exit 1
+lines = expect_logs(TMP + "/log.out", 1, 4, "does not exist", ARGS[0], "fail open")
+if "session open" not in lines[0][1]:
+    fail("expected the line of the open: %r" % lines)' "$missing" || exit 1
 
     _iw_mod_reset "$IW_LOG_OUT"
     local stale="$IW_TMP/stale.sock"
@@ -372,7 +373,7 @@ if "session open" not in lines[0][1] or "session close" not in lines[1][1]:
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 0 "stale socket" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-    _iw_mod_check 'expect_logs(TMP + "/log.out", 2, 4, "not running", ARGS[0])' "$stale" || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "not running", ARGS[0])' "$stale" || exit 1
 )
 
 # (3) With require_daemon, a missing or dead daemon fails open_session (PAM_SESSION_ERR), logged at LOG_ERR.
@@ -415,20 +416,16 @@ if kinds != [1, 2]:
 test_module_sends_open_and_close() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
-    local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out" uptime_before
+    local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out"
     _iw_mod_sink "$socket" "$out" || exit 1
     _iw_mod_service "socket=$socket debug idle_timeout=30m warn_before=1m max_session=8h grace=10s exempt"
-    uptime_before=$(cut -d' ' -f1 /proc/uptime)
-    _iw_mod_run -I tty=/dev/pts/9 -I rhost=example "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
+    _iw_mod_run -I tty=/dev/pts/9 -I rhost=example -E XDG_SESSION_ID=c7 -E XDG_SESSION_TYPE=wayland \
+        "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 0 "receiver" || exit 1
     _iw_mod_flush "$socket" "$out" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
     _iw_mod_check '
-import os
-service, uid, pid, uptime_before, socket = ARGS
-ticks = os.sysconf("SC_CLK_TCK")
-with open("/proc/uptime") as f:
-    uptime_after = float(f.read().split()[0])
+service, pid, socket = ARGS
 got = datagrams(TMP + "/control.out")
 if [kind for version, kind, fields in got] != [1, 2]:
     fail("expected kinds [1, 2] (open, close), got %r" % [kind for version, kind, fields in got])
@@ -436,63 +433,66 @@ for version, kind, fields in got:
     if version != 1:
         fail("version %d, expected 1" % version)
     tags = sorted(tag for tag, value in fields)
-    if tags != sorted([PID, START_TIME, SID, UID, USER, SERVICE, TTY, RHOST] + [OVERRIDE] * 5):
+    # No start time, sid or uid: the daemon reads those itself.
+    if tags != sorted([PID, USER, SERVICE, TTY, RHOST, XDG, XDG_TYPE] + [OVERRIDE] * 5):
         fail("unexpected set of fields: %r" % fields)
     checks = [
         (one(fields, USER), b"iwtest-mod"), (one(fields, SERVICE), service.encode()),
         (one(fields, TTY), b"/dev/pts/9"), (one(fields, RHOST), b"example"),
+        (one(fields, XDG), b"c7"), (one(fields, XDG_TYPE), b"wayland"),
         (values(fields, OVERRIDE), [b"idle_timeout=30m", b"warn_before=1m", b"max_session=8h", b"grace=10s", b"exempt"]),
-        (integer(fields, UID), int(uid)), (integer(fields, PID), int(pid)), (integer(fields, SID), os.getsid(0)),
+        (integer(fields, PID), int(pid)),
     ]
     for actual, expected in checks:
         if actual != expected:
             fail("field is %r, expected %r (kind %d)" % (actual, expected, kind))
-    start = integer(fields, START_TIME)
-    if not (float(uptime_before) * ticks - 2 <= start <= uptime_after * ticks + 2):
-        fail("start time %d ticks is not between %s s and %s s after boot" % (start, uptime_before, uptime_after))
 if got[0][2] != got[1][2]:
     fail("open and close carry different fields")
 expect_logs(TMP + "/log.out", 2, 7, "sent session", socket)
-' "$IW_SERVICE" "$(id -u "$IW_MOD_USER")" "$IW_PAMTESTER_PID" "$uptime_before" "$socket" || exit 1
+' "$IW_SERVICE" "$IW_PAMTESTER_PID" "$socket" || exit 1
 )
 
-# (6) Hostile items: a 4 KiB user name, a user name with \xff and a newline, a 4 KiB rhost: pamtester ends by
-# itself (no signal, no hang) in fail-open and require_daemon modes, nothing is sent, and each call logs one
-# escaped line. Non-UTF-8 tty/rhost of a real user are sent byte for byte (the daemon judges them).
+# (6) Hostile items: a 4 KiB user name and a 4 KiB rhost: pamtester ends by itself (no signal, no hang) in
+# fail-open and require_daemon modes, nothing is sent, and the open logs one escaped line (its close, never
+# registered, sends and logs nothing). A user name, tty or rhost that is not UTF-8 or holds a newline is sent byte
+# for byte: the module looks nothing up, the daemon judges them (and rejects such a session, audited).
 test_module_survives_hostile_items() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
-    local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out" long weird mode
+    local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out" long mode
     _iw_mod_sink "$socket" "$out" || exit 1
     long=$(head -c 4096 /dev/zero | tr '\0' a)
-    weird=$'iw\xff\ntest'
     for mode in open required; do
         if [ "$mode" = open ]; then _iw_mod_service "socket=$socket"; else _iw_mod_service "socket=$socket require_daemon"; fi
-        local expected=0 severity=4 user needles
+        local expected=0 severity=4
         [ "$mode" = required ] && { expected=1; severity=3; }
-        for user in long weird; do
-            _iw_mod_reset "$IW_LOG_OUT"
-            if [ $user = long ]; then
-                _iw_mod_run "$IW_SERVICE" "$long" open_session close_session || exit 1
-                needles=("user name too long (4096 bytes, limit 256)" 'user "aaaa')
-            else
-                _iw_mod_run "$IW_SERVICE" "$weird" open_session close_session || exit 1
-                needles=("no such user" 'user "iw\xff\x0atest"')
-            fi
-            _iw_mod_expect_rc $expected "$user user name, $mode" || exit 1
-            _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-            _iw_mod_check 'expect_logs(TMP + "/log.out", int(ARGS[0]), int(ARGS[1]), *ARGS[2:])' \
-                $((2 - expected)) $severity "${needles[@]}" || exit 1
-        done
+        _iw_mod_reset "$IW_LOG_OUT"
+        _iw_mod_run "$IW_SERVICE" "$long" open_session close_session || exit 1
+        _iw_mod_expect_rc $expected "4 KiB user name, $mode" || exit 1
+        _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
+        _iw_mod_check 'expect_logs(TMP + "/log.out", 1, int(ARGS[0]), *ARGS[1:])' \
+            $severity "user name too long (4096 bytes, limit 256)" 'user "aaaa' || exit 1
         _iw_mod_reset "$IW_LOG_OUT"
         _iw_mod_run -I "rhost=$long" "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
         _iw_mod_expect_rc $expected "4 KiB rhost, $mode" || exit 1
         _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-        _iw_mod_check 'expect_logs(TMP + "/log.out", int(ARGS[0]), int(ARGS[1]), "PAM_RHOST too long (4096 bytes")' \
-            $((2 - expected)) $severity || exit 1
+        _iw_mod_check 'expect_logs(TMP + "/log.out", 1, int(ARGS[0]), "PAM_RHOST too long (4096 bytes")' \
+            $severity || exit 1
     done
     _iw_mod_flush "$socket" "$out" || exit 1
     _iw_mod_check 'got = captured(ARGS[0]); got and fail("non-registrable sessions were sent: %r" % got)' "$out" || exit 1
+
+    _iw_mod_reset "$IW_LOG_OUT"
+    _iw_mod_run "$IW_SERVICE" $'iw\xff\ntest' open_session close_session || exit 1
+    _iw_mod_expect_rc 0 "user name with \\xff and a newline" || exit 1
+    _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 0, 0)' || exit 1
+    _iw_mod_flush "$socket" "$out" || exit 1
+    _iw_mod_check '
+got = datagrams(ARGS[0])
+if [one(fields, USER) for version, kind, fields in got] != [b"iw\xff\ntest"] * 2:
+    fail("the user name was not sent as given in an open and a close: %r" % got)' "$out" || exit 1
+    _iw_mod_reset "$out"
 
     _iw_mod_service "socket=$socket require_daemon"
     _iw_mod_run -I $'tty=pts\xfe/1' -I $'rhost=ex\xffam\nple' "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
@@ -530,7 +530,7 @@ expect_logs(TMP + "/log.out", 2, 4, "unknown argument", "frobnicate=1")' || exit
 )
 
 # Policy overrides that the wire format cannot carry (more than 16, or one over 128 bytes) are not truncated
-# or dropped: the session is not registered, with one log line per call.
+# or dropped: the session is not registered, with one log line (the open's).
 test_module_refuses_unsendable_overrides() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
@@ -541,13 +541,13 @@ test_module_refuses_unsendable_overrides() (
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 0 "17 overrides" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-    _iw_mod_check 'expect_logs(TMP + "/log.out", 2, 4, "more than 16 policy overrides")' || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "more than 16 policy overrides")' || exit 1
     _iw_mod_reset "$IW_LOG_OUT"
     _iw_mod_service "socket=$socket idle_timeout=$(head -c 200 /dev/zero | tr '\0' 9)s"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 0 "long override" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-    _iw_mod_check 'expect_logs(TMP + "/log.out", 2, 4, "policy override argument too long (214 bytes, limit 128)")' || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "policy override argument too long (214 bytes, limit 128)")' || exit 1
     _iw_mod_flush "$socket" "$out" || exit 1
     _iw_mod_check 'got = captured(ARGS[0]); got and fail("unsendable overrides were sent: %r" % got)' "$out" || exit 1
 )
@@ -562,7 +562,7 @@ test_module_never_blocks_on_full_queue() (
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 0 "full queue" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-    _iw_mod_check 'expect_logs(TMP + "/log.out", 2, 4, "queue is full", ARGS[0])' "$socket" || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "queue is full", ARGS[0])' "$socket" || exit 1
     _iw_mod_service "socket=$socket require_daemon"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session || exit 1
     _iw_mod_expect_rc 1 "full queue, require_daemon" || exit 1
@@ -578,7 +578,7 @@ test_module_rejects_overlong_socket_path() (
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 0 "overlong socket path" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-    _iw_mod_check 'expect_logs(TMP + "/log.out", 2, 4, "socket path is empty or longer than 107 bytes")' || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "socket path is empty or longer than 107 bytes")' || exit 1
     _iw_mod_service "socket=$path require_daemon"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session || exit 1
     _iw_mod_expect_rc 1 "overlong socket path, require_daemon" || exit 1
