@@ -26,20 +26,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "timing.h"
+
 static int no_conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
     (void)n; (void)msg; (void)resp; (void)data;
     return PAM_CONV_ERR;
-}
-
-static double now_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
-}
-
-static int compare(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Nearest-rank percentile of a sorted array. */

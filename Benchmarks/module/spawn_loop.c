@@ -19,18 +19,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 extern char **environ;
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int compare(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int main(int argc, char **argv) {
     if (argc < 3) {
@@ -54,10 +45,10 @@ int main(int argc, char **argv) {
             char *args[] = {"pamtester", argv[2 + s], "root", "open_session", "close_session", NULL};
             pid_t pid;
             int status = 0;
-            double a = now_ms();
+            double a = (now_us() / 1e3);
             if (posix_spawnp(&pid, "pamtester", &actions, NULL, args, environ) != 0) return 1;
             waitpid(pid, &status, 0);
-            double b = now_ms();
+            double b = (now_us() / 1e3);
             if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) failures[s]++;
             if (r > 0) t[s][r - 1] = b - a;
         }

@@ -738,6 +738,59 @@ iw_keep_typing() {
 }
 iw__pane_tail() { iw_tmux_capture "$1" | grep -v '^$' | tail -n 4 | tr '\n' '|'; }
 
+# iw_watch_warned_and_gone PANE LIMIT_MS — polls the pane until it is gone or the clock passes LIMIT_MS (epoch
+# ms); sets IW_WARN_AT / IW_GONE_AT to when the warning first showed / the pane died (empty if not seen), and logs
+# the pane's last lines.
+iw_watch_warned_and_gone() {
+    local pane=$1 limit=$2 now
+    IW_WARN_AT='' IW_GONE_AT=''
+    while :; do
+        now=$(iw_now_ms)
+        [[ -z $IW_WARN_AT ]] && iw_tmux_has_text "$pane" 'Press any key' && IW_WARN_AT=$now
+        if iw_tmux_is_dead "$pane"; then IW_GONE_AT=$now; break; fi
+        ((now > limit)) && break
+        sleep 0.1
+    done
+    iw_log "pane: $(iw__pane_tail "$pane")"
+}
+
+# Helpers for tests that start their own daemon while other test processes may run beside them: the daemon adopts
+# every live login at start, so the iwtest-* users of other test processes are excluded, and the audit helpers are
+# narrowed (IW_AUDIT_RE) to the lines of this test's own daemons, since others log with the same ident.
+iw_foreign_test_users() {
+    getent passwd | cut -d: -f1 | grep -E '^iwtest-' | grep -vE "^iwtest-$IW_ID-" || true
+}
+
+# iw_own_config [TOML LINES...] — iw_config, excluding the other test processes' users too. Remembers the lines
+# so that iw_own_daemon_restart can write the config again (with the users of tests started meanwhile).
+IW_OWN_CONFIG_LINES=()
+iw_own_config() {
+    IW_OWN_CONFIG_LINES=("$@")
+    # shellcheck disable=SC2034 # read by iw_config
+    mapfile -t IW_EXCLUDE_USERS < <(iw_foreign_test_users)
+    iw_config "$@"
+}
+
+IW_OWN_DAEMON_PIDS=
+iw_own_daemon_start() {
+    iw_daemon_start
+    IW_OWN_DAEMON_PIDS+="${IW_OWN_DAEMON_PIDS:+|}$IW_DAEMON_PID"
+    IW_AUDIT_RE=" idlewarden\\[($IW_OWN_DAEMON_PIDS)\\]: "
+}
+
+# iw_own_daemon_restart — a new daemon on the same config, sockets and state dir.
+iw_own_daemon_restart() {
+    iw_own_config "${IW_OWN_CONFIG_LINES[@]}"
+    iw_own_daemon_start
+}
+
+# iw_own_ssh_setup [TOML LINES...] — config, daemon and the test sshd.
+iw_own_ssh_setup() {
+    iw_own_config "$@"
+    iw_own_daemon_start
+    iw_sshd_start
+}
+
 # iw_expect_logout PANE [WARN=yes|no] — wait for the idle pane to be warned (optional), then logged out: the pane's
 # program exits (ssh) — or, with IW_LOGOUT_GONE_USER set, that user's processes are gone (login/su, where the
 # pane's root shell stays). Asserts the bounds and records the lateness. Uses the pane's last input time.

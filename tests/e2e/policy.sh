@@ -10,37 +10,6 @@
 # ---------------------------------------------------------------------------------------------------------------
 # Local helpers
 
-# The iwtest-* users of other test processes running at the same time (not this test's iwtest-$IW_ID-*).
-# The daemon adopts every live login at start; without this, a test's daemon would end the sessions of a test
-# running beside it (and their audit lines would mix with ours).
-iw__p_foreign_test_users() {
-    getent passwd | cut -d: -f1 | grep -E '^iwtest-' | grep -vE "^iwtest-$IW_ID-" || true
-}
-
-# iw__p_config [TOML LINES...] — iw_config, excluding the test users of other test processes too.
-iw__p_config() {
-    # shellcheck disable=SC2034 # read by iw_config (lib.sh)
-    mapfile -t IW_EXCLUDE_USERS < <(iw__p_foreign_test_users)
-    iw_config "$@"
-}
-
-# iw__p_daemon_start — iw_daemon_start, then narrow the audit helpers (IW_AUDIT_RE) to the lines of this
-# test's daemon(s): other tests on this machine run daemons that log with the same ident and small session ids.
-IW__P_DAEMON_PIDS=
-iw__p_daemon_start() {
-    iw_daemon_start
-    IW__P_DAEMON_PIDS+="${IW__P_DAEMON_PIDS:+|}$IW_DAEMON_PID"
-    # shellcheck disable=SC2034 # read by iw_audit and iw_audit_wait (lib.sh)
-    IW_AUDIT_RE=" idlewarden\\[($IW__P_DAEMON_PIDS)\\]: "
-}
-
-# iw__p_ssh_setup [TOML LINES...] — config, daemon and the test sshd.
-iw__p_ssh_setup() {
-    iw__p_config "$@"
-    iw__p_daemon_start
-    iw_sshd_start
-}
-
 # iw__p_login_pane PANE USER — a root shell in a new tmux pane that runs `login -f USER` (the module must be in
 # /etc/pam.d/login already); waits until USER's shell answers.
 iw__p_root_pane() {
@@ -131,7 +100,7 @@ test_policy_group_rule_gives_users_different_timeouts() {
     local gf=iwtest-$IW_ID-fast gs=iwtest-$IW_ID-slow f=iwtest-$IW_ID-f s=iwtest-$IW_ID-s
     iw_mkuser "$f" "$gf"
     iw_mkuser "$s" "$gs"
-    IW_IDLE=300 IW_WARN=60 iw__p_ssh_setup \
+    IW_IDLE=300 IW_WARN=60 iw_own_ssh_setup \
         '[[rule]]' 'name = "fast"' "groups = [\"$gf\"]" 'idle_timeout = "15s"' 'warn_before = "5s"' \
         '[[rule]]' 'name = "slow"' "groups = [\"$gs\"]" 'idle_timeout = "40s"' 'warn_before = "5s"'
     iw_tmux_new fast "$(iw_ssh_cmd "$f")"
@@ -186,8 +155,8 @@ test_policy_ttys_rule_exempts_a_terminal() {
     tty_k=$(iw_tmux_pane kiosk '#{pane_tty}')
     tty_o=$(iw_tmux_pane other '#{pane_tty}')
     iw_log "kiosk pane on $tty_k, other pane on $tty_o"
-    iw__p_config '[[rule]]' 'name = "kiosk-tty"' "ttys = [\"${tty_k#/dev/}\"]" 'exempt = true'
-    iw__p_daemon_start
+    iw_own_config '[[rule]]' 'name = "kiosk-tty"' "ttys = [\"${tty_k#/dev/}\"]" 'exempt = true'
+    iw_own_daemon_start
     iw_pam_append login "$(iw_module_line)"
     iw__p_login kiosk "$a"
     iw__p_login other "$a"
@@ -223,7 +192,7 @@ test_policy_services_rule_sets_a_service_timeout() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
     iw__p_root_pane con
-    iw__p_ssh_setup '[[rule]]' 'name = "ssh-long"' "services = [\"$IW_SSHD_SERVICE\"]" \
+    iw_own_ssh_setup '[[rule]]' 'name = "ssh-long"' "services = [\"$IW_SSHD_SERVICE\"]" \
         'idle_timeout = "40s"' 'warn_before = "5s"'
     iw_pam_append login "$(iw_module_line)"
     iw_tmux_new ssh "$(iw_ssh_cmd "$a")"
@@ -259,7 +228,7 @@ test_policy_services_rule_sets_a_service_timeout() {
 test_policy_max_session_ends_an_active_session() {
     local a=iwtest-$IW_ID-a max=25
     iw_mkuser "$a"
-    iw__p_ssh_setup '[[rule]]' 'name = "capped"' "users = [\"$a\"]" "max_session = \"${max}s\""
+    iw_own_ssh_setup '[[rule]]' 'name = "capped"' "users = [\"$a\"]" "max_session = \"${max}s\""
     local start
     start=$(iw_now_ms)
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
@@ -307,7 +276,7 @@ test_policy_keepalive_by_owner_works_by_other_refused() {
     local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b
     iw_mkuser "$a"
     iw_mkuser "$b"
-    iw__p_ssh_setup
+    iw_own_ssh_setup
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
     iw_tmux_mark s1
     iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a in status"
@@ -362,7 +331,7 @@ test_policy_keepalive_by_owner_works_by_other_refused() {
 test_policy_sighup_broken_config_keeps_old_limits() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
-    iw__p_ssh_setup
+    iw_own_ssh_setup
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
     iw_tmux_mark s1
     iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a in status"
@@ -396,7 +365,7 @@ test_policy_sighup_broken_config_keeps_old_limits() {
 test_policy_reload_shortens_limit_with_a_warning_first() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
-    IW_IDLE=60 iw__p_ssh_setup
+    IW_IDLE=60 iw_own_ssh_setup
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
     iw_tmux_mark s1
     iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a in status"
@@ -405,7 +374,7 @@ test_policy_reload_shortens_limit_with_a_warning_first() {
     t0=$(iw_last_input s1)
     iw_sleep_until $((t0 + 26000))
     iw_tmux_has_text s1 'Press any key' && iw_fail "warned before the reload (limit 60 s)"
-    iw__p_config # the short test policy: idle_timeout 15 s, warn_before 5 s
+    iw_own_config # the short test policy: idle_timeout 15 s, warn_before 5 s
     local out rc reload_at
     reload_at=$(iw_now_ms)
     out=$(timeout 15 "$IW_BIN" reload --socket "$IW_SOCK" 2>&1)
@@ -413,15 +382,8 @@ test_policy_reload_shortens_limit_with_a_warning_first() {
     ((rc == 0)) || iw_fail "idlewarden reload failed (status $rc): $out"
     iw_ok "reload: $out"
     iw_audit_wait 5 "$(iw_kv event config-reload)" || iw_fail "no event=config-reload"
-    local warn_at='' gone_at='' now limit=$((reload_at + (IW_WARN + IW_MAX_LATE + 5) * 1000))
-    while :; do
-        now=$(iw_now_ms)
-        [[ -z $warn_at ]] && iw_tmux_has_text s1 'Press any key' && warn_at=$now
-        if iw_tmux_is_dead s1; then gone_at=$now; break; fi
-        ((now > limit)) && break
-        sleep 0.2
-    done
-    iw_log "pane: $(iw__pane_tail s1)"
+    iw_watch_warned_and_gone s1 $((reload_at + (IW_WARN + IW_MAX_LATE + 5) * 1000))
+    local warn_at=$IW_WARN_AT gone_at=$IW_GONE_AT
     [[ -n $gone_at ]] || iw_fail "not ended within $((IW_WARN + IW_MAX_LATE + 5)) s of the reload"
     [[ -n $warn_at ]] || iw_fail "ended without a warning after the limit was shortened"
     iw_measure "pane=s1 warned_after_reload_s=$(iw_secs $((warn_at - reload_at))) ended_after_warning_s=$(iw_secs $((gone_at - warn_at))) ended_after_reload_s=$(iw_secs $((gone_at - reload_at)))"
@@ -443,7 +405,7 @@ test_policy_input_output_activity_keeps_output_session() {
     local o=iwtest-$IW_ID-o i=iwtest-$IW_ID-i
     iw_mkuser "$o"
     iw_mkuser "$i"
-    iw__p_ssh_setup '[[rule]]' 'name = "wall"' "users = [\"$o\"]" 'activity = "input+output"'
+    iw_own_ssh_setup '[[rule]]' 'name = "wall"' "users = [\"$o\"]" 'activity = "input+output"'
     local who pane
     for who in "$o:out" "$i:in"; do
         pane=${who#*:}
@@ -483,7 +445,7 @@ test_policy_end_leader_leaves_detached_tmux_running() {
     local l=iwtest-$IW_ID-l s=iwtest-$IW_ID-s
     iw_mkuser "$l"
     iw_mkuser "$s"
-    iw__p_ssh_setup '[[rule]]' 'name = "keep-tmux"' "users = [\"$l\"]" 'end = "leader"'
+    iw_own_ssh_setup '[[rule]]' 'name = "keep-tmux"' "users = [\"$l\"]" 'end = "leader"'
     local who user pane
     for who in "$l:lead" "$s:sess"; do
         user=${who%%:*} pane=${who#*:}
@@ -547,7 +509,7 @@ iw__p_has_proc() { pgrep -u "$1" -f "^$2" >/dev/null; }
 test_policy_scope_user_typing_in_one_keeps_the_other() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
-    iw__p_ssh_setup 'scope = "user"'
+    iw_own_ssh_setup 'scope = "user"'
     iw_tmux_new busy "$(iw_ssh_cmd "$a")"
     iw_tmux_new idle "$(iw_ssh_cmd "$a")"
     iw_tmux_mark busy
@@ -585,7 +547,7 @@ test_policy_sweep_dry_run_lists_sweep_warns() {
     iw_mkuser "$b"
     # A long warning window, and the warning due well after the pamtester session's last terminal search (10 s
     # after its open): no other timer of the daemon may fire while it is stopped below.
-    IW_IDLE=40 IW_WARN=20 iw__p_ssh_setup
+    IW_IDLE=40 IW_WARN=20 iw_own_ssh_setup
     iw_pamtester_service "$service"
     iw_pamtester_hold nt "$service" "$b"
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
@@ -654,7 +616,7 @@ test_policy_explain_names_the_rule() {
     local g=iwtest-$IW_ID-ops u=iwtest-$IW_ID-u o=iwtest-$IW_ID-o
     iw_mkuser "$u" "$g"
     iw_mkuser "$o"
-    iw__p_config '[[rule]]' 'name = "serial"' 'ttys = ["ttyS*"]' 'exempt = true' \
+    iw_own_config '[[rule]]' 'name = "serial"' 'ttys = ["ttyS*"]' 'exempt = true' \
         '[[rule]]' 'name = "ops"' "groups = [\"$g\"]" 'idle_timeout = "40m"' 'warn_before = "2m"'
     local line_ops line_serial out
     line_ops=$(iw__p_rule_line ops)

@@ -10,37 +10,6 @@
 # ---------------------------------------------------------------------------------------------------------------
 # Local helpers
 
-# The iwtest-* users of other test processes running at the same time. The daemon adopts every live login at
-# start; they are excluded so that this test's daemon never ends (or mixes its audit with) another test's sessions.
-iw__r_foreign_test_users() {
-    getent passwd | cut -d: -f1 | grep -E '^iwtest-' | grep -vE "^iwtest-$IW_ID-" || true
-}
-
-# iw__r_config [TOML LINES...] — iw_config, excluding the other test processes' users too. Remembers the lines
-# so that iw__r_daemon_restart can write the config again (with the users of tests started meanwhile).
-IW__R_CONFIG_LINES=()
-iw__r_config() {
-    IW__R_CONFIG_LINES=("$@")
-    # shellcheck disable=SC2034 # read by iw_config (lib.sh)
-    mapfile -t IW_EXCLUDE_USERS < <(iw__r_foreign_test_users)
-    iw_config "$@"
-}
-
-# iw__r_daemon_start — iw_daemon_start, then narrow the audit helpers (IW_AUDIT_RE) to this test's daemons.
-IW__R_DAEMON_PIDS=
-iw__r_daemon_start() {
-    iw_daemon_start
-    IW__R_DAEMON_PIDS+="${IW__R_DAEMON_PIDS:+|}$IW_DAEMON_PID"
-    # shellcheck disable=SC2034 # read by iw_audit and iw_audit_wait (lib.sh)
-    IW_AUDIT_RE=" idlewarden\\[($IW__R_DAEMON_PIDS)\\]: "
-}
-
-# iw__r_daemon_restart — a new daemon on the same config, sockets and state dir.
-iw__r_daemon_restart() {
-    iw__r_config "${IW__R_CONFIG_LINES[@]}"
-    iw__r_daemon_start
-}
-
 # iw__r_daemon_kill9 — SIGKILL the daemon (no chance to save or unlink anything) and reap it.
 iw__r_daemon_kill9() {
     kill -KILL "$IW_DAEMON_PID" || iw_fail "could not kill the daemon"
@@ -83,12 +52,6 @@ PY
 }
 iw__r_utmp_remove() { [[ $(stat -c %i /run/utmp 2>/dev/null) == "$1" ]] && rm -f /run/utmp; return 0; }
 
-# shellcheck disable=SC2120 # every caller uses the default config so far
-iw__r_ssh_setup() {
-    iw__r_config "$@"
-    iw__r_daemon_start
-    iw_sshd_start
-}
 
 # iw__r_ssh_session PANE USER — an ssh login of USER in a new pane; waits until it is in status with its
 # terminal found (event=terminals ... idle_check=on). Sets IW__R_ID to its session id.
@@ -202,7 +165,7 @@ iw__r_pt_kill() {
 test_reliability_kill9_restart_restores_and_enforces() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
-    iw__r_ssh_setup
+    iw_own_ssh_setup
     iw__r_ssh_session s1 "$a"
     local id=$IW__R_ID
     iw_sleep_until $(($(iw_last_input s1) + 3000))
@@ -214,7 +177,7 @@ test_reliability_kill9_restart_restores_and_enforces() {
     iw_log "state: $(stat -c '%a %U %s bytes' "$IW_T/state/state")"
     iw__r_daemon_kill9
     sleep 2
-    iw__r_daemon_restart
+    iw_own_daemon_restart
     iw_audit_wait 10 "$(iw_kv event restore)" "$(iw_kv session "$id")" "$(iw_kv user "$a")" ||
         iw_fail "no 'event=restore session=$id user=$a': $(iw_audit | tail -n 5)"
     local line
@@ -240,7 +203,7 @@ test_reliability_login_while_daemon_down_is_adopted() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
     iw__r_utmp
-    iw__r_ssh_setup
+    iw_own_ssh_setup
     iw_daemon_stop
     [[ ! -e $IW_SESSION_SOCK ]] || iw_fail "the stopped daemon left $IW_SESSION_SOCK behind"
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
@@ -250,7 +213,7 @@ test_reliability_login_while_daemon_down_is_adopted() {
     iw_log "utmp: $(who 2>/dev/null | grep -F "$a" | tr '\n' '|')"
     who 2>/dev/null | grep -qF "$a" || iw_fail "sshd recorded no utmp entry for the login of $a"
     sleep 2
-    iw__r_daemon_restart
+    iw_own_daemon_restart
     iw_audit_wait 10 "$(iw_kv event adopt)" "$(iw_kv user "$a")" ||
         iw_fail "the login made while the daemon was down was not adopted: $(iw_audit "$(iw_kvre event '(adopt|restore|drop)')" | tail -n 5); utmp: $(iw__r_utmp_dump | tr '\n' '|'); processes of $a (pid ruser euser sid tty args): $(iw_user_procs "$a" | tr '\n' '|'); parent of the shell: comm=$(cat "/proc/$(ps -o ppid= -p "$(pgrep -u "$a" -x bash | head -n1)" | tr -d ' ')/comm" 2>/dev/null)"
     local line id
@@ -273,7 +236,7 @@ test_reliability_corrupt_state_is_moved_aside_and_sessions_enforced() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
     iw__r_utmp
-    iw__r_ssh_setup
+    iw_own_ssh_setup
     iw__r_ssh_session s1 "$a"
     iw_daemon_stop
     local state=$IW_T/state/state
@@ -291,7 +254,7 @@ print("flipped 8 bytes at offset %d of %d" % (mid, len(data)))
 PY
     cp "$state" "$IW_T/corrupt.copy"
     cp "$state" "$IW_TLOG/state.corrupt"
-    iw__r_daemon_restart
+    iw_own_daemon_restart
     iw_audit_wait 10 "$(iw_kv event state-corrupt)" || iw_fail "no event=state-corrupt: $(iw_audit | tail -n 5)"
     local line moved
     line=$(iw_audit "$(iw_kv event state-corrupt)" | tail -n1)
@@ -318,7 +281,7 @@ iw__r_state_valid() { [[ -s $1 ]] && head -n1 "$1" | grep -qE '^idlewarden-state
 test_reliability_sigstop_past_deadline_handled_at_once() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
-    iw__r_ssh_setup
+    iw_own_ssh_setup
     iw__r_ssh_session s1 "$a"
     local id=$IW__R_ID t0
     t0=$(iw_last_input s1)
@@ -330,19 +293,12 @@ test_reliability_sigstop_past_deadline_handled_at_once() {
     iw_sleep_until $((t0 + (IW_IDLE + 8 + 4) * 1000))
     iw_check "nothing happened while the daemon was stopped" iw_tmux_is_alive s1
     iw_tmux_has_text s1 'Press any key' && iw_fail "warned while the daemon was stopped?"
-    local resumed warn_at='' gone_at='' now limit
+    local resumed
     resumed=$(iw_now_ms)
     kill -CONT "$IW_DAEMON_PID"
     iw_log "daemon resumed $(iw_secs $((resumed - t0))) s after the last input"
-    limit=$((resumed + (IW_WARN + IW_MAX_LATE) * 1000))
-    while :; do
-        now=$(iw_now_ms)
-        [[ -z $warn_at ]] && iw_tmux_has_text s1 'Press any key' && warn_at=$now
-        if iw_tmux_is_dead s1; then gone_at=$now; break; fi
-        ((now > limit)) && break
-        sleep 0.1
-    done
-    iw_log "pane: $(iw__pane_tail s1)"
+    iw_watch_warned_and_gone s1 $((resumed + (IW_WARN + IW_MAX_LATE) * 1000))
+    local warn_at=$IW_WARN_AT gone_at=$IW_GONE_AT
     [[ -n $gone_at ]] || iw_fail "not logged out within $((IW_WARN + IW_MAX_LATE)) s of the resume"
     [[ -n $warn_at ]] || iw_fail "logged out without a warning"
     iw_measure "pane=s1 warned_after_resume_s=$(iw_secs $((warn_at - resumed))) ended_after_resume_s=$(iw_secs $((gone_at - resumed))) warning_to_end_s=$(iw_secs $((gone_at - warn_at)))"
@@ -367,8 +323,8 @@ test_reliability_non_root_cannot_touch_other_users_session() {
     local v=iwtest-$IW_ID-v m=iwtest-$IW_ID-m service=idlewarden-test-pam-$IW_ID
     iw_mkuser "$v"
     iw_mkuser "$m"
-    IW_IDLE=300 IW_WARN=60 iw__r_config 'check_no_tty = true'
-    iw__r_daemon_start
+    IW_IDLE=300 IW_WARN=60 iw_own_config 'check_no_tty = true'
+    iw_own_daemon_start
     iw_pamtester_service "$service"
     iw_pamtester_hold v "$service" "$v"
     iw_wait_sessions 1 10 "$v" || iw_fail "the victim's session is not registered"
@@ -463,8 +419,8 @@ test_reliability_reused_pid_is_not_signalled() {
     local a=iwtest-$IW_ID-a service=idlewarden-test-pam-$IW_ID
     iw_mkuser "$a"
     iw_recorder
-    iw__r_config
-    iw__r_daemon_start
+    iw_own_config
+    iw_own_daemon_start
     iw_pamtester_service "$service"
     local tag
     for tag in A B C; do
@@ -491,7 +447,7 @@ test_reliability_reused_pid_is_not_signalled() {
     iw__r_daemon_kill9
     iw__r_pt_kill B
     iw__r_spawn_at_pid "$pb" "$a" "$IW_T/shared/B"
-    iw__r_daemon_restart
+    iw_own_daemon_restart
     iw_audit_wait 10 "$(iw_kv event drop)" "$(iw_kv session "$idb")" ||
         iw_fail "session $idb (leader pid now reused) was not dropped at restart: $(iw_audit | tail -n 5)"
     iw_ok "audited: $(iw_audit "$(iw_kv event drop)" "$(iw_kv session "$idb")" | tail -n1)"
@@ -533,8 +489,8 @@ iw__r_has_terminate() { iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$1
 test_reliability_module_hostile_conditions_never_block() {
     local a=iwtest-$IW_ID-a open=idlewarden-test-open-$IW_ID closed=idlewarden-test-closed-$IW_ID
     iw_mkuser "$a"
-    iw__r_config
-    iw__r_daemon_start
+    iw_own_config
+    iw_own_daemon_start
     local sock=$IW_SESSION_SOCK
     iw_pam_service "$open" "auth required pam_permit.so" "account required pam_permit.so" \
         "session required pam_permit.so" "session required $IW_SO socket=$sock debug"
@@ -554,7 +510,7 @@ test_reliability_module_hostile_conditions_never_block() {
     iw__r_pam_try directory 0 1
     rmdir "$sock"
 
-    iw__r_daemon_restart
+    iw_own_daemon_restart
     kill -STOP "$IW_DAEMON_PID"
     iw_defer kill -CONT "$IW_DAEMON_PID"
     iw__r_pam_try stopped-daemon 0 any
@@ -618,8 +574,8 @@ test_reliability_flood_from_user_does_not_stop_root_logins() {
     local a=iwtest-$IW_ID-a f=iwtest-$IW_ID-f service=idlewarden-test-pam-$IW_ID total=100000
     iw_mkuser "$a"
     iw_mkuser "$f"
-    IW_IDLE=300 IW_WARN=60 iw__r_config
-    iw__r_daemon_start
+    IW_IDLE=300 IW_WARN=60 iw_own_config
+    iw_own_daemon_start
     iw_pamtester_service "$service"
     iw_pamtester_hold warm "$service" "$a"
     iw_wait_sessions 1 10 "$a" || iw_fail "the first session is not registered"
