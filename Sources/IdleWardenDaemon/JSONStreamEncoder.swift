@@ -26,11 +26,13 @@ final class JSONStreamEncoder {
         var hasElement = false
     }
 
-    private var buffer: [UInt8] = []
+    // Unchecked: every append would otherwise pay a dynamic exclusivity check (a third of the encoding time);
+    // nothing here hands out a reference to these arrays.
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
     private let chunkSize: Int
     private let sink: ([UInt8]) throws -> Void
     /// Containers opened and not yet closed, outermost first.
-    private var open: [OpenContainer] = []
+    @exclusivity(unchecked) private var open: [OpenContainer] = []
     /// How many containers were open when the value being encoded began.
     private var valueDepth = 0
     /// The first misuse seen by a non-throwing entry point, thrown at the next write.
@@ -113,13 +115,25 @@ final class JSONStreamEncoder {
 
     fileprivate func appendString(_ string: String) {
         buffer.append(UInt8(ascii: "\""))
+        var string = string
+        let plain = string.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+            else { return false }
+            buffer.append(contentsOf: bytes)
+            return true
+        }
+        if !plain { appendEscaped(string) }
+        buffer.append(UInt8(ascii: "\""))
+    }
+
+    private func appendEscaped(_ string: String) {
         for byte in string.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case UInt8(ascii: "\n"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case UInt8(ascii: "\t"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case UInt8(ascii: "\r"): buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case UInt8(ascii: "\""): appendLiteral("\\\"")
+            case UInt8(ascii: "\\"): appendLiteral("\\\\")
+            case UInt8(ascii: "\n"): appendLiteral("\\n")
+            case UInt8(ascii: "\t"): appendLiteral("\\t")
+            case UInt8(ascii: "\r"): appendLiteral("\\r")
             case 0..<0x20:
                 appendLiteral("\\u00")
                 for nibble in [byte >> 4, byte & 0xF] {
@@ -128,20 +142,25 @@ final class JSONStreamEncoder {
             default: buffer.append(byte)
             }
         }
-        buffer.append(UInt8(ascii: "\""))
     }
 
     /// Decimal digits written in place: `description` would allocate for numbers of 16 digits and more
     /// (every `Duration` has one).
     fileprivate func appendInteger<T: BinaryInteger>(_ value: T) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var magnitude = UInt64(value.magnitude)
-        let start = buffer.count
-        repeat {
-            buffer.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        buffer[start...].reverse()
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { digits in
+            var start = digits.count
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if value < 0 {
+                start -= 1
+                digits[start] = UInt8(ascii: "-")
+            }
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+        }
     }
 
     private func appendLiteral(_ text: StaticString) {
