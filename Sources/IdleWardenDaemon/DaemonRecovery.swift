@@ -48,7 +48,7 @@ extension Daemon {
                 ("downtime", String(max(0, (now - saved.savedAt.wall).wholeSeconds))),
             ]))
         }
-        // Decoding a large state allocates many times the file's size for a moment; give it back to the system.
+        // Decoding a large state allocates many times the file's size for a moment; give it back.
         malloc_trim(0)
     }
 
@@ -166,5 +166,8 @@ extension Daemon {
             stateSaveFailing = true
             stateSaveNotBefore = now + .seconds(5)
         }
+        // A save follows each burst of changes (logins, ends with their /proc listings): the moment to give the
+        // burst's freed memory back, which glibc would otherwise keep as RSS (≈ 0.3 ms with a 12 MB heap).
+        malloc_trim(0)
     }
 }
