@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import CIdleWarden
 @testable import IdleWardenCore
 @testable import IdleWardenDaemon
 
@@ -150,6 +151,23 @@ final class StateStoreTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: store.path + ".tmp"))
         try store.save(many)
         XCTAssertEqual(try store.load(), many)
+    }
+
+    /// Saving holds one chunk, never the whole state: the heap in use while a 2 MB state is streamed stays
+    /// within a few chunks of what it was (Foundation's JSONEncoder took ≈ 16 MB per 1,000 sessions).
+    func testSavingHoldsAChunkNotTheState() throws {
+        let sessions = (1...2_000).map { Self.fullSession(id: String($0)) }
+        var written = 0
+        var peak = 0
+        func inUse() -> Int { let info = mallinfo2(); return Int(info.uordblks + info.hblkhd) } // heap + mmapped
+        let before = inUse()
+        try StateStore.writePayload(savedAt: ClockSample(wall: Instant(seconds: 1), boot: 1), bootID: nil,
+                                    nextSessionNumber: 2_001, sessions: sessions) { chunk in
+            written += chunk.count
+            peak = max(peak, inUse() - before)
+        }
+        XCTAssertGreaterThan(written, 2_000_000)
+        XCTAssertLessThan(peak, 512 * 1024, "heap grew by \(peak) bytes while \(written) bytes were streamed")
     }
 
     func testEncoderRefusesWhatItCannotWrite() {
