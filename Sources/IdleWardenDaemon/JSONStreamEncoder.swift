@@ -23,7 +23,15 @@ final class JSONStreamEncoder {
 
     private struct OpenContainer {
         var close: UInt8
+        /// Tells this container from a later one at the same depth, so a stale container cannot write into it.
+        var serial: Int
         var hasElement = false
+    }
+
+    /// Where a container struct writes: its depth (1-based index in `open`) and its serial.
+    fileprivate struct Slot {
+        var level: Int
+        var serial: Int
     }
 
     // Unchecked: every append would otherwise pay a dynamic exclusivity check (a third of the encoding time);
@@ -39,6 +47,7 @@ final class JSONStreamEncoder {
     private var failure: Failure?
     /// Bytes handed to the sink so far; with `buffer.count`, tells whether a value wrote anything.
     private var flushedCount = 0
+    private var containersOpened = 0
 
     init(chunkSize: Int = 1 << 16, sink: @escaping ([UInt8]) throws -> Void) {
         self.chunkSize = chunkSize
@@ -80,24 +89,26 @@ final class JSONStreamEncoder {
         try value.encode(to: self)
         if let failure { throw failure }
         if open.count == depth && buffer.count == before && flushedCount == flushedBefore {
-            buffer.append(contentsOf: [UInt8(ascii: "{"), UInt8(ascii: "}")]) // encoded nothing: JSONEncoder's {}
+            appendLiteral("{}") // encoded nothing: what JSONEncoder writes too
         }
         while open.count > depth { buffer.append(open.removeLast().close) }
         try flushIfFull()
     }
 
-    /// Opens a container at the value position; returns its level (1-based index in `open`).
-    fileprivate func openContainer(_ opening: UInt8, close: UInt8) -> Int {
+    /// Opens a container at the value position.
+    fileprivate func openContainer(_ opening: UInt8, close: UInt8) -> Slot {
         buffer.append(opening)
-        open.append(OpenContainer(close: close))
-        return open.count
+        containersOpened += 1
+        open.append(OpenContainer(close: close, serial: containersOpened))
+        return Slot(level: open.count, serial: containersOpened)
     }
 
-    /// Starts an element of the container at `level`: closes the nested containers a previous element left open,
+    /// Starts an element of the container in `slot`: closes the nested containers a previous element left open,
     /// writes the separator and, in an object, the key.
-    fileprivate func startElement(level: Int, key: String?) throws {
+    fileprivate func startElement(_ slot: Slot, key: String?) throws {
         if let failure { throw failure }
-        guard open.count >= level else {
+        let level = slot.level
+        guard open.count >= level, open[level - 1].serial == slot.serial else {
             throw Failure.outOfOrder(key.map { "key \($0)" } ?? "array element")
         }
         while open.count > level { buffer.append(open.removeLast().close) }
@@ -189,19 +200,22 @@ extension JSONStreamEncoder: Encoder {
         if open.count > valueDepth {
             // A second request in the same `encode(to:)` gets the same object back, as JSONEncoder's does.
             if open[valueDepth].close != UInt8(ascii: "}") { note(.outOfOrder("keyed container after unkeyed")) }
-            return KeyedEncodingContainer(KeyedContainer(encoder: self, level: valueDepth + 1))
+            return KeyedEncodingContainer(KeyedContainer(encoder: self, slot: currentSlot))
         }
-        return KeyedEncodingContainer(KeyedContainer(encoder: self, level: openContainer(UInt8(ascii: "{"),
-                                                                                          close: UInt8(ascii: "}"))))
+        return KeyedEncodingContainer(KeyedContainer(
+            encoder: self, slot: openContainer(UInt8(ascii: "{"), close: UInt8(ascii: "}"))))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         if open.count > valueDepth {
             if open[valueDepth].close != UInt8(ascii: "]") { note(.outOfOrder("unkeyed container after keyed")) }
-            return UnkeyedContainer(encoder: self, level: valueDepth + 1)
+            return UnkeyedContainer(encoder: self, slot: currentSlot)
         }
-        return UnkeyedContainer(encoder: self, level: openContainer(UInt8(ascii: "["), close: UInt8(ascii: "]")))
+        return UnkeyedContainer(encoder: self, slot: openContainer(UInt8(ascii: "["), close: UInt8(ascii: "]")))
     }
+
+    /// The container the value being encoded opened first.
+    private var currentSlot: Slot { Slot(level: valueDepth + 1, serial: open[valueDepth].serial) }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
         if open.count > valueDepth { note(.outOfOrder("single value after a container")) }
@@ -211,10 +225,10 @@ extension JSONStreamEncoder: Encoder {
 
 private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let encoder: JSONStreamEncoder
-    let level: Int
+    let slot: JSONStreamEncoder.Slot
     var codingPath: [any CodingKey] { [] }
 
-    private func start(_ key: Key) throws { try encoder.startElement(level: level, key: key.stringValue) }
+    private func start(_ key: Key) throws { try encoder.startElement(slot, key: key.stringValue) }
 
     mutating func encodeNil(forKey key: Key) throws { try start(key); encoder.appendNull() }
     mutating func encode(_ value: Bool, forKey key: Key) throws { try start(key); encoder.appendBool(value) }
@@ -244,13 +258,13 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     ) -> KeyedEncodingContainer<NestedKey> {
         do { try start(key) } catch { encoder.note(.outOfOrder("nested container for \(key.stringValue)")) }
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(
-            encoder: encoder, level: encoder.openContainer(UInt8(ascii: "{"), close: UInt8(ascii: "}"))))
+            encoder: encoder, slot: encoder.openContainer(UInt8(ascii: "{"), close: UInt8(ascii: "}"))))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         do { try start(key) } catch { encoder.note(.outOfOrder("nested array for \(key.stringValue)")) }
         return UnkeyedContainer(encoder: encoder,
-                                level: encoder.openContainer(UInt8(ascii: "["), close: UInt8(ascii: "]")))
+                                slot: encoder.openContainer(UInt8(ascii: "["), close: UInt8(ascii: "]")))
     }
 
     mutating func superEncoder() -> any Encoder {
@@ -266,17 +280,17 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
 private struct UnkeyedContainer: UnkeyedEncodingContainer {
     let encoder: JSONStreamEncoder
-    let level: Int
+    let slot: JSONStreamEncoder.Slot
     private(set) var count = 0
     var codingPath: [any CodingKey] { [] }
 
-    init(encoder: JSONStreamEncoder, level: Int) {
+    init(encoder: JSONStreamEncoder, slot: JSONStreamEncoder.Slot) {
         self.encoder = encoder
-        self.level = level
+        self.slot = slot
     }
 
     private mutating func start() throws {
-        try encoder.startElement(level: level, key: nil)
+        try encoder.startElement(slot, key: nil)
         count += 1
     }
 
@@ -305,13 +319,13 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     ) -> KeyedEncodingContainer<NestedKey> {
         do { try start() } catch { encoder.note(.outOfOrder("nested container in an array")) }
         return KeyedEncodingContainer(KeyedContainer<NestedKey>(
-            encoder: encoder, level: encoder.openContainer(UInt8(ascii: "{"), close: UInt8(ascii: "}"))))
+            encoder: encoder, slot: encoder.openContainer(UInt8(ascii: "{"), close: UInt8(ascii: "}"))))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         do { try start() } catch { encoder.note(.outOfOrder("nested array in an array")) }
         return UnkeyedContainer(encoder: encoder,
-                                level: encoder.openContainer(UInt8(ascii: "["), close: UInt8(ascii: "]")))
+                                slot: encoder.openContainer(UInt8(ascii: "["), close: UInt8(ascii: "]")))
     }
 
     mutating func superEncoder() -> any Encoder {

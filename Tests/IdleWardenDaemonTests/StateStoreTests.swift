@@ -193,7 +193,17 @@ final class StateStoreTests: XCTestCase {
                 try first.encode(2)
             }
         }
-        for value in [Infinite() as any Encodable, Inherited(), BackToAnEarlierContainer()] {
+        struct IntoALaterSibling: Encodable {
+            enum Keys: CodingKey { case a, b }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Keys.self)
+                var first = container.nestedUnkeyedContainer(forKey: .a)
+                var second = container.nestedUnkeyedContainer(forKey: .b)
+                try second.encode(1)
+                try first.encode(2) // same depth as `second`, which is open: must not land in it
+            }
+        }
+        for value in [Infinite() as any Encodable, Inherited(), BackToAnEarlierContainer(), IntoALaterSibling()] {
             let encoder = JSONStreamEncoder { _ in }
             XCTAssertThrowsError(try encoder.encode(value), "\(value)")
         }
