@@ -84,9 +84,11 @@ public struct StateStore: Sendable {
         guard payload.count == length else { throw .lengthMismatch(expected: length, actual: payload.count) }
         guard CRC32.checksum(payload) == checksum else { throw .checksumMismatch }
         do {
+            // Decoded in place: a copy into `Data` would be one more allocation of the file's size.
             return try payload.withUnsafeBytes { raw in
-                let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress!), count: raw.count,
-                                deallocator: .none)
+                let data = raw.baseAddress.map {
+                    Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: raw.count, deallocator: .none)
+                } ?? Data()
                 return try JSONDecoder().decode(PersistedState.self, from: data)
             }
         } catch {
@@ -94,7 +96,7 @@ public struct StateStore: Sendable {
         }
     }
 
-    /// The whole file in memory: for tests and the core benchmark; the daemon streams it with `save`.
+    /// The whole file in memory, for tests; the daemon streams it with `save`.
     static func encode(_ state: PersistedState) throws -> [UInt8] {
         var payload: [UInt8] = []
         try writePayload(savedAt: state.savedAt, bootID: state.bootID, nextSessionNumber: state.nextSessionNumber,
@@ -140,7 +142,8 @@ public struct StateStore: Sendable {
     public func save(
         savedAt: ClockSample, bootID: String?, nextSessionNumber: UInt64, sessions: some Sequence<Session>
     ) throws {
-        let writer = try StateFileWriter(path: path, directory: directory, headerPrefix: "\(Self.magic) \(Self.version)")
+        let writer = try StateFileWriter(
+            path: path, directory: directory, headerPrefix: "\(Self.magic) \(Self.version)")
         do {
             try Self.writePayload(savedAt: savedAt, bootID: bootID, nextSessionNumber: nextSessionNumber,
                                   sessions: sessions, sink: writer.append)

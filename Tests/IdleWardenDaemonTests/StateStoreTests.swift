@@ -231,6 +231,9 @@ final class StateStoreTests: XCTestCase {
         XCTAssertThrowsError(try StateStore.decode(flipped)) {
             XCTAssertEqual($0 as? StateStore.LoadError, .checksumMismatch)
         }
+        XCTAssertThrowsError(try StateStore.decode(Array("idlewarden-state 1 0 0\n".utf8))) {
+            guard case .badPayload = $0 as? StateStore.LoadError else { return XCTFail("\($0)") }
+        }
         XCTAssertThrowsError(try StateStore.decode(Array("garbage".utf8))) {
             XCTAssertEqual($0 as? StateStore.LoadError, .badHeader)
         }
