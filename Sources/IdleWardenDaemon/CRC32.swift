@@ -8,8 +8,23 @@ enum CRC32 {
     }
 
     static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
-        return crc ^ 0xFFFF_FFFF
+        var running = Running()
+        running.update(bytes)
+        return running.value
+    }
+
+    /// A checksum computed over bytes that arrive in pieces (the state file is written in chunks).
+    struct Running {
+        private var crc: UInt32 = 0xFFFF_FFFF
+
+        mutating func update(_ bytes: some Sequence<UInt8>) {
+            var crc = self.crc
+            CRC32.table.withUnsafeBufferPointer { table in
+                for byte in bytes { crc = table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
+            }
+            self.crc = crc
+        }
+
+        var value: UInt32 { crc ^ 0xFFFF_FFFF }
     }
 }

@@ -1,3 +1,4 @@
+import CIdleWarden
 import IdleWardenCore
 import Logging
 
@@ -47,6 +48,8 @@ extension Daemon {
                 ("downtime", String(max(0, (now - saved.savedAt.wall).wholeSeconds))),
             ]))
         }
+        // Decoding a large state allocates many times the file's size for a moment; give it back.
+        malloc_trim(0)
     }
 
     /// Logins the daemon never heard of: utmp records whose process is a live root login process (sshd's
@@ -139,15 +142,15 @@ extension Daemon {
     /// a fraction of a second after a login;
     /// a failed write (full disk, read-only fs) is audited once and retried every few seconds, while
     /// enforcement goes on from memory. `force` (at stop) writes whatever the pacing says.
+    /// The sessions are streamed from the table in id order, without a copy of it.
     func saveStateIfNeeded(now: Instant, force: Bool = false) {
         guard stateIsDirty else { return }
         if !force, let notBefore = stateSaveNotBefore, now < notBefore { return }
-        let state = PersistedState(
-            savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
-            sessions: sessions.values.sorted { (Int($0.id) ?? 0) < (Int($1.id) ?? 0) })
+        let order = sessions.keys.map { (number: Int($0) ?? 0, id: $0) }.sorted { $0.number < $1.number }
         let started = WallClock.sample().boot
         do {
-            try store.save(state)
+            try store.save(savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
+                           sessions: order.lazy.compactMap { self.sessions[$0.id] })
             let took = Duration.milliseconds(WallClock.sample().boot - started)
             if stateSaveFailing {
                 audit.record(AuditRecord("state-saved", [("file", store.path), ("result", "recovered")]))
@@ -163,5 +166,8 @@ extension Daemon {
             stateSaveFailing = true
             stateSaveNotBefore = now + .seconds(5)
         }
+        // A save follows each burst of changes (logins, ends with their /proc listings): the moment to give the
+        // burst's freed memory back, which glibc would otherwise keep as RSS (≈ 0.3 ms with a 12 MB heap).
+        malloc_trim(0)
     }
 }

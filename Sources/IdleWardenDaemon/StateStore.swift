@@ -12,6 +12,11 @@ import Glibc
 /// Written to a temporary file, fsynced, renamed over the old one, and the directory fsynced, so a crash
 /// leaves either the old or the new state, never a mix. The header catches what a crash cannot explain
 /// (a truncated copy, a disk error, a hand edit).
+///
+/// The payload is streamed to the file in 64 KiB chunks by `JSONStreamEncoder`, one session after another, so a
+/// save allocates a chunk, not the whole state (the daemon may hold 10,000 sessions; glibc would keep a
+/// save's peak as RSS). The header's numbers are zero-padded to a fixed width so that it can be written last;
+/// version-1 readers, older daemons included, parse them as before.
 public struct StateStore: Sendable {
     public enum LoadError: Error, Equatable, CustomStringConvertible {
         case unreadable(String)
@@ -52,15 +57,20 @@ public struct StateStore: Sendable {
             throw .unreadable(String(cString: strerror(errno)))
         }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(String(cString: strerror(errno))) }
+        // Read to the end whatever the size said (+1 sees growth); one allocation of the file's size.
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
+        var filled = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if filled == bytes.count { bytes += [UInt8](repeating: 0, count: bytes.count) }
+            let count = bytes[filled...].withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
             guard count >= 0 else { throw .unreadable(String(cString: strerror(errno))) }
             if count == 0 { break }
-            bytes += buffer[0..<count]
+            filled += count
         }
+        bytes.removeSubrange(filled...)
         return try Self.decode(bytes)
     }
 
@@ -74,52 +84,73 @@ public struct StateStore: Sendable {
         guard payload.count == length else { throw .lengthMismatch(expected: length, actual: payload.count) }
         guard CRC32.checksum(payload) == checksum else { throw .checksumMismatch }
         do {
-            return try JSONDecoder().decode(PersistedState.self, from: Data(payload))
+            // Decoded in place: a copy into `Data` would be one more allocation of the file's size.
+            return try payload.withUnsafeBytes { raw in
+                let data = raw.baseAddress.map {
+                    Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: $0), count: raw.count, deallocator: .none)
+                } ?? Data()
+                return try JSONDecoder().decode(PersistedState.self, from: data)
+            }
         } catch {
             throw .badPayload(String(describing: error))
         }
     }
 
+    /// The whole file in memory, for tests; the daemon streams it with `save`.
     static func encode(_ state: PersistedState) throws -> [UInt8] {
-        let payload = Array(try JSONEncoder().encode(state))
+        var payload: [UInt8] = []
+        try writePayload(savedAt: state.savedAt, bootID: state.bootID, nextSessionNumber: state.nextSessionNumber,
+                         sessions: state.sessions) { payload += $0 }
         let header = "\(magic) \(version) \(String(CRC32.checksum(payload), radix: 16)) \(payload.count)\n"
         return Array(header.utf8) + payload
     }
 
+    /// The JSON form of `PersistedState`, written field by field so that the sessions can come from any
+    /// sequence (the daemon's dictionary, without a copy) and reach `sink` in chunks.
+    static func writePayload(
+        savedAt: ClockSample, bootID: String?, nextSessionNumber: UInt64, sessions: some Sequence<Session>,
+        sink: @escaping ([UInt8]) throws -> Void
+    ) throws {
+        let encoder = JSONStreamEncoder(sink: sink)
+        try encoder.appendRaw("{\"savedAt\":")
+        try encoder.encode(savedAt)
+        if let bootID {
+            try encoder.appendRaw(",\"bootID\":")
+            try encoder.encode(bootID)
+        }
+        try encoder.appendRaw(",\"nextSessionNumber\":")
+        try encoder.encode(nextSessionNumber)
+        try encoder.appendRaw(",\"sessions\":[")
+        var first = true
+        for session in sessions {
+            if !first { try encoder.appendRaw(",") }
+            first = false
+            try encoder.encode(session)
+        }
+        try encoder.appendRaw("]}")
+        try encoder.flush()
+    }
+
     /// Replaces the state file atomically; throws what failed so the caller can audit and retry.
     public func save(_ state: PersistedState) throws {
-        let bytes = try Self.encode(state)
-        let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw SystemError("open \(temporary)") }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else {
-                let error = SystemError("write \(temporary)")
-                close(fd)
-                unlink(temporary)
-                throw error
-            }
-            offset += written
-        }
-        guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 else {
-            let error = SystemError("fsync \(temporary)")
-            close(fd)
-            unlink(temporary)
+        try save(savedAt: state.savedAt, bootID: state.bootID, nextSessionNumber: state.nextSessionNumber,
+                 sessions: state.sessions)
+    }
+
+    /// Replaces the state file atomically with these sessions, in the order given; throws what failed so the
+    /// caller can audit and retry (the old file then stays as it was).
+    public func save(
+        savedAt: ClockSample, bootID: String?, nextSessionNumber: UInt64, sessions: some Sequence<Session>
+    ) throws {
+        let writer = try StateFileWriter(
+            path: path, directory: directory, headerPrefix: "\(Self.magic) \(Self.version)")
+        do {
+            try Self.writePayload(savedAt: savedAt, bootID: bootID, nextSessionNumber: nextSessionNumber,
+                                  sessions: sessions, sink: writer.append)
+            try writer.commit()
+        } catch {
+            writer.abandon()
             throw error
-        }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let error = SystemError("rename \(temporary)")
-            unlink(temporary)
-            throw error
-        }
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
         }
     }
 

@@ -6,6 +6,7 @@
    header is imported beside Swift's Glibc module, whose view of the system headers must not differ; what
    needs GNU definitions lives in cidlewarden.c. */
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
