@@ -474,7 +474,7 @@ test_graphical_wayland_logind() {
     install -m 0644 -o "$a" /dev/null "$notices"
     iw_wayland_session a "$a" /usr/bin/dbus-run-session -- "$IW_PY" "$IW_T/mock-notify.py" "$notices"
     iw_wayland_session b "$b" /bin/sleep 600
-    iw_wait_until 15 iw_gui_client_running "$a" dbus-run-session || iw_fail "the desktop of $a did not start: $(cat "$IW_TLOG/pamtester-a.log")"
+    iw_wait_until 15 iw_gui_client_running "$a" python3 || iw_fail "the desktop of $a did not start: $(cat "$IW_TLOG/pamtester-a.log")"
     iw_wait_until 15 iw_gui_client_running "$b" sleep || iw_fail "the desktop of $b did not start: $(cat "$IW_TLOG/pamtester-b.log")"
     iw_wait_until 10 iw__wayland_status "$a" || iw_fail "status does not show $a's session as active: $(iw_status)"
     iw_ok "status: $(iw_status | grep "$a")"
@@ -491,7 +491,7 @@ test_graphical_wayland_logind() {
     iw_ok "notification after $(iw_secs $((warned - t0))) s: $(head -n1 "$notices")"
     iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$a")" "$(iw_kv desktop notification)" ||
         iw_fail "no warn line with desktop=notification: $(iw_audit "$(iw_kv user "$a")")"
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" dbus-run-session ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" python3 ||
         iw_fail "the idle Wayland desktop was not ended"
     local late=$(($(iw_now_ms) - t0 - IW_IDLE * 1000))
     iw_measure "logind_wayland lateness_s=$(iw_secs "$late") warned_after_s=$(iw_secs $((warned - t0)))"
