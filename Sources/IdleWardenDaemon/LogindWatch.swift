@@ -20,7 +20,7 @@ final class LogindWatch {
     private let testBus: String?
     private var paths: [String: String] = [:]
     /// Sessions for which logind's last answer was a usable hint (true) or not (false); to log changes only.
-    private(set) var answered: [String: Bool] = [:]
+    private var answered: [String: Bool] = [:]
 
     init() {
         testBus = getenv(Self.testBusVariable).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
