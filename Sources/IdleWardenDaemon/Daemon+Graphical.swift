@@ -9,27 +9,27 @@ import Glibc
 enum DisplayObservation: Equatable {
     /// Not a graphical session, or `graphical = false` for it.
     case notWatched
-    /// The X server saw input since the last observation.
+    /// The desktop (logind's hint or the X server) saw input since the last observation.
     case input
     case noInput
-    /// The display could not be asked (server gone, no authority, timeout): neither idle nor active.
+    /// The desktop could not be asked (server gone, no authority, timeout; no logind hint and no X display):
+    /// neither idle nor active.
     case unknown
 }
 
 /// The graphical-session hooks of the daemon's loop (see `DisplayWatch`): kept here so that `Daemon` only calls
 /// them at the three places where a desktop differs from a terminal: reading activity, warning, forgetting.
 extension Daemon {
-    /// Reads the X server's idle time for a due graphical session and records it as input. A failed query is
-    /// logged once per session (until a query succeeds again) and leaves the session's idle clock alone.
+    /// Reads a due graphical session's last input (`readDesktop`) and records it as input. A failed read is
+    /// logged once per session (until a read succeeds again) and leaves the session's idle clock alone.
     /// Also takes back a desktop warning when input (here or on a terminal) cancelled it.
     func observeDisplay(_ session: inout Session, processes: ProcessSnapshot, now: Instant, warned: Bool) -> DisplayObservation {
         guard session.isDisplayChecked else { return .notWatched }
         let result: DisplayObservation
-        let hadFailed = displays.failing.contains(session.id)
-        switch displays.read(session, table: { processes.table }, now: now) {
+        switch readDesktop(session, processes: processes, now: now) {
         case .lastInput(let moment):
             result = session.observeDisplayInput(at: moment) ? .input : .noInput
-            if hadFailed {
+            if displays.clearFailure(session.id) {
                 audit.record(AuditRecord("display", sessionFields(session) + [
                     ("display", session.facts.display), ("result", "reachable-again"),
                 ]))
@@ -45,6 +45,35 @@ extension Daemon {
         }
         if warned && session.warning == nil { displays.cancelNotice(session.id) }
         return result
+    }
+
+    /// Where systemd-logind runs, its idle hint for the session, which the desktop keeps (Wayland and X alike);
+    /// when logind has no usable hint, the X server's idle time for an X session, else unknown. Whether logind
+    /// answers is logged when it changes for a session (`event=display result=logind` or `logind-fallback`).
+    func readDesktop(_ session: Session, processes: ProcessSnapshot, now: Instant) -> DisplayWatch.Reading {
+        let hasX = session.facts.display != nil
+        var fallbackReason = "logind is not running"
+        if let answer = displays.logind.read(session) {
+            let reason: String?
+            switch answer {
+            case .idleSince, .active: reason = nil
+            case .unknown(let text): reason = text
+            }
+            if displays.logind.noteAnswered(session.id, reason == nil) {
+                audit.record(AuditRecord("display", sessionFields(session) + [
+                    ("display", session.facts.display), ("result", reason == nil ? "logind" : "logind-fallback"),
+                    ("logind_session", displays.logind.path(of: session.id)), ("reason", reason),
+                    ("fallback", reason == nil ? nil : hasX ? "x11" : "none"),
+                ]))
+            }
+            switch answer {
+            case .idleSince(let moment): return .lastInput(moment)
+            case .active: return .lastInput(now)
+            case .unknown(let text): fallbackReason = text
+            }
+        }
+        guard hasX else { return .unknown("no X display to ask, and \(fallbackReason)") }
+        return displays.read(session, table: { processes.table }, now: now)
     }
 
     /// When the display is unknown, an idle warning or end is put off: unknown is never idle. The session is
@@ -63,7 +92,7 @@ extension Daemon {
 
     /// Shows a warning on the session's desktop; returns the audit `desktop=` value (nil: not graphical).
     func warnDesktop(_ session: Session, text: String, deadline: Instant, now: Instant) -> String? {
-        guard session.facts.display != nil else { return nil }
+        guard session.facts.isGraphical else { return nil }
         let body = text.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\u{7}", with: "")
             .replacingOccurrences(of: "*** idlewarden: ", with: "").replacingOccurrences(of: " ***", with: "")
             .replacingOccurrences(of: "Press any key", with: "Move the mouse or press a key")

@@ -7,9 +7,9 @@ import Glibc
 
 /// Where a graphical session's desktop can be reached, found in the environments of the session's own
 /// processes (/proc/PID/environ of members owned by the user): the X authority file for its display, and the
-/// user's session bus for notifications.
+/// user's session bus for notifications. A Wayland session has no X display, only the bus.
 public struct DisplayEndpoint: Equatable, Sendable {
-    public var display: String
+    public var display: String?
     public var xauthority: String?
     public var dbusAddress: String?
     public var home: String?
@@ -17,10 +17,10 @@ public struct DisplayEndpoint: Equatable, Sendable {
     /// The endpoint for `display` from environments (NUL-separated `KEY=value` blocks), first match wins: an
     /// environment whose DISPLAY is this display, else any environment (the session's first processes, such as a
     /// display manager's session wrapper, may not have DISPLAY set yet while they already have XAUTHORITY).
-    public static func find(display: String, environments: [[UInt8]]) -> DisplayEndpoint {
+    public static func find(display: String?, environments: [[UInt8]]) -> DisplayEndpoint {
         var endpoint = DisplayEndpoint(display: display)
         let parsed = environments.map(parse)
-        let matching = parsed.filter { $0["DISPLAY"] == display }
+        let matching = display.map { display in parsed.filter { $0["DISPLAY"] == display } } ?? []
         for environment in matching + parsed {
             if endpoint.xauthority == nil, let value = environment["XAUTHORITY"], value.hasPrefix("/") {
                 endpoint.xauthority = value
@@ -96,20 +96,28 @@ final class DisplayWatch {
     private(set) var failing: Set<String> = []
     private var notifiers: [String: pid_t] = [:]
     private let helper: String
+    /// logind's idle hints, asked before the X server (see `Daemon.readDesktop`).
+    let logind = LogindWatch()
 
     init() {
         helper = Self.ownExecutable() ?? "/usr/sbin/idlewarden"
     }
 
-    /// The endpoint of `session`'s display, looked for again when unknown or when `refresh` is set (the
-    /// previous one failed: the session's processes may have moved to another authority file).
+    /// The endpoint of `session`'s desktop, looked for again when unknown or when `refresh` is set (the
+    /// previous one failed: the session's processes may have moved to another authority file). Without a bus
+    /// address in the environments, the user's bus at /run/user/UID/bus (dbus-user-session) is used if it exists.
     func endpoint(of session: Session, table: () -> ProcessTable, refresh: Bool = false) -> DisplayEndpoint? {
-        guard let display = session.facts.display else { return nil }
-        if !refresh, let known = endpoints[session.id], known.xauthority != nil { return known }
+        guard session.facts.isGraphical else { return nil }
+        let display = session.facts.display
+        if !refresh, let known = endpoints[session.id], (display == nil ? known.dbusAddress : known.xauthority) != nil {
+            return known
+        }
         let members = table().members(of: session.leader, includingLeader: true)
             .filter { $0.realUID == session.facts.uid }
         let environments = members.compactMap { ProcFile.read("/proc/\($0.pid)/environ", limit: 256 * 1024) }
-        let endpoint = DisplayEndpoint.find(display: display, environments: environments)
+        var endpoint = DisplayEndpoint.find(display: display, environments: environments)
+        let userBus = "/run/user/\(session.facts.uid)/bus"
+        if endpoint.dbusAddress == nil, access(userBus, F_OK) == 0 { endpoint.dbusAddress = "unix:path=\(userBus)" }
         endpoints[session.id] = endpoint
         return endpoint
     }
@@ -118,11 +126,11 @@ final class DisplayWatch {
     func read(_ session: Session, table: () -> ProcessTable, now: Instant) -> Reading {
         reapNotifiers()
         let refresh = failing.contains(session.id)
-        guard let endpoint = endpoint(of: session, table: table, refresh: refresh) else {
-            return .unknown("no display")
+        guard let endpoint = endpoint(of: session, table: table, refresh: refresh), let display = endpoint.display else {
+            return .unknown("no X display")
         }
         var arguments = [
-            helper, "x-idle", "--display", endpoint.display,
+            helper, "x-idle", "--display", display,
             "--uid", String(session.facts.uid), "--gid", String(Self.primaryGID(uid: session.facts.uid)),
         ]
         if let xauthority = endpoint.xauthority { arguments += ["--xauthority", xauthority] }
@@ -149,7 +157,6 @@ final class DisplayWatch {
         }
         switch answer {
         case .success(let idle):
-            failing.remove(session.id)
             return .lastInput(now - .milliseconds(Int64(min(idle, UInt64(Int64.max / 2)))))
         case .failure(let error):
             return .unknown(error.description)
@@ -159,20 +166,25 @@ final class DisplayWatch {
     /// Marks a failure as reported; true the first time for this session (log it then, not at every retry).
     func reportFailure(_ id: String) -> Bool { failing.insert(id).inserted }
 
+    /// Marks a successful read; true when a failure had been reported for this session (log its recovery).
+    func clearFailure(_ id: String) -> Bool { failing.remove(id) != nil }
+
     /// Shows `body` on the session's desktop without waiting: a notification on the user's session bus when
     /// the session has one (notify-send, org.freedesktop.Notifications), else, or if that fails, an X message
-    /// window (xmessage). Runs as the user, in its own process group, and ends by itself after `seconds`
-    /// (timeout(1) kills it otherwise). Returns how it was started, for the audit line.
+    /// window (xmessage) when it has an X display. Runs as the user, in its own process group, and ends by
+    /// itself after `seconds` (timeout(1) kills it otherwise). Returns how it was started, for the audit line.
     @discardableResult
     func notify(_ session: Session, title: String, body: String, seconds: Int64, table: () -> ProcessTable) -> String {
         reapNotifiers()
         cancelNotice(session.id)
         guard let endpoint = endpoint(of: session, table: table) else { return "no-display" }
+        guard endpoint.display != nil || endpoint.dbusAddress != nil else { return "no-session-bus" }
         let gid = Self.primaryGID(uid: session.facts.uid)
         let shown = max(5, seconds)
         let script = """
             if [ -n "$DBUS_SESSION_BUS_ADDRESS" ] && command -v notify-send >/dev/null 2>&1 && \
             timeout 3 notify-send -u critical -a idlewarden -t "$(($3 * 1000))" "$1" "$2"; then exit 0; fi
+            [ -n "$DISPLAY" ] || exit 1
             exec xmessage -name idlewarden -title "$1" -center -timeout "$3" "$1: $2"
             """
         let arguments = [
@@ -181,9 +193,10 @@ final class DisplayWatch {
             "/bin/sh", "-c", script, "idlewarden-notice", title, body, String(shown),
         ]
         var environment = [
-            "PATH=/usr/local/bin:/usr/bin:/bin", "DISPLAY=\(endpoint.display)", "LC_ALL=C.UTF-8",
+            "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C.UTF-8",
             "HOME=\(endpoint.home ?? "/")", "USER=\(session.facts.user)", "LOGNAME=\(session.facts.user)",
         ]
+        if let display = endpoint.display { environment.append("DISPLAY=\(display)") }
         if let xauthority = endpoint.xauthority { environment.append("XAUTHORITY=\(xauthority)") }
         if let bus = endpoint.dbusAddress { environment.append("DBUS_SESSION_BUS_ADDRESS=\(bus)") }
         let pid = Self.withCStrings(arguments) { argv in
@@ -206,6 +219,7 @@ final class DisplayWatch {
         cancelNotice(id)
         endpoints[id] = nil
         failing.remove(id)
+        logind.forget(id)
     }
 
     private var pendingReap: [pid_t] = []

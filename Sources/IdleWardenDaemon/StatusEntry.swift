@@ -72,7 +72,7 @@ public struct StatusEntry: Codable, Equatable, Sendable {
             state = "exempt"
         } else if session.warning != nil {
             state = "warned"
-        } else if session.facts.display != nil {
+        } else if session.facts.isGraphical {
             state = session.isDisplayChecked ? "active" : "unchecked"
         } else if session.terminals.isEmpty && session.terminalDiscovery != .settled {
             state = "pending"

@@ -232,3 +232,283 @@ test_graphical_rule_graphical_false() {
         iw_fail "warned or ended although graphical = false"
     iw_ok "not idle-checked"
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# systemd-logind's idle hint. This machine has no logind, so the tests run a private bus (dbus-daemon) with a mock
+# org.freedesktop.login1 that behaves like logind for what the daemon reads: Manager.GetSessionByPID, and on each
+# session the properties IdleHint, IdleSinceHintMonotonic, Type, Leader and the method SetIdleHint, which like
+# logind's stamps the hint with CLOCK_MONOTONIC only when it changes. The test plays the desktop: it registers
+# sessions (AddSession, a mock-only method) and sets their hints. The daemon is pointed at the bus with
+# IDLEWARDEN_TEST_LOGIND_BUS, which also makes it treat logind as running.
+
+IW_PY_LOGIND_MOCK='
+import sys, time, dbus, dbus.service, dbus.mainloop.glib
+from gi.repository import GLib
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+ROOT, SES = "/org/freedesktop/login1", "org.freedesktop.login1.Session"
+LOG = sys.argv[1]
+def log(text):
+    with open(LOG, "a") as f: f.write(text + "\n")
+class Session(dbus.service.Object):
+    def __init__(self, bus, sid, leader, kind):
+        self.path, self.leader = ROOT + "/session/" + sid, int(leader)
+        self.props = {"Id": dbus.String(sid), "Leader": dbus.UInt32(leader), "Type": dbus.String(kind),
+                      "IdleHint": dbus.Boolean(False), "IdleSinceHint": dbus.UInt64(0),
+                      "IdleSinceHintMonotonic": dbus.UInt64(0)}
+        super().__init__(bus, self.path)
+    @dbus.service.method(SES, in_signature="b")
+    def SetIdleHint(self, idle):
+        if bool(idle) != bool(self.props["IdleHint"]):
+            self.props.update(IdleHint=dbus.Boolean(idle), IdleSinceHint=dbus.UInt64(time.time_ns() // 1000),
+                              IdleSinceHintMonotonic=dbus.UInt64(time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000))
+        log("SetIdleHint %s %s -> %s" % (self.path, bool(idle), dict(self.props)))
+    @dbus.service.method("org.freedesktop.DBus.Properties", in_signature="ss", out_signature="v")
+    def Get(self, iface, name):
+        log("Get %s %s" % (self.path, name))
+        if iface != SES or name not in self.props:
+            raise dbus.exceptions.DBusException("Unknown property", name="org.freedesktop.DBus.Error.UnknownProperty")
+        return self.props[name]
+class Manager(dbus.service.Object):
+    def __init__(self, bus):
+        super().__init__(bus, ROOT)
+        self.bus, self.sessions = bus, []
+    @dbus.service.method("org.freedesktop.login1.Manager", in_signature="u", out_signature="o")
+    def GetSessionByPID(self, pid):
+        log("GetSessionByPID %d" % pid)
+        for s in self.sessions:
+            if s.leader == pid: return dbus.ObjectPath(s.path)
+        raise dbus.exceptions.DBusException("PID %d does not belong to any known session" % pid,
+                                            name="org.freedesktop.login1.NoSessionForPID")
+    @dbus.service.method("org.idlewarden.MockLogin", in_signature="sus")
+    def AddSession(self, sid, leader, kind):
+        self.sessions.append(Session(self.bus, sid, leader, kind))
+        log("AddSession %s %d %s" % (sid, leader, kind))
+bus = dbus.SystemBus()
+name = dbus.service.BusName("org.freedesktop.login1", bus)
+Manager(bus)
+GLib.MainLoop().run()
+'
+
+iw_logind_require() {
+    local tool missing=()
+    for tool in dbus-daemon busctl pamtester setpriv; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+    "$IW_PY" -c 'import dbus, dbus.mainloop.glib; from gi.repository import GLib' 2>/dev/null || missing+=(python3-dbus python3-gi)
+    ((${#missing[@]} == 0)) || iw_fail "missing for the logind tests: ${missing[*]} (apt-get install dbus systemd python3-dbus python3-gi pamtester util-linux)"
+}
+
+# iw_logind_start — the private bus and the mock logind; exports IDLEWARDEN_TEST_LOGIND_BUS for the daemon started
+# after it. Sets IW_LOGIND_BUS. Calls the mock received are logged in $IW_TLOG/logind-calls.log.
+iw_logind_start() {
+    iw_logind_require
+    local sock=$IW_T/logind-bus
+    cat >"$IW_T/logind-bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <listen>unix:path=$sock</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="root"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/>
+  </policy>
+</busconfig>
+CONF
+    dbus-daemon --config-file="$IW_T/logind-bus.conf" --nofork --nopidfile >"$IW_TLOG/logind-bus.log" 2>&1 &
+    IW_LOGIND_BUS_PID=$!
+    iw_defer iw__stop_pid "$IW_LOGIND_BUS_PID"
+    iw_wait_until 10 test -S "$sock" || iw_fail "the private bus did not come up: $(cat "$IW_TLOG/logind-bus.log")"
+    IW_LOGIND_BUS=unix:path=$sock
+    printf '%s' "$IW_PY_LOGIND_MOCK" >"$IW_T/mock-logind.py"
+    DBUS_SYSTEM_BUS_ADDRESS=$IW_LOGIND_BUS "$IW_PY" "$IW_T/mock-logind.py" "$IW_TLOG/logind-calls.log" \
+        >"$IW_TLOG/logind-mock.log" 2>&1 &
+    IW_LOGIND_MOCK_PID=$!
+    iw_defer iw__stop_pid "$IW_LOGIND_MOCK_PID"
+    iw_wait_until 10 iw__logind_up || iw_fail "the mock logind did not come up: $(cat "$IW_TLOG/logind-mock.log")"
+    export IDLEWARDEN_TEST_LOGIND_BUS=$IW_LOGIND_BUS
+    iw_log "mock logind (pid $IW_LOGIND_MOCK_PID) on $IW_LOGIND_BUS (dbus-daemon pid $IW_LOGIND_BUS_PID)"
+}
+iw__stop_pid() { kill "$1" 2>/dev/null; wait "$1" 2>/dev/null; return 0; }
+iw__logind_up() { busctl --address="$IW_LOGIND_BUS" list --no-pager 2>/dev/null | grep -q '^org\.freedesktop\.login1 '; }
+iw_logind() { busctl --address="$IW_LOGIND_BUS" --timeout=5 call org.freedesktop.login1 "$@"; }
+# iw_logind_add SID LEADER_PID TYPE — register a logind session (object .../session/SID) led by LEADER_PID.
+iw_logind_add() {
+    iw_logind /org/freedesktop/login1 org.idlewarden.MockLogin AddSession sus "$1" "$2" "$3" ||
+        iw_fail "mock logind: AddSession $*"
+}
+# iw_logind_idle SID true|false — what the desktop does: SetIdleHint on its session.
+iw_logind_idle() {
+    iw_logind "/org/freedesktop/login1/session/$1" org.freedesktop.login1.Session SetIdleHint b "$2" ||
+        iw_fail "mock logind: SetIdleHint $*"
+}
+
+# Where logind runs, its idle hint decides for an X session; the X server is asked only when logind has no hint.
+# Four X desktops on one display that sees no input at all: (a) the desktop tells logind it is idle: warned and
+# ended idle_timeout after that; (b) it told logind it is active again: it survives although the X server says
+# idle (logind is preferred); (c) it never set a hint and (d) logind has no session for it: both fall back to the
+# X server, which says idle, so they are ended as without logind. Each change of source is audited.
+test_graphical_logind_hint_preferred() {
+    local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b c=iwtest-$IW_ID-c d=iwtest-$IW_ID-d
+    iw_gui_setup "$a" "$b" "$c" "$d"
+    iw_logind_start
+    iw_config
+    iw_daemon_start
+    iw_gui_session a "$a"
+    iw_gui_session b "$b"
+    iw_gui_session c "$c"
+    iw_gui_session d "$d"
+    iw_logind_add c1 "$IW_GUI_PT_a" x11
+    iw_logind_add c2 "$IW_GUI_PT_b" x11
+    iw_logind_add c3 "$IW_GUI_PT_c" x11
+    iw_logind_idle c2 true
+    iw_logind_idle c2 false
+    iw_logind_idle c1 true
+    local t0
+    t0=$(iw_now_ms)
+
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" ||
+        iw_fail "the desktop logind says is idle was not ended: $(iw_audit "$(iw_kv user "$a")")"
+    local late=$(($(iw_now_ms) - t0 - IW_IDLE * 1000))
+    iw_measure "logind_x11 lateness_s=$(iw_secs "$late")"
+    ((late >= -1000)) || iw_fail "ended $(iw_secs $((-late))) s before idle_timeout after the idle hint"
+    ((late <= IW_MAX_LATE * 1000)) || iw_fail "ended $(iw_secs "$late") s after idle_timeout"
+    iw_ok "idle by logind's hint: ended $(iw_secs "$late") s after idle_timeout"
+    iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$a")" "$(iw_kv desktop xmessage)" ||
+        iw_fail "no warn line with desktop=xmessage for $a: $(iw_audit "$(iw_kv user "$a")")"
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$a")" "$(iw_kv reason idle)" || iw_fail "no terminate line for $a"
+    grep -qx "GetSessionByPID $IW_GUI_PT_a" "$IW_TLOG/logind-calls.log" ||
+        iw_fail "the daemon did not ask logind for the session of pamtester (pid $IW_GUI_PT_a): $(cat "$IW_TLOG/logind-calls.log")"
+    iw_ok "logind asked for pid $IW_GUI_PT_a: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$a")" | tail -n1)"
+
+    local who
+    for who in "$c" "$d"; do
+        iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$who" ||
+            iw_fail "$who (no logind hint) was not ended by the X server's idle time"
+        iw_audit_wait 5 "$(iw_kv event display)" "$(iw_kv user "$who")" "$(iw_kv result logind-fallback)" "$(iw_kv fallback x11)" ||
+            iw_fail "no 'display result=logind-fallback fallback=x11' line for $who: $(iw_audit "$(iw_kv user "$who")")"
+        iw_ok "no logind hint for $who, X server asked, ended: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$who")" | tail -n1)"
+    done
+    iw_audit "$(iw_kv user "$d")" | grep -q 'does not belong to any known session' ||
+        iw_fail "the fallback reason for $d does not say logind has no session for it"
+
+    iw_sleep_until $((t0 + (IW_IDLE + IW_WARN + 10) * 1000))
+    iw_check "the desktop logind says is active still runs $((IW_IDLE + IW_WARN + 10)) s later (X idle all along)" \
+        iw_gui_client_running "$b"
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$b")") == 0)) ||
+        iw_fail "warned or ended although logind says active: $(iw_audit "$(iw_kv user "$b")")"
+    (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result logind)" "$(iw_kv user "$b")" \
+        "$(iw_kv logind_session /org/freedesktop/login1/session/c2)") == 1)) ||
+        iw_fail "expected one 'display result=logind' line for $b: $(iw_audit "$(iw_kv user "$b")")"
+    iw_ok "active by logind's hint, logged once: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$b")" | tail -n1)"
+    iw_check "daemon still running" iw_daemon_alive
+}
+
+IW_PY_NOTIFY_MOCK='
+import sys, dbus, dbus.service, dbus.mainloop.glib
+from gi.repository import GLib
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+IFACE, LOG = "org.freedesktop.Notifications", sys.argv[1]
+class Notifications(dbus.service.Object):
+    @dbus.service.method(IFACE, in_signature="susssasa{sv}i", out_signature="u")
+    def Notify(self, app, replaces, icon, summary, body, actions, hints, timeout):
+        with open(LOG, "a") as f: f.write("%s\t%s\t%s\n" % (app, summary, " ".join(body.split())))
+        return dbus.UInt32(1)
+    @dbus.service.method(IFACE, out_signature="as")
+    def GetCapabilities(self): return ["body"]
+    @dbus.service.method(IFACE, out_signature="ssss")
+    def GetServerInformation(self): return ("idlewarden-test", "idlewarden", "1", "1.2")
+    @dbus.service.method(IFACE, in_signature="u")
+    def CloseNotification(self, id): pass
+bus = dbus.SessionBus()
+name = dbus.service.BusName(IFACE, bus)
+Notifications(bus, "/org/freedesktop/Notifications")
+GLib.MainLoop().run()
+'
+
+# iw_wayland_session TAG USER COMMAND... — open a Wayland desktop session of USER through PAM: no PAM_TTY, no X
+# display, XDG_SESSION_TYPE=wayland in the PAM environment (pam_env, as GDM and SDDM put it there); its desktop is
+# COMMAND, run as USER below pamtester. Sets IW_GUI_PT_<TAG>.
+iw_wayland_session() {
+    local tag=$1 user=$2; shift 2
+    local service=idlewarden-test-gui-$IW_ID-$tag script=$IW_T/desktop-$tag.sh home
+    home=$(getent passwd "$user" | cut -d: -f6)
+    echo 'XDG_SESSION_TYPE DEFAULT=wayland' >"$IW_T/pam_env-$tag.conf"
+    {
+        echo '#!/bin/sh'
+        echo '[ "$PAM_TYPE" = open_session ] || exit 0'
+        printf 'exec setpriv --reuid=%q --regid=%q --init-groups env -i HOME=%q USER=%q PATH=/usr/bin:/bin XDG_SESSION_TYPE=wayland' \
+            "$(id -u "$user")" "$(id -g "$user")" "$home" "$user"
+        printf ' %q' "$@"
+        echo
+    } >"$script"
+    chmod 0755 "$script"
+    cp "$script" "$IW_TLOG/desktop-$tag.sh"
+    iw_pam_service "$service" \
+        "auth     required pam_permit.so" \
+        "account  required pam_permit.so" \
+        "session  required pam_env.so readenv=0 user_readenv=0 conffile=$IW_T/pam_env-$tag.conf" \
+        "$(iw_module_line)" \
+        "session  optional pam_exec.so log=$IW_TLOG/pam_exec-$tag.log $script"
+    setsid pamtester -v "$service" "$user" open_session close_session </dev/null >"$IW_TLOG/pamtester-$tag.log" 2>&1 &
+    local pid=$!
+    printf -v "IW_GUI_PT_$tag" '%s' "$pid"
+    iw_defer iw_kill_tree "$pid"
+    iw_log "wayland session $tag of $user: pamtester pid $pid, desktop: $*"
+}
+
+# A Wayland desktop has no X display: logind's idle hint is its only idle source. (a) Its desktop tells logind it
+# is idle: it is warned through its session bus (a desktop notification, received here by a mock notification
+# server on the session's own dbus-run-session bus) and ended. (b) Its desktop never set a hint: unknown, never
+# idle, logged once; it survives.
+test_graphical_wayland_logind() {
+    local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b
+    local tool
+    for tool in dbus-run-session notify-send; do
+        command -v "$tool" >/dev/null 2>&1 || iw_fail "missing $tool (apt-get install dbus-bin libnotify-bin)"
+    done
+    iw_mkuser "$a"
+    iw_mkuser "$b"
+    iw_logind_start
+    iw_config
+    iw_daemon_start
+    printf '%s' "$IW_PY_NOTIFY_MOCK" >"$IW_T/mock-notify.py"
+    local notices=$IW_T/notices-$a
+    install -m 0644 -o "$a" /dev/null "$notices"
+    iw_wayland_session a "$a" /usr/bin/dbus-run-session -- "$IW_PY" "$IW_T/mock-notify.py" "$notices"
+    iw_wayland_session b "$b" /bin/sleep 600
+    iw_wait_until 15 iw_gui_client_running "$a" python3 || iw_fail "the desktop of $a did not start: $(cat "$IW_TLOG/pamtester-a.log")"
+    iw_wait_until 15 iw_gui_client_running "$b" sleep || iw_fail "the desktop of $b did not start: $(cat "$IW_TLOG/pamtester-b.log")"
+    iw_wait_until 10 iw__wayland_status "$a" || iw_fail "status does not show $a's session as active: $(iw_status)"
+    iw_ok "status: $(iw_status | grep "$a")"
+    iw_logind_add w1 "$IW_GUI_PT_a" wayland
+    iw_logind_add w2 "$IW_GUI_PT_b" wayland
+    iw_logind_idle w1 true
+    local t0
+    t0=$(iw_now_ms)
+
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) grep -q 'idlewarden' "$notices" ||
+        iw_fail "no desktop notification reached $a's session bus: $(iw_audit "$(iw_kv user "$a")")"
+    local warned=$(iw_now_ms)
+    ((warned - t0 >= (IW_IDLE - IW_WARN - 1) * 1000)) || iw_fail "warned too early: $(iw_secs $((warned - t0))) s"
+    iw_ok "notification after $(iw_secs $((warned - t0))) s: $(head -n1 "$notices")"
+    iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$a")" "$(iw_kv desktop notification)" ||
+        iw_fail "no warn line with desktop=notification: $(iw_audit "$(iw_kv user "$a")")"
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" python3 ||
+        iw_fail "the idle Wayland desktop was not ended"
+    local late=$(($(iw_now_ms) - t0 - IW_IDLE * 1000))
+    iw_measure "logind_wayland lateness_s=$(iw_secs "$late") warned_after_s=$(iw_secs $((warned - t0)))"
+    ((late >= -1000)) || iw_fail "ended $(iw_secs $((-late))) s before idle_timeout after the idle hint"
+    ((late <= IW_MAX_LATE * 1000)) || iw_fail "ended $(iw_secs "$late") s after idle_timeout"
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$a")" "$(iw_kv reason idle)" || iw_fail "no terminate line for $a"
+    iw_ok "Wayland desktop ended $(iw_secs "$late") s after idle_timeout"
+
+    iw_sleep_until $((t0 + (IW_IDLE + IW_WARN + 10) * 1000))
+    iw_check "the Wayland desktop without a hint still runs" iw_gui_client_running "$b" sleep
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$b")") == 0)) ||
+        iw_fail "warned or ended without an idle hint: $(iw_audit "$(iw_kv user "$b")")"
+    (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result logind-fallback)" "$(iw_kv fallback none)" "$(iw_kv user "$b")") == 1)) ||
+        iw_fail "expected one 'display result=logind-fallback fallback=none' line for $b: $(iw_audit "$(iw_kv user "$b")")"
+    (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$b")") == 1)) ||
+        iw_fail "expected one 'display result=unknown' line for $b: $(iw_audit "$(iw_kv user "$b")")"
+    iw_ok "no hint: unknown, logged once: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$b")" | tail -n1)"
+    iw_check "daemon still running" iw_daemon_alive
+}
+iw__wayland_status() { iw_status | grep "$1" | grep -q active; }
