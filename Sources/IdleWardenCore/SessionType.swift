@@ -47,9 +47,13 @@ extension Session {
     /// Records the last input the X server saw (now - its idle time), with millisecond precision. Returns true
     /// when it is newer than any input known so far; like terminal input it cancels an idle warning. Input the
     /// server saw before the session opened (the greeter's) is not input in this session.
+    /// An X server's idle time is read through a helper whose start-up delay varies by tens of milliseconds, so
+    /// the same last input computes to slightly different moments; only a moment this much newer is new input.
+    public static let displayInputTolerance = Duration.seconds(1)
+
     @discardableResult
     public mutating func observeDisplayInput(at moment: Instant) -> Bool {
-        guard moment > openedAt, moment > lastInput else { return false }
+        guard moment > openedAt, moment > lastInput + Self.displayInputTolerance else { return false }
         lastInput = moment
         if warning?.reason == .idle { warning = nil }
         return true

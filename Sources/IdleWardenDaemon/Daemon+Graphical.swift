@@ -73,7 +73,7 @@ extension Daemon {
             }
         }
         guard hasX else { return .unknown("no X display to ask, and \(fallbackReason)") }
-        return displays.read(session, table: { processes.table }, now: now)
+        return displays.read(session, table: { processes.table })
     }
 
     /// When the display is unknown, an idle warning or end is put off: unknown is never idle. The session is

@@ -123,7 +123,7 @@ final class DisplayWatch {
     }
 
     /// Asks the session's X server for its idle time. Never blocks longer than `XIdleQuery.timeoutMilliseconds`.
-    func read(_ session: Session, table: () -> ProcessTable, now: Instant) -> Reading {
+    func read(_ session: Session, table: () -> ProcessTable) -> Reading {
         reapNotifiers()
         let refresh = failing.contains(session.id)
         guard let endpoint = endpoint(of: session, table: table, refresh: refresh), let display = endpoint.display else {
@@ -157,7 +157,8 @@ final class DisplayWatch {
         }
         switch answer {
         case .success(let idle):
-            return .lastInput(now - .milliseconds(Int64(min(idle, UInt64(Int64.max / 2)))))
+            // Counted back from when the answer came, not from before the helper started (its start-up varies).
+            return .lastInput(WallClock.now() - .milliseconds(Int64(min(idle, UInt64(Int64.max / 2)))))
         case .failure(let error):
             return .unknown(error.description)
         }

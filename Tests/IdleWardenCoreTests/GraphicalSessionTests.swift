@@ -82,6 +82,19 @@ final class GraphicalSessionTests: XCTestCase {
         XCTAssertFalse(desktop.observeDisplayInput(at: t0 + .seconds(10)), "older input is not new input")
     }
 
+    /// The same last input read twice through a helper that started up 40 ms faster the second time computes to a
+    /// moment 40 ms later: that is not new input, and must not take back a warning.
+    func testHelperJitterIsNotInput() {
+        var desktop = session()
+        XCTAssertTrue(desktop.observeDisplayInput(at: t0 + .seconds(100)))
+        desktop.warning = Warning(issuedAt: t0 + .seconds(640), deadline: t0 + .seconds(700), reason: .idle)
+        XCTAssertFalse(desktop.observeDisplayInput(at: t0 + .milliseconds(100_040)))
+        XCTAssertNotNil(desktop.warning)
+        XCTAssertEqual(desktop.lastInput, t0 + .seconds(100))
+        XCTAssertTrue(desktop.observeDisplayInput(at: t0 + .seconds(102)))
+        XCTAssertNil(desktop.warning)
+    }
+
     func testInputBeforeTheSessionOpenedIsNotInput() {
         var desktop = session()
         XCTAssertFalse(desktop.observeDisplayInput(at: t0 - .seconds(5)), "the greeter's input")
