@@ -26,7 +26,7 @@ extension Daemon {
         guard session.isDisplayChecked else { return .notWatched }
         let result: DisplayObservation
         let hadFailed = displays.failing.contains(session.id)
-        switch displays.read(session, table: { processes.table }, now: now) {
+        switch displays.read(session, table: { processes.table(of: session.leader) }, now: now) {
         case .lastInput(let moment):
             result = session.observeDisplayInput(at: moment) ? .input : .noInput
             if hadFailed {
@@ -68,7 +68,7 @@ extension Daemon {
             .replacingOccurrences(of: "*** idlewarden: ", with: "").replacingOccurrences(of: " ***", with: "")
             .replacingOccurrences(of: "Press any key", with: "Move the mouse or press a key")
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        return displays.notify(session, title: "idlewarden", body: body,
-                               seconds: max(1, (deadline - now).wholeSeconds), table: { ProcessTable.snapshot() })
+        return displays.notify(session, title: "idlewarden", body: body, seconds: max(1, (deadline - now).wholeSeconds),
+                               table: { ProcessTable.session(of: session.leader) })
     }
 }
