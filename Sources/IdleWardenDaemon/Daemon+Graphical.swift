@@ -73,7 +73,7 @@ extension Daemon {
             }
         }
         guard hasX else { return .unknown("no X display to ask, and \(fallbackReason)") }
-        return displays.read(session, table: { processes.table })
+        return displays.read(session, table: { processes.table(of: session.leader) })
     }
 
     /// When the display is unknown, an idle warning or end is put off: unknown is never idle. The session is
@@ -97,7 +97,7 @@ extension Daemon {
             .replacingOccurrences(of: "*** idlewarden: ", with: "").replacingOccurrences(of: " ***", with: "")
             .replacingOccurrences(of: "Press any key", with: "Move the mouse or press a key")
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        return displays.notify(session, title: "idlewarden", body: body,
-                               seconds: max(1, (deadline - now).wholeSeconds), table: { ProcessTable.snapshot() })
+        return displays.notify(session, title: "idlewarden", body: body, seconds: max(1, (deadline - now).wholeSeconds),
+                               table: { ProcessTable.session(of: session.leader) })
     }
 }

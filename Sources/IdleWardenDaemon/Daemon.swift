@@ -469,7 +469,7 @@ public final class Daemon {
                 continue
             }
             if dryRun {
-                discoverTerminals(&session, table: processes.table, announce: false)
+                discoverTerminals(&session, table: processes.table(of: session.leader), announce: false)
                 session.observe(atimeSeconds: probe.latestActivity(
                     session.terminals, countOutput: session.limits.activity == .inputAndOutput))
                 lines.append("session \(id) (\(session.facts.user)): would \(describe(session.verdict(now: now), now: now))")
@@ -514,7 +514,7 @@ public final class Daemon {
 
     /// Decides about one due session. Reading the atimes of its known terminals is cheap and usually
     /// shows input; only when it does not (a warning or an end is near) or while its terminals are still
-    /// being looked for are the processes listed again, since that reads all of /proc.
+    /// being looked for are the session's processes listed again.
     private func evaluate(_ id: String, processes: ProcessSnapshot, now: Instant) {
         guard var session = sessions[id] else { return }
         let warned = session.warning != nil
@@ -522,7 +522,7 @@ public final class Daemon {
         var ownInput = session.observe(atimeSeconds: probe.latestActivity(session.terminals, countOutput: countOutput))
         if config.scope == .user { sharedInput(for: &session) }
         if session.terminalDiscovery != .settled || !(ownInput || session.verdict(now: now).isSleep) {
-            let table = processes.table
+            let table = processes.table(of: session.leader)
             guard let leader = table.records[session.leader.pid], leader.startTime == session.leader.startTime else {
                 end(id, reason: "leader-exit")
                 return
@@ -573,7 +573,7 @@ public final class Daemon {
             sessions[id] = session
             markStateChanged()
             // A fresh listing: a process started a moment ago must not escape the end.
-            let table = ProcessTable.snapshot()
+            let table = ProcessTable.session(of: session.leader, auditSession: session.limits.end == .session)
             let members = session.limits.end == .leader
                 ? table.loginGroup(of: session.leader, uid: session.facts.uid)
                 : Self.union(

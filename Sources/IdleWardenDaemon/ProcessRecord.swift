@@ -1,5 +1,4 @@
 import IdleWardenCore
-import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -19,17 +18,15 @@ public struct ProcessRecord: Equatable, Sendable {
     /// The command name (/proc/PID/stat field 2), at most 15 bytes, chosen by the process itself: used only to
     /// recognise login processes at start-up, never to decide what to signal.
     public var name: String = ""
+    /// Threads when stat was read: a single-threaded process has one children file to read.
+    public var threads: Int32 = 1
 
     public var identity: ProcessIdentity { ProcessIdentity(pid: pid, startTime: startTime) }
 
-    /// Reads one process; nil when it is gone or unreadable (a process may exit at any moment).
+    /// Reads one process (stat and status); nil when it is gone or unreadable (a process may exit at any moment).
     public static func read(pid: Int32) -> ProcessRecord? {
-        guard let stat = ProcFile.read("/proc/\(pid)/stat"),
-              var record = parseStat(stat)
-        else { return nil }
-        guard let status = ProcFile.read("/proc/\(pid)/status"),
-              let uid = parseRealUID(status)
-        else { return nil }
+        let tree = LiveProcessTree()
+        guard var record = tree.stat(pid), let uid = tree.realUID(pid) else { return nil }
         record.realUID = uid
         return record
     }
@@ -37,28 +34,64 @@ public struct ProcessRecord: Equatable, Sendable {
     /// Parses /proc/PID/stat. The command name (field 2) may hold spaces and parentheses, so fields are
     /// counted from the last ')'.
     public static func parseStat(_ text: [UInt8]) -> ProcessRecord? {
+        text.withUnsafeBufferPointer { parseStat($0) }
+    }
+
+    static func parseStat(_ text: UnsafeBufferPointer<UInt8>) -> ProcessRecord? {
         guard let close = text.lastIndex(of: UInt8(ascii: ")")),
-              let open = text.firstIndex(of: UInt8(ascii: "(")),
-              let pid = Int32(String(decoding: text[..<open], as: UTF8.self).trimmingSpaces)
+              let open = text.firstIndex(of: UInt8(ascii: "(")), open < close,
+              let pid: Int32 = ProcText.number(ProcText.trimmed(text[..<open]))
         else { return nil }
-        let rest = text[(close + 1)...].split(separator: UInt8(ascii: " "))
-        // rest[0] is field 3 (state); field N is rest[N - 3].
-        guard rest.count >= 20,
-              let ppid = Int32(String(decoding: rest[1], as: UTF8.self)),
-              let pgrp = Int32(String(decoding: rest[2], as: UTF8.self)),
-              let sid = Int32(String(decoding: rest[3], as: UTF8.self)),
-              let tty = Int64(String(decoding: rest[4], as: UTF8.self)),
-              let start = UInt64(String(decoding: rest[19], as: UTF8.self))
-        else { return nil }
+        var ppid: Int32?, pgrp: Int32?, sid: Int32?, tty: Int64?, threads: Int32?, start: UInt64?
+        var index = close + 1
+        // Fields 3 (state) to 22 (starttime); only the ones read below are parsed.
+        for field in 3...22 {
+            while index < text.endIndex && text[index] == UInt8(ascii: " ") { index += 1 }
+            let begin = index
+            while index < text.endIndex && text[index] != UInt8(ascii: " ") && text[index] != UInt8(ascii: "\n") {
+                index += 1
+            }
+            guard index > begin else { return nil }
+            let token = text[begin..<index]
+            switch field {
+            case 4: ppid = ProcText.number(token)
+            case 5: pgrp = ProcText.number(token)
+            case 6: sid = ProcText.number(token)
+            case 7: tty = ProcText.number(token)
+            case 20: threads = ProcText.number(token)
+            case 22: start = ProcText.number(token)
+            default: continue
+            }
+        }
+        guard let ppid, let pgrp, let sid, let tty, let threads, let start else { return nil }
         return ProcessRecord(
             pid: pid, ppid: ppid, processGroup: pgrp, sid: sid, ttyNumber: UInt32(truncatingIfNeeded: tty),
-            startTime: start, realUID: UInt32.max, name: String(decoding: text[(open + 1)..<close], as: UTF8.self))
+            startTime: start, realUID: UInt32.max, name: String(decoding: text[(open + 1)..<close], as: UTF8.self),
+            threads: threads)
     }
 
     static func parseRealUID(_ text: [UInt8]) -> UInt32? {
-        for line in text.split(separator: UInt8(ascii: "\n")) where line.starts(with: Array("Uid:".utf8)) {
-            let fields = line.dropFirst(4).split(whereSeparator: { $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: " ") })
-            return fields.first.flatMap { UInt32(String(decoding: $0, as: UTF8.self)) }
+        text.withUnsafeBufferPointer { parseRealUID($0) }
+    }
+
+    /// The first number of the "Uid:" line (real, effective, saved, filesystem).
+    static func parseRealUID(_ text: UnsafeBufferPointer<UInt8>) -> UInt32? {
+        let key: [UInt8] = Array("Uid:".utf8)
+        var lineStart = text.startIndex
+        while lineStart < text.endIndex {
+            let lineEnd = text[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
+            if text[lineStart..<lineEnd].starts(with: key) {
+                var index = lineStart + key.count
+                while index < lineEnd && (text[index] == UInt8(ascii: "\t") || text[index] == UInt8(ascii: " ")) {
+                    index += 1
+                }
+                let begin = index
+                while index < lineEnd && text[index] >= UInt8(ascii: "0") && text[index] <= UInt8(ascii: "9") {
+                    index += 1
+                }
+                return ProcText.number(text[begin..<index])
+            }
+            lineStart = lineEnd + 1
         }
         return nil
     }

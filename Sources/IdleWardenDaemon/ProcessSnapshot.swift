@@ -1,12 +1,14 @@
-/// A process listing taken at most once per wake-up, and only if some due session needs it: many sessions
-/// coming due together share one pass over /proc.
-final class ProcessSnapshot {
-    private var taken: ProcessTable?
+import IdleWardenCore
 
-    var table: ProcessTable {
-        if let taken { return taken }
-        let table = ProcessTable.snapshot()
-        taken = table
+/// The processes of the sessions looked at in one wake-up, each session's listed at most once (a due session's
+/// terminal search and its display lookup share one listing) and only if it is needed.
+final class ProcessSnapshot {
+    private var taken: [ProcessIdentity: ProcessTable] = [:]
+
+    func table(of leader: ProcessIdentity) -> ProcessTable {
+        if let table = taken[leader] { return table }
+        let table = ProcessTable.session(of: leader)
+        taken[leader] = table
         return table
     }
 }

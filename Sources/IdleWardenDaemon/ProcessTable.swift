@@ -1,35 +1,29 @@
 import IdleWardenCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// A snapshot of every process, taken when a session is due (not periodically): the kernel here has no
-/// /proc/PID/task/TID/children, so descendants are found from the parent links of a full listing.
+/// Processes and their parent links, taken when a session is due (not periodically): either the processes of one
+/// session (`session(of:auditSession:source:)`, what the daemon lists while running) or every process
+/// (`snapshot()`, once at start-up). The queries below give the same answer on both for the session listed.
 public struct ProcessTable: Sendable {
     public private(set) var records: [Int32: ProcessRecord] = [:]
     private var children: [Int32: [Int32]] = [:]
+    /// Audit session ids read while listing (nil: unreadable); ids of others are read from /proc when asked for.
+    private var auditSessionIDs: [Int32: UInt32?] = [:]
 
     public init(records: [ProcessRecord]) {
+        self.init(records: records, auditSessionIDs: [:])
+    }
+
+    init(records: [ProcessRecord], auditSessionIDs: [Int32: UInt32?]) {
         for record in records {
             self.records[record.pid] = record
             children[record.ppid, default: []].append(record.pid)
         }
+        self.auditSessionIDs = auditSessionIDs
     }
 
-    /// Reads /proc now.
+    /// Reads every process in /proc now: two files per process on the machine.
     public static func snapshot() -> ProcessTable {
-        var records: [ProcessRecord] = []
-        guard let dir = opendir("/proc") else { return ProcessTable(records: []) }
-        defer { closedir(dir) }
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            guard let pid = Int32(name), pid > 0, let record = ProcessRecord.read(pid: pid) else { continue }
-            records.append(record)
-        }
-        return ProcessTable(records: records)
+        ProcessTable(records: LiveProcessTree().all())
     }
 
     /// All processes below `root` (not `root` itself), breadth first.
@@ -68,16 +62,17 @@ public struct ProcessTable: Sendable {
     /// processes must never be taken for the su session's.
     public func auditSessionMembers(of leader: ProcessIdentity) -> [ProcessRecord] {
         guard let root = records[leader.pid], root.startTime == leader.startTime,
-              let id = Self.auditSessionID(root.pid), id != Self.unsetAuditSession,
-              Self.auditSessionID(root.ppid) != id
+              let id = auditSessionID(root.pid), id != Self.unsetAuditSession,
+              auditSessionID(root.ppid) != id
         else { return [] }
-        return records.values.filter { $0.pid != root.pid && Self.auditSessionID($0.pid) == id }
+        return records.values.filter { $0.pid != root.pid && auditSessionID($0.pid) == id }
     }
 
     static let unsetAuditSession: UInt32 = 4_294_967_295
 
-    static func auditSessionID(_ pid: Int32) -> UInt32? {
-        ProcFile.read("/proc/\(pid)/sessionid").flatMap { UInt32(String(decoding: $0, as: UTF8.self).trimmingSpaces) }
+    func auditSessionID(_ pid: Int32) -> UInt32? {
+        if let known = auditSessionIDs[pid] { return known }
+        return LiveProcessTree().auditSessionID(pid)
     }
 
     /// For `end = "leader"`: the process groups of the session's first processes owned by `uid` (the login

@@ -12,6 +12,21 @@ final class ProcessRecordTests: XCTestCase {
         XCTAssertEqual(record.sid, 4242)
         XCTAssertEqual(record.ttyNumber, 34817)
         XCTAssertEqual(record.startTime, 987_654)
+        XCTAssertEqual(record.threads, 1)
+        XCTAssertEqual(record.name, "evil) 1 2 3 (x")
+    }
+
+    func testParsesRealUIDNotEffective() {
+        let status = "Name:\tsu\nUmask:\t0022\nState:\tS (sleeping)\nUidMap:\t9\nUid:\t1000\t0\t0\t0\nGid:\t5\t5\t5\t5\n"
+        XCTAssertEqual(ProcessRecord.parseRealUID(Array(status.utf8)), 1000)
+        XCTAssertNil(ProcessRecord.parseRealUID(Array("Name:\tx\nGid:\t1\n".utf8)))
+        XCTAssertNil(ProcessRecord.parseRealUID(Array("Uid:\t99999999999\t0\n".utf8)), "out of range")
+    }
+
+    func testRejectsStatWithoutStartTime() {
+        let line = "7 (x) S 1 7 7 0 -1 4194560 120 0 0 0 1 2 0 0 20 0 1 0\n"
+        XCTAssertNil(ProcessRecord.parseStat(Array(line.utf8)))
+        XCTAssertNotNil(ProcessRecord.parseStat(Array((line.dropLast() + " 55\n").utf8)))
     }
 
     func testRejectsGarbage() {
