@@ -256,7 +256,7 @@ public final class Daemon {
         }
         // The sender is the login process and is blocked in its PAM stack right now, so its /proc entry is its
         // own; the start time read here names it from now on.
-        guard let process = ProcessRecord.read(pid: event.pid), event.startTime.map({ $0 == process.startTime }) ?? true
+        guard let process = LiveProcessTree().stat(event.pid), event.startTime.map({ $0 == process.startTime }) ?? true
         else {
             reject("leader-gone", sender: sender, detail: "pid=\(event.pid)")
             return
@@ -300,7 +300,7 @@ public final class Daemon {
     }
 
     private func close(_ event: SessionEvent, sender: Sender) {
-        let startTime = event.startTime ?? ProcessRecord.read(pid: event.pid)?.startTime
+        let startTime = event.startTime ?? LiveProcessTree().stat(event.pid)?.startTime
         guard let startTime, let id = sessionsByLeader[ProcessIdentity(pid: event.pid, startTime: startTime)] else {
             audit.record(AuditRecord("close", [
                 ("user", event.user), ("service", event.service), ("pid", String(event.pid)),
@@ -354,7 +354,7 @@ public final class Daemon {
         let fd = iw_pidfd_open(pid)
         guard fd >= 0 else { return }
         // The pidfd was opened after the start time was checked; check again so it names the same process.
-        guard ProcessRecord.read(pid: pid)?.startTime == startTime, (try? loop.watchLeader(fd)) != nil else {
+        guard LiveProcessTree().stat(pid)?.startTime == startTime, (try? loop.watchLeader(fd)) != nil else {
             Glibc.close(fd)
             return
         }

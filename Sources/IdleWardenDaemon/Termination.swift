@@ -73,8 +73,15 @@ public final class Termination {
         guard now >= nextStepAt else { return false }
         switch stage {
         case .farewell:
-            stage = .hangup
-            signalLiving(SIGHUP)
+            // A process that ignores SIGHUP would only sit out a grace period (every process of a LightDM session
+            // does: LightDM sets SIG_IGN before it execs the session); when all of them do, the end starts at SIGTERM.
+            if living.allSatisfy({ Self.ignoresHangup($0.identity.pid) }) {
+                stage = .terminate
+                signalLiving(SIGTERM)
+            } else {
+                stage = .hangup
+                signalLiving(SIGHUP)
+            }
         case .hangup:
             stage = .terminate
             signalLiving(SIGTERM)
@@ -106,11 +113,13 @@ public final class Termination {
     private var lastSignal: Int32 = 0
 
     private func signalLiving(_ signal: Int32) {
+        let previous = lastSignal
         lastSignal = signal
         for index in targets.indices where targets[index].endedBy == nil {
             if iw_pidfd_send_signal(targets[index].pidfd, signal) != 0 {
                 if errno == ESRCH {
-                    targets[index].endedBy = previousSignal(signal)
+                    // Gone before this signal: the one before it (or none) ended it.
+                    targets[index].endedBy = previous
                 } else {
                     skipped.append("\(targets[index].identity.pid):signal-errno-\(errno)")
                 }
@@ -126,12 +135,25 @@ public final class Termination {
         }
     }
 
-    private func previousSignal(_ signal: Int32) -> Int32 {
-        switch signal {
-        case SIGKILL: return SIGTERM
-        case SIGTERM: return SIGHUP
-        default: return 0
+    /// Whether SIGHUP is ignored (SigIgn bit 0 in /proc/PID/status). Read by pid: a reused pid only changes
+    /// which signal comes first, since every signal goes through the checked pidfd.
+    static func ignoresHangup(_ pid: Int32) -> Bool {
+        ProcText.withContents("/proc/\(pid)/status") { ignoredSignalMask($0) }.flatMap { $0 }.map { $0 & 1 == 1 } ?? false
+    }
+
+    /// The hexadecimal mask of the "SigIgn:" line of /proc/PID/status.
+    static func ignoredSignalMask(_ text: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        let key = Array("SigIgn:".utf8)
+        var lineStart = text.startIndex
+        while lineStart < text.endIndex {
+            let lineEnd = text[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
+            if text[lineStart..<lineEnd].starts(with: key) {
+                let value = String(decoding: text[(lineStart + key.count)..<lineEnd], as: UTF8.self)
+                return UInt64(value.filter { $0 != " " && $0 != "\t" }, radix: 16)
+            }
+            lineStart = lineEnd + 1
         }
+        return nil
     }
 
     static func signalName(_ signal: Int32) -> String {
