@@ -738,6 +738,18 @@ iw_keep_typing() {
 }
 iw__pane_tail() { iw_tmux_capture "$1" | grep -v '^$' | tail -n 4 | tr '\n' '|'; }
 
+# iw_expect_end_on_time WHAT T0_MS [EXTRA MEASURE FIELDS...] — something whose last input (or idle hint) was at
+# T0_MS has just been seen ended: records its lateness (now - T0 - idle_timeout) as "WHAT lateness_s=..." and
+# fails when it ended before idle_timeout or more than IW_MAX_LATE after it.
+iw_expect_end_on_time() {
+    local what=$1 t0=$2; shift 2
+    local late=$(($(iw_now_ms) - t0 - IW_IDLE * 1000))
+    iw_measure "$what lateness_s=$(iw_secs "$late")${*:+ $*}"
+    ((late >= -1000)) || iw_fail "$what ended $(iw_secs $((-late))) s before idle_timeout"
+    ((late <= IW_MAX_LATE * 1000)) || iw_fail "$what ended $(iw_secs "$late") s after idle_timeout"
+    iw_ok "$what ended $(iw_secs "$late") s after idle_timeout"
+}
+
 # iw_watch_warned_and_gone PANE LIMIT_MS — polls the pane until it is gone or the clock passes LIMIT_MS (epoch
 # ms); sets IW_WARN_AT / IW_GONE_AT to when the warning first showed / the pane died (empty if not seen), and logs
 # the pane's last lines.
