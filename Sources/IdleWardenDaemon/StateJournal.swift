@@ -64,13 +64,19 @@ enum StateJournal {
     /// Width of a batch header line, newline included.
     static let batchHeaderSize = batchMagic.utf8.count + 1 + 8 + 1 + 16 + 1
 
+    /// The generation the journal's header names, nil when it has none.
+    static func generation(inHeaderOf bytes: [UInt8]) -> UInt64? {
+        guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let header = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: " ")
+        guard header.count == 3, header[0] == magic, header[1] == version else { return nil }
+        return UInt64(header[2])
+    }
+
     /// The batches in order; nil when the file's own header is unreadable (then nothing in it can be trusted
     /// to extend any snapshot).
     static func parse(_ bytes: [UInt8]) -> Contents? {
-        guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
-        let header = String(decoding: bytes[..<newline], as: UTF8.self).split(separator: " ")
-        guard header.count == 3, header[0] == magic, header[1] == version, let generation = UInt64(header[2])
-        else { return nil }
+        guard let generation = generation(inHeaderOf: bytes),
+              let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
         var contents = Contents(generation: generation, batches: [], ending: .clean)
         var offset = newline + 1
         while offset < bytes.count {

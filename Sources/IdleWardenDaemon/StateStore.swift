@@ -107,9 +107,17 @@ public final class StateStore {
     public func restore() throws(LoadError) -> Restored {
         closeJournal()
         guard let bytes = try Self.readFile(path) else {
+            skipJournalGeneration()
             return Restored(state: nil, journal: .none)
         }
-        let (snapshot, snapshotGeneration) = try Self.decodeSnapshot(bytes)
+        let snapshot: PersistedState
+        let snapshotGeneration: UInt64
+        do {
+            (snapshot, snapshotGeneration) = try Self.decodeSnapshot(bytes)
+        } catch {
+            skipJournalGeneration()
+            throw error
+        }
         generation = snapshotGeneration
         snapshotSize = bytes.count
         let journalBytes: [UInt8]?
@@ -133,6 +141,13 @@ public final class StateStore {
         case .damaged(let reason):
             return Restored(state: state, journal: .damaged(kept: contents.batches.count, reason: reason))
         }
+    }
+
+    /// Without a snapshot to extend, a journal left behind must stay stale: the next snapshot's generation goes
+    /// past the journal's.
+    private func skipJournalGeneration() {
+        let bytes = (try? Self.readFile(journalPath)) ?? nil
+        generation = bytes.flatMap { StateJournal.generation(inHeaderOf: $0) } ?? 0
     }
 
     /// The snapshot with the batches applied in order; sessions in id order, as a snapshot lists them.

@@ -196,4 +196,24 @@ final class StateJournalTests: XCTestCase {
         XCTAssertTrue(store.needsSnapshot)
         XCTAssertEqual(try StateStore(directory: directory).load(), state([Self.session("1"), Self.session("2")], at: 2))
     }
+
+    /// A damaged snapshot is moved aside and the state starts over; the journal it leaves behind must not be taken
+    /// for the journal of the next snapshot, whatever generation it names.
+    func testJournalLeftByADamagedSnapshotStaysStale() throws {
+        let store = StateStore(directory: directory)
+        try store.save(state([Self.session("1")]))
+        try append(store, at: 2, put: [Self.session("2")])
+        let old = try XCTUnwrap(StateStore.readFile(store.journalPath))
+        var snapshot = try XCTUnwrap(StateStore.readFile(store.path))
+        snapshot[snapshot.count - 3] ^= 0x01
+        try Data(snapshot).write(to: URL(fileURLWithPath: store.path))
+        let reader = StateStore(directory: directory)
+        XCTAssertThrowsError(try reader.restore())
+        XCTAssertNotNil(reader.quarantine(now: Instant(seconds: 9)))
+        try reader.save(state([], at: 3))
+        try Data(old).write(to: URL(fileURLWithPath: store.journalPath))
+        let restored = try StateStore(directory: directory).restore()
+        XCTAssertEqual(restored.journal, .stale(generation: 1, snapshot: 2))
+        XCTAssertEqual(restored.state, state([], at: 3))
+    }
 }
