@@ -29,8 +29,7 @@ extension Daemon {
             return
         }
         auditJournal(restored.journal, now: now)
-        let saved = restored.state
-        guard let saved else { return }
+        guard let saved = restored.state else { return }
         nextSessionNumber = max(nextSessionNumber, saved.nextSessionNumber)
         // Downtime counts as idle time; a wall-clock jump during it (same boot) does not.
         let jump = saved.bootID != nil && saved.bootID == bootID ? sample.jump(since: saved.savedAt) : nil
