@@ -55,8 +55,9 @@ public final class Daemon {
     var sessionsByLeader: [ProcessIdentity: String] = [:]
     var schedule = Schedule()
     let store: StateStore
-    /// Set by the changes that a restart could not rebuild from the system (see `markStateChanged`).
-    var stateIsDirty = false
+    /// The changes that a restart could not rebuild from the system (see `markStateChanged`).
+    var stateChanges = StateChanges()
+    var stateIsDirty: Bool { !stateChanges.isEmpty }
     /// No save before this moment: saves are coalesced (see `saveStateIfNeeded`) or retried after a failure.
     var stateSaveNotBefore: Instant?
     var stateSaveFailing = false
@@ -66,7 +67,7 @@ public final class Daemon {
     private var leaderFDs: [String: Int32] = [:]
     private var sessionsByLeaderFD: [Int32: String] = [:]
     private var replies = ReplyCache()
-    var nextSessionNumber: UInt64 = 1 { didSet { stateIsDirty = true } }
+    var nextSessionNumber: UInt64 = 1 { didSet { stateChanges.insertCounter() } }
     private var running = true
 
     public init(options: Options, config: Config, logger: Logger, audit: AuditLog) throws {
@@ -133,7 +134,7 @@ public final class Daemon {
         defer { lastClockSample = sample }
         guard let jump = sample.jump(since: lastClockSample) else { return }
         for id in sessions.keys { sessions[id]?.shift(by: jump) }
-        markStateChanged()
+        markAllStateChanged()
         audit.record(AuditRecord("clock-jump", [
             ("jump", String(jump.wholeSeconds)), ("sessions", String(sessions.count)),
         ]), priority: LOG_WARNING)
@@ -165,7 +166,7 @@ public final class Daemon {
             return result.errors.map(\.description)
         }
         config = loaded
-        markStateChanged()
+        markAllStateChanged()
         let now = WallClock.now()
         for (id, var session) in sessions {
             session.limits = Policy.resolve(config, for: session.facts).limits
@@ -334,6 +335,7 @@ public final class Daemon {
     func forget(_ id: String) {
         displays.forget(id)
         sessions[id] = nil
+        markStateChanged(id)
         schedule.remove(id)
         terminations[id] = nil
         recordedTerminations.remove(id)
@@ -444,7 +446,7 @@ public final class Daemon {
             }
             session.touch(now: now)
             sessions[session.id] = session
-            markStateChanged()
+            markStateChanged(session.id)
             reschedule(session.id, now: now)
             audit.record(AuditRecord("keepalive", sessionFields(session) + [("sender_uid", String(sender.uid))]))
             touched.append(StatusEntry(session: session, now: now, nextDeadline: schedule.moment(of: session.id)))
@@ -533,7 +535,7 @@ public final class Daemon {
         }
         let display = observeDisplay(&session, processes: processes, now: now, warned: warned)
         if warned && session.warning == nil {
-            markStateChanged()
+            markStateChanged(id)
             audit.record(AuditRecord("activity", sessionFields(session) + [
                 ("result", "warning-cancelled"),
                 ("source", display == .input ? "display" : ownInput ? "terminal" : "other-session"),
@@ -554,7 +556,7 @@ public final class Daemon {
         case .warn(let deadline, let reason):
             session.warning = Warning(issuedAt: now, deadline: deadline, reason: reason)
             sessions[id] = session
-            markStateChanged()
+            markStateChanged(id)
             let text = Notice.warning(for: session, deadline: deadline, reason: reason, now: now)
             let results = session.terminals.map { TerminalWriter.write(text, to: $0) }
             let desktop = warnDesktop(session, text: text, deadline: deadline, now: now)
@@ -571,7 +573,7 @@ public final class Daemon {
             for terminal in session.terminals { _ = TerminalWriter.write(text, to: terminal) }
             session.ending = reason
             sessions[id] = session
-            markStateChanged()
+            markStateChanged(id)
             // A fresh listing: a process started a moment ago must not escape the end.
             let table = ProcessTable.session(of: session.leader, auditSession: session.limits.end == .session)
             let members = session.limits.end == .leader

@@ -13,14 +13,14 @@ extension Daemon {
         let table = ProcessTable.snapshot()
         restoreSavedSessions(table: table, now: WallClock.sample())
         if options.adoptsLogins { adoptUnregisteredLogins(table: table, now: now) }
-        markStateChanged()
+        markAllStateChanged()
     }
 
     private func restoreSavedSessions(table: ProcessTable, now sample: ClockSample) {
         let now = sample.wall
-        let saved: PersistedState?
+        let restored: StateStore.Restored
         do {
-            saved = try store.load()
+            restored = try store.restore()
         } catch {
             let movedTo = store.quarantine(now: now)
             audit.record(AuditRecord("state-corrupt", [
@@ -28,7 +28,8 @@ extension Daemon {
             ]), priority: LOG_ERR)
             return
         }
-        guard let saved else { return }
+        auditJournal(restored.journal, now: now)
+        guard let saved = restored.state else { return }
         nextSessionNumber = max(nextSessionNumber, saved.nextSessionNumber)
         // Downtime counts as idle time; a wall-clock jump during it (same boot) does not.
         let jump = saved.bootID != nil && saved.bootID == bootID ? sample.jump(since: saved.savedAt) : nil
@@ -50,6 +51,30 @@ extension Daemon {
         }
         // Decoding a large state allocates many times the file's size for a moment; give it back.
         malloc_trim(0)
+    }
+
+    /// A journal that could not be replayed whole: a torn last batch (a crash while it was appended) is
+    /// noted; a stale one (a crash between a snapshot and the journal's reset) was ignored; a damaged one is
+    /// moved aside for inspection. The first save after start-up is a snapshot, which replaces the journal.
+    private func auditJournal(_ replay: StateStore.JournalReplay, now: Instant) {
+        switch replay {
+        case .none, .replayed:
+            return
+        case .tornTail(let kept):
+            audit.record(AuditRecord("state-journal", [
+                ("file", store.journalPath), ("result", "torn-tail-dropped"), ("batches", String(kept)),
+            ]), priority: LOG_WARNING)
+        case .stale(let generation, let snapshot):
+            audit.record(AuditRecord("state-journal", [
+                ("file", store.journalPath), ("result", "stale-ignored"), ("generation", String(generation)),
+                ("snapshot_generation", String(snapshot)),
+            ]), priority: LOG_WARNING)
+        case .damaged(let kept, let reason):
+            let movedTo = store.quarantineJournal(now: now)
+            audit.record(AuditRecord("state-corrupt", [
+                ("file", store.journalPath), ("reason", reason), ("batches_kept", String(kept)), ("moved_to", movedTo),
+            ]), priority: LOG_ERR)
+        }
     }
 
     /// Logins the daemon never heard of: utmp records whose process is a live root login process (sshd's
@@ -126,15 +151,21 @@ extension Daemon {
     func track(_ session: Session, now: Instant) {
         sessions[session.id] = session
         sessionsByLeader[session.leader] = session.id
-        markStateChanged()
+        markStateChanged(session.id)
         watchLeader(session.id, pid: session.leader.pid, startTime: session.leader.startTime)
         reschedule(session.id, now: now)
     }
 
-    /// Marks a change a restart could not rebuild: a session opened or closed, a warning given or taken back,
-    /// an end begun, a keepalive. Input seen on a terminal is not one: its atime is still there after a restart.
-    func markStateChanged() {
-        stateIsDirty = true
+    /// Marks a change to one session that a restart could not rebuild: opened or closed, a warning given or
+    /// taken back, an end begun, a keepalive. Input seen on a terminal is not one: its atime is still there after
+    /// a restart.
+    func markStateChanged(_ id: String) {
+        stateChanges.insert(id)
+    }
+
+    /// Marks a change to every session (a clock jump, a reload, start-up): the next save is a snapshot.
+    func markAllStateChanged() {
+        stateChanges.insertAll()
     }
 
     /// Saves changed state, paced by what a save costs (at least 100 ms apart, and at most a sixth of the time
@@ -142,26 +173,36 @@ extension Daemon {
     /// a fraction of a second after a login;
     /// a failed write (full disk, read-only fs) is audited once and retried every few seconds, while
     /// enforcement goes on from memory. `force` (at stop) writes whatever the pacing says.
-    /// The sessions are streamed from the table in id order, without a copy of it.
+    /// A save appends the changed sessions to the journal (see `StateStore`); a snapshot, the sessions streamed
+    /// from the table in id order without a copy of it, when every session changed or the journal is due
+    /// for compaction.
     func saveStateIfNeeded(now: Instant, force: Bool = false) {
         guard stateIsDirty else { return }
         if !force, let notBefore = stateSaveNotBefore, now < notBefore { return }
-        let order = sessions.keys.map { (number: Int($0) ?? 0, id: $0) }.sorted { $0.number < $1.number }
         let started = WallClock.sample().boot
+        let snapshot = stateChanges.all || store.needsSnapshot
         do {
-            try store.save(savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
-                           sessions: order.lazy.compactMap { self.sessions[$0.id] })
+            if snapshot {
+                let order = sessions.keys.map { (number: Int($0) ?? 0, id: $0) }.sorted { $0.number < $1.number }
+                try store.save(savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
+                               sessions: order.lazy.compactMap { self.sessions[$0.id] })
+            } else {
+                let ids = stateChanges.ids.sorted { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }
+                try store.append(savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
+                                 put: ids.compactMap { sessions[$0] }, remove: ids.filter { sessions[$0] == nil })
+            }
             let took = Duration.milliseconds(WallClock.sample().boot - started)
             if stateSaveFailing {
                 audit.record(AuditRecord("state-saved", [("file", store.path), ("result", "recovered")]))
             }
-            stateIsDirty = false
+            stateChanges = StateChanges()
             stateSaveFailing = false
             stateSaveNotBefore = now + max(.milliseconds(100), took * 5)
         } catch {
             if !stateSaveFailing {
-                audit.record(AuditRecord("state-error", [("file", store.path), ("error", "\(error)"),
-                                                         ("result", "retrying")]), priority: LOG_ERR)
+                audit.record(AuditRecord("state-error", [("file", snapshot ? store.path : store.journalPath),
+                                                         ("error", "\(error)"), ("result", "retrying")]),
+                             priority: LOG_ERR)
             }
             stateSaveFailing = true
             stateSaveNotBefore = now + .seconds(5)

@@ -84,6 +84,14 @@ final class StateFileWriter {
             unlink(temporary)
             throw error
         }
+        Self.syncDirectory(directory)
+    }
+
+    /// The file's size, header included.
+    var size: Int { header(checksum: 0, length: length).count + length }
+
+    /// Makes a rename in `directory` durable.
+    static func syncDirectory(_ directory: String) {
         let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if directoryFD >= 0 {
             fsync(directoryFD)

@@ -73,17 +73,43 @@ iw__r_expect_terminated() {
     iw_ok "audited: $(iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$1")" | tail -n1)"
 }
 
-# iw__r_state_has_pid PID — the daemon's state file (header + JSON) holds a session whose leader is PID. The
-# daemon coalesces saves (at most one a second), so a session opened a moment ago may not be saved yet.
+# iw__r_state_has_pid PID — the daemon's saved state holds a session whose leader is PID: the snapshot
+# STATE_DIR/state (header + JSON), with the batches of STATE_DIR/state.journal replayed when the journal names the
+# snapshot's generation (see StateJournal.swift). The daemon paces its saves, so a session opened a moment ago
+# may not be saved yet.
 iw__r_state_has_pid() {
     "$IW_PY" - "$IW_T/state/state" "$1" <<'PY'
-import json, sys
+import json, sys, zlib
 path, pid = sys.argv[1], int(sys.argv[2])
 try:
     raw = open(path, "rb").read()
     state = json.loads(raw[raw.index(b"\n") + 1:])
 except Exception:
     sys.exit(1)
+sessions = {s["id"]: s for s in state["sessions"]}
+try:
+    journal = open(path + ".journal", "rb").read()
+except FileNotFoundError:
+    journal = b""
+if journal:
+    end = journal.index(b"\n") + 1
+    magic, version, generation = journal[:end].split()
+    if magic == b"idlewarden-journal" and int(generation) == state.get("generation", 0):
+        offset = end
+        while offset < len(journal):
+            header = journal[offset:offset + 32].split()
+            if len(header) != 3 or header[0] != b"batch":
+                break
+            start, length = offset + 32, int(header[2])
+            payload = journal[start:start + length]
+            if len(payload) != length or zlib.crc32(payload) != int(header[1], 16):
+                break
+            batch = json.loads(payload)
+            for session in batch["put"]:
+                sessions[session["id"]] = session
+            for gone in batch["remove"]:
+                sessions.pop(gone, None)
+            offset = start + length + 1
 def pids(node):
     if isinstance(node, dict):
         for key, value in node.items():
@@ -94,7 +120,7 @@ def pids(node):
     elif isinstance(node, list):
         for value in node:
             yield from pids(value)
-sys.exit(0 if pid in pids(state) else 1)
+sys.exit(0 if pid in pids(list(sessions.values())) else 1)
 PY
 }
 
