@@ -166,8 +166,9 @@ bench_daemon_start() {
     BENCH_SOCK=$dir/run/control.sock
     BENCH_SESSION_SOCK=$dir/run/session.sock
     BENCH_DAEMON_LOG=$dir/daemon.log
-    "${IW_DAEMON_BIN:-$IW_BIN}" daemon --config "$dir/idlewarden.conf" --socket "$BENCH_SOCK" --state-dir "$dir/state" \
-        </dev/null >>"$BENCH_DAEMON_LOG" 2>&1 &
+    # At nice 10, as the systemd unit (Nice=10) and the init script (--nicelevel 10) run it.
+    nice -n "${BENCH_DAEMON_NICE:-10}" "${IW_DAEMON_BIN:-$IW_BIN}" daemon --config "$dir/idlewarden.conf" \
+        --socket "$BENCH_SOCK" --state-dir "$dir/state" </dev/null >>"$BENCH_DAEMON_LOG" 2>&1 &
     BENCH_DAEMON_PID=$!
     bench_defer bench_daemon_stop "$BENCH_DAEMON_PID"
     local i

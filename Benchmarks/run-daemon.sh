@@ -55,7 +55,7 @@ for size in $DAEMON_SIZES; do
     sleep 1
     awk '/^(VmRSS|RssAnon|RssFile):/ { printf "%s %s ", $1, $2 }' "/proc/$BENCH_DAEMON_PID/status" >"$dir/idle-rss"
     t_start=$(date +%s%3N)
-    FLEET_STATE_FILE=$dir/state/state "$BENCH_WORK/fleet" "$BENCH_SESSION_SOCK" "$BENCH_USER" "$n" "$e" "$QUIET_S" "$SPREAD_S" "$BENCH_DAEMON_PID" \
+    FLEET_STATE_FILE=$dir/state/state:$dir/state/state.journal "$BENCH_WORK/fleet" "$BENCH_SESSION_SOCK" "$BENCH_USER" "$n" "$e" "$QUIET_S" "$SPREAD_S" "$BENCH_DAEMON_PID" \
         "$dir/fleet" 2>"$dir/fleet.err"
     rc=$?
     cat "$dir/fleet.err" >&2
@@ -167,7 +167,7 @@ def cpu_cell(c):
     return f"{c['secs']:.0f} s: {c['cpu']:.2f} s CPU ({f2(c['pct'])} % of a core), {c['vol']} vol / {c['inv']} invol switches"
 print("Cost (daemon utime+stime, context switches from /proc; R = registration, Q = quiet idle tracking, E = re-registering the expiring sessions + warnings + ends):")
 print()
-print("| N (expiring) | registration (R+S) | per open | quiet, all registered (Q) | wake-ups/min in Q | enforcement (B+W+E) | CPU per ended session | max RSS | state file (all registered) |")
+print("| N (expiring) | registration (R+S) | per open | quiet, all registered (Q) | wake-ups/min in Q | enforcement (B+W+E) | CPU per ended session | max RSS | state on disk, snapshot + journal (all registered) |")
 print("|---|---|---|---|---|---|---|---|---|")
 for n, e, reg, quiet, enf, opened, ended, retries, counts, state, rc, idle_note in rows:
     per_open = f"{1000 * reg['cpu'] / max(opened, 1):.1f} ms CPU, {1000 * reg['secs'] / max(opened, 1):.1f} ms wall" if reg else "–"

@@ -29,7 +29,7 @@
  * (of DAEMON_PID); OUT_PREFIX.sessions, one line per session:
  *   i expiring leader tty idle_s t_input_ms t_open_ms atime_ms t_end_ms end_signal t_close_ms send_retries
  * (times: wall clock, ms since the epoch, 0 = never; t_end_ms: when the shell was told to end); with
- * FLEET_STATE_FILE set, OUT_PREFIX.state: that file's size at the end of Q. Every process
+ * FLEET_STATE_FILE set (FILE[:FILE...]), OUT_PREFIX.state: those files' total size at the end of Q. Every process
  * it starts dies with it (PR_SET_PDEATHSIG, also if fleet is killed), and it kills what is left at the end.
  */
 #define _GNU_SOURCE
@@ -434,13 +434,21 @@ int main(int argc, char **argv) {
         tick();
     }
 
-    const char *state_file = getenv("FLEET_STATE_FILE"); /* its size with everything registered, for the report */
-    if (state_file) {
-        struct stat info;
+    /* The state's size on disk with everything registered, for the report: the sum of the ':'-separated files
+     * (the snapshot and its journal). */
+    const char *state_files = getenv("FLEET_STATE_FILE");
+    if (state_files) {
+        char list[2048];
+        long long total = 0;
+        snprintf(list, sizeof list, "%s", state_files);
+        for (char *save = NULL, *name = strtok_r(list, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
+            struct stat info;
+            if (stat(name, &info) == 0) total += (long long)info.st_size;
+        }
         snprintf(path, sizeof path, "%s.state", prefix);
         FILE *f = fopen(path, "w");
         if (f) {
-            fprintf(f, "%lld\n", stat(state_file, &info) == 0 ? (long long)info.st_size : -1LL);
+            fprintf(f, "%lld\n", total);
             fclose(f);
         }
     }

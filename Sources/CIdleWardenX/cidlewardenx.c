@@ -88,14 +88,17 @@ static long long monotonic_ms(void) {
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int iw_spawn_capture(char *const argv[], char *const envp[], int timeout_ms, char *out, size_t outlen) {
-    int fds[2];
-    if (outlen > 0) out[0] = 0;
-    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+/* posix_spawn with stdin and stderr on /dev/null, stdout on `stdout_fd` (-1: /dev/null), no signal blocked and
+ * every one at its default (the daemon blocks those it reads through signalfd), plus `flags`. */
+static int spawn_clean(pid_t *pid, char *const argv[], char *const envp[], int stdout_fd, short flags) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    if (stdout_fd >= 0) {
+        posix_spawn_file_actions_adddup2(&actions, stdout_fd, 1);
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    }
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -104,11 +107,19 @@ int iw_spawn_capture(char *const argv[], char *const envp[], int timeout_ms, cha
     sigfillset(&all);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv, envp);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | flags);
+    int rc = posix_spawn(pid, argv[0], &actions, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
+    return rc;
+}
+
+int iw_spawn_capture(char *const argv[], char *const envp[], int timeout_ms, char *out, size_t outlen) {
+    int fds[2];
+    if (outlen > 0) out[0] = 0;
+    if (pipe2(fds, O_CLOEXEC) != 0) return -1;
+    pid_t pid;
+    int rc = spawn_clean(&pid, argv, envp, fds[1], 0);
     close(fds[1]);
     if (rc != 0) {
         close(fds[0]);
@@ -162,24 +173,8 @@ int iw_spawn_capture(char *const argv[], char *const envp[], int timeout_ms, cha
 }
 
 int iw_spawn_detached(char *const argv[], char *const envp[]) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
     pid_t pid;
-    int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    return rc == 0 ? pid : -1;
+    return spawn_clean(&pid, argv, envp, -1, POSIX_SPAWN_SETSID) == 0 ? pid : -1;
 }
 
 int iw_reap(int pid) {
