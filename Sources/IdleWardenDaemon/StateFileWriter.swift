@@ -54,11 +54,16 @@ final class StateFileWriter {
     }
 
     private func writeAll(_ bytes: [UInt8]) throws {
+        try Self.writeAll(bytes, to: fd, path: temporary)
+    }
+
+    /// Writes every byte (retrying short writes and EINTR); throws naming `path` on an error.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw SystemError("write \(temporary)") }
+            guard written > 0 else { throw SystemError("write \(path)") }
             offset += written
         }
     }

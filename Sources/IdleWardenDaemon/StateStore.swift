@@ -307,7 +307,7 @@ public final class StateStore {
         guard fd >= 0 else { throw SystemError("open \(temporary)") }
         let header = StateJournal.header(generation: generation)
         do {
-            try Self.writeAll(header, to: fd, path: temporary)
+            try StateFileWriter.writeAll(header, to: fd, path: temporary)
             guard fsync(fd) == 0 else { throw SystemError("fsync \(temporary)") }
             guard rename(temporary, journalPath) == 0 else { throw SystemError("rename \(temporary)") }
         } catch {
@@ -329,7 +329,7 @@ public final class StateStore {
         let frame = try StateJournal.frame(StateJournal.Batch(
             savedAt: savedAt, bootID: bootID, nextSessionNumber: nextSessionNumber, put: put, remove: remove))
         do {
-            try Self.writeAll(frame, to: journalFD, path: journalPath)
+            try StateFileWriter.writeAll(frame, to: journalFD, path: journalPath)
             guard fdatasync(journalFD) == 0 else { throw SystemError("fsync \(journalPath)") }
         } catch {
             _ = ftruncate(journalFD, off_t(journalSize))
@@ -343,16 +343,6 @@ public final class StateStore {
         guard journalFD >= 0 else { return }
         close(journalFD)
         journalFD = -1
-    }
-
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw SystemError("write \(path)") }
-            offset += written
-        }
     }
 
     /// Moves a damaged snapshot aside (kept for inspection) and returns its new path.
