@@ -114,7 +114,7 @@ final class DisplayWatch {
         }
         let members = table().members(of: session.leader, includingLeader: true)
             .filter { $0.realUID == session.facts.uid }
-        let environments = members.compactMap { ProcFile.read("/proc/\($0.pid)/environ", limit: 256 * 1024) }
+        let environments = members.compactMap { ProcText.bytes(of: "/proc/\($0.pid)/environ", limit: 256 * 1024) }
         var endpoint = DisplayEndpoint.find(display: display, environments: environments)
         let userBus = "/run/user/\(session.facts.uid)/bus"
         if endpoint.dbusAddress == nil, access(userBus, F_OK) == 0 { endpoint.dbusAddress = "unix:path=\(userBus)" }
@@ -126,7 +126,8 @@ final class DisplayWatch {
     func read(_ session: Session, table: () -> ProcessTable) -> Reading {
         reapNotifiers()
         let refresh = failing.contains(session.id)
-        guard let endpoint = endpoint(of: session, table: table, refresh: refresh), let display = endpoint.display else {
+        guard let endpoint = endpoint(of: session, table: table, refresh: refresh), let display = endpoint.display
+        else {
             return .unknown("no X display")
         }
         var arguments = [

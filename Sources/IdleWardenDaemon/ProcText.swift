@@ -3,10 +3,14 @@ import Glibc
 #endif
 
 /// Reads and parses /proc files as bytes: a session listing reads several small files per process, so they are
-/// read into a stack buffer and parsed in place, without an array or a String per file.
+/// read into a stack buffer and parsed in place, without an array or a String per file. A missing or vanished file
+/// is nil, never an error: processes come and go between any two reads.
 enum ProcText {
-    /// Calls `body` with the whole file; nil when it cannot be opened or read (the process is gone).
-    static func withContents<R>(_ path: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+    /// Calls `body` with the whole file (at most about `limit` bytes); nil when it cannot be opened or read (the
+    /// process is gone).
+    static func withContents<R>(
+        _ path: String, limit: Int = maxLength, _ body: (UnsafeBufferPointer<UInt8>) -> R
+    ) -> R? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -22,7 +26,7 @@ enum ProcText {
             }
             // Longer than the buffer (the children of a busy process): go on in an array.
             var whole = Array(UnsafeBufferPointer(start: base, count: filled))
-            while whole.count < maxLength {
+            while whole.count < limit {
                 let count = read(fd, base, buffer.count)
                 if count < 0 && errno == EINTR { continue }
                 guard count >= 0 else { return nil }
@@ -31,6 +35,11 @@ enum ProcText {
             }
             return whole.withUnsafeBufferPointer(body)
         }
+    }
+
+    /// The whole file as bytes (at most about `limit`): for files read whole, such as an environment.
+    static func bytes(of path: String, limit: Int = 64 * 1024) -> [UInt8]? {
+        withContents(path, limit: limit) { Array($0) }
     }
 
     /// More than any /proc file read here holds (a children file with every pid of a 4-million pid space).

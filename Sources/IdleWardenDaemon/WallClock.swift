@@ -15,7 +15,7 @@ public enum WallClock {
 
     /// Identifies this boot, so a saved clock sample is compared only with samples of the same boot.
     public static func bootID() -> String? {
-        ProcFile.read("/proc/sys/kernel/random/boot_id").map { String(decoding: $0, as: UTF8.self).trimmingSpaces }
+        ProcText.bytes(of: "/proc/sys/kernel/random/boot_id").map { String(decoding: $0, as: UTF8.self).trimmingSpaces }
     }
 
     public static func now() -> Instant {

@@ -4,17 +4,7 @@ import CIdleWarden
 @testable import IdleWardenCore
 @testable import IdleWardenDaemon
 
-final class StateJournalTests: XCTestCase {
-    var directory: String!
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "idlewarden-journal-\(UUID().uuidString)"
-        XCTAssertEqual(mkdir(directory, 0o700), 0)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+final class StateJournalTests: StateDirectoryTestCase {
 
     static func session(_ id: String, lastInput seconds: Int64 = 100) -> Session {
         var session = StateStoreTests.fullSession(id: id)

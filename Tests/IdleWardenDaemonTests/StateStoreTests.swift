@@ -4,17 +4,7 @@ import CIdleWarden
 @testable import IdleWardenCore
 @testable import IdleWardenDaemon
 
-final class StateStoreTests: XCTestCase {
-    var directory: String!
-
-    override func setUpWithError() throws {
-        directory = NSTemporaryDirectory() + "idlewarden-state-\(UUID().uuidString)"
-        XCTAssertEqual(mkdir(directory, 0o700), 0)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(atPath: directory)
-    }
+final class StateStoreTests: StateDirectoryTestCase {
 
     func sampleState() -> PersistedState {
         var session = Session(
