@@ -56,10 +56,15 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // What the CLI needs to talk to the daemon (client, replies, status entries), without the daemon itself.
+        .target(
+            name: "IdleWardenClient",
+            dependencies: ["IdleWardenWire", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "IdleWardenDaemon",
             dependencies: [
-                "IdleWardenCore", "IdleWardenWire", "CIdleWarden", "CIdleWardenX",
+                "IdleWardenClient", "IdleWardenCore", "IdleWardenWire", "CIdleWarden", "CIdleWardenX",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -67,13 +72,15 @@ let package = Package(
         .executableTarget(
             name: "idlewarden",
             dependencies: [
-                "IdleWardenDaemon", "IdleWardenCore", "IdleWardenWire",
+                "IdleWardenClient", "IdleWardenDaemon", "IdleWardenCore", "IdleWardenWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "IdleWardenWireTests", dependencies: ["IdleWardenWire"]),
         .testTarget(name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore", "IdleWardenWire"]),
-        .testTarget(name: "IdleWardenDaemonTests", dependencies: ["IdleWardenDaemon", "IdleWardenCore"]),
+        .testTarget(name: "IdleWardenClientTests", dependencies: ["IdleWardenClient", "IdleWardenWire"]),
+        .testTarget(
+            name: "IdleWardenDaemonTests", dependencies: ["IdleWardenDaemon", "IdleWardenClient", "IdleWardenCore"]),
     ]
 )
