@@ -2,8 +2,9 @@
 import PackageDescription
 
 /// The PAM module is Embedded Swift: no Swift runtime, no Foundation, nothing from the toolchain at load time.
-/// Its sources include IdleWardenWire through the symlink Sources/PAMIdleWarden/Wire, because an Embedded target
-/// cannot import a module compiled for the full runtime.
+/// An Embedded target cannot import a module compiled for the full runtime, so the WireEncodingSources plugin
+/// compiles Sources/IdleWardenWire/Encoding into it as well: one encoder, built in both modes, tested through
+/// IdleWardenWire. Everything in Encoding/ must build for Embedded Swift; Decoding/ and Control/ never reach it.
 let embedded: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
 let moduleDir = Context.packageDirectory + "/Sources/PAMIdleWarden"
 
@@ -28,12 +29,7 @@ let package = Package(
         .target(
             name: "PAMIdleWarden",
             dependencies: ["CPAM"],
-            // Only the encoding side of the wire format is compiled into the module; the decoders use key
-            // paths and String decoding, which Embedded Swift refuses or would need the Unicode tables for.
-            exclude: [
-                "exports.map", "Wire/DatagramReader.swift", "Wire/Message.swift", "Wire/SessionEvent.swift",
-                "Wire/ControlRequest.swift", "Wire/ReplyChunk.swift",
-            ],
+            exclude: ["exports.map"],
             // One section per function so that --gc-sections drops the unused public wire API (String code).
             swiftSettings: embedded + [.unsafeFlags(["-Osize", "-Xfrontend", "-function-sections"])],
             linkerSettings: [
@@ -46,8 +42,10 @@ let package = Package(
                     // makes local in .dynsym; GNU ld drops them, so only the two entry points remain.
                     "-use-ld=bfd",
                 ]),
-            ]
+            ],
+            plugins: ["WireEncodingSources"]
         ),
+        .plugin(name: "WireEncodingSources", capability: .buildTool()),
         .target(name: "CIdleWarden"),
         // Graphical sessions: dlopen of libX11/libXss (never linked) and child-process helpers; daemon only.
         .target(name: "CIdleWardenX", linkerSettings: [.linkedLibrary("dl")]),
@@ -58,10 +56,15 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // What the CLI needs to talk to the daemon (client, replies, status entries), without the daemon itself.
+        .target(
+            name: "IdleWardenClient",
+            dependencies: ["IdleWardenWire", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "IdleWardenDaemon",
             dependencies: [
-                "IdleWardenCore", "IdleWardenWire", "CIdleWarden", "CIdleWardenX",
+                "IdleWardenClient", "IdleWardenCore", "IdleWardenWire", "CIdleWarden", "CIdleWardenX",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -69,13 +72,15 @@ let package = Package(
         .executableTarget(
             name: "idlewarden",
             dependencies: [
-                "IdleWardenDaemon", "IdleWardenCore", "IdleWardenWire",
+                "IdleWardenClient", "IdleWardenDaemon", "IdleWardenCore", "IdleWardenWire",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "IdleWardenWireTests", dependencies: ["IdleWardenWire"]),
-        .testTarget(name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore"]),
-        .testTarget(name: "IdleWardenDaemonTests", dependencies: ["IdleWardenDaemon", "IdleWardenCore"]),
+        .testTarget(name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore", "IdleWardenWire"]),
+        .testTarget(name: "IdleWardenClientTests", dependencies: ["IdleWardenClient", "IdleWardenWire"]),
+        .testTarget(
+            name: "IdleWardenDaemonTests", dependencies: ["IdleWardenDaemon", "IdleWardenClient", "IdleWardenCore"]),
     ]
 )

@@ -1,3 +1,5 @@
+import IdleWardenWire
+
 /// Policy overrides written on a pam.d line (`session optional pam_idlewarden.so idle_timeout=30m exempt`), as the
 /// daemon received them in `SessionFacts.moduleArguments`.
 ///
@@ -5,9 +7,6 @@
 /// lock anyone out or stop the daemon. Each one is checked against the same bounds as the config; whether
 /// warn_before is shorter than idle_timeout is decided later, against the idle_timeout actually resolved.
 struct ModuleOverrides {
-    /// The module's own arguments, not policy: skipped without a report.
-    static let moduleOptions: Set<String> = ["debug", "socket", "require_daemon"]
-
     private(set) var settings = PolicySettings()
     /// The argument that set each key, as written, for `LimitSource.moduleArgument`.
     private var arguments: [PolicyKey: String] = [:]
@@ -18,8 +17,9 @@ struct ModuleOverrides {
             let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
             let value = parts.count == 2 ? String(parts[1]) : nil
-            if Self.moduleOptions.contains(name) { continue }
-            switch PolicyKey(rawValue: name) {
+            switch ModuleArgument(name: name.utf8) {
+            case .debug, .requireDaemon, .socket:
+                continue // the module's own, not policy
             case .exempt:
                 guard value == nil else {
                     ignore(argument, name, "exempt takes no value; write just exempt")
@@ -50,12 +50,20 @@ struct ModuleOverrides {
             case .warnBefore:
                 guard let duration = duration(argument, name, value) else { continue }
                 set(.warnBefore, argument) { $0.warnBefore = duration }
-            case .checkNoTTY, .allowKeepalive, .activity, .end, .graphical, nil:
-                ignore(argument, name, "not a pam.d policy argument; use idle_timeout=, warn_before=, "
-                    + "max_session=, grace= or exempt (other keys belong in idlewarden.conf)")
+            case nil:
+                ignore(argument, name, "not a pam.d policy argument; use \(Self.policyArguments) "
+                    + "(other keys belong in idlewarden.conf)")
             }
         }
     }
+
+    /// "idle_timeout=, warn_before=, max_session=, grace= or exempt", from the list the module forwards.
+    static let policyArguments: String = {
+        let names = ModuleArgument.allCases.filter(\.isPolicyOverride).map {
+            "\($0.name)" + ($0.takesValue ? "=" : "")
+        }
+        return names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")
+    }()
 
     func source(of key: PolicyKey) -> LimitSource { .moduleArgument(arguments[key] ?? key.rawValue) }
 

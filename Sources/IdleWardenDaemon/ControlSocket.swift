@@ -1,6 +1,6 @@
 import CIdleWarden
+import IdleWardenClient
 import IdleWardenWire
-import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -54,13 +54,11 @@ public final class ControlSocket {
                 }
                 unlink(path)
             }
-            var address = try Self.address(path)
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                }
+            guard let address = UnixSocketAddress(path) else {
+                throw SystemError(
+                    "socket path \(path) is longer than \(UnixSocketAddress.maxPathLength) bytes", errno: ENAMETOOLONG)
             }
-            guard bound == 0 else { throw SystemError("bind \(path)") }
+            guard address.withSockaddr({ bind(fd, $0, $1) }) == 0 else { throw SystemError("bind \(path)") }
             guard chmod(path, mode) == 0 else { throw SystemError("chmod \(path)") }
             var size: Int32 = 1 << 20
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -110,20 +108,5 @@ public final class ControlSocket {
                        socklen_t(addressBytes.count)) == payload.count
             }
         }
-    }
-
-    static func address(_ path: String) throws -> sockaddr_un {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        let capacity = MemoryLayout.size(ofValue: address.sun_path)
-        guard bytes.count < capacity else {
-            throw SystemError("socket path \(path) is longer than \(capacity - 1) bytes", errno: ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            raw.copyBytes(from: bytes)
-            raw[bytes.count] = 0
-        }
-        return address
     }
 }

@@ -1,5 +1,6 @@
 import CIdleWarden
 import Foundation
+import IdleWardenClient
 import IdleWardenCore
 import IdleWardenWire
 import Logging

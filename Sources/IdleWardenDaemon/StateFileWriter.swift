@@ -1,3 +1,5 @@
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +12,8 @@ final class StateFileWriter {
     private let temporary: String
     private let target: String
     private let directory: String
-    private var fd: Int32
+    /// The temporary file, until `commit` or `abandon` closes it.
+    private var file: FileDescriptor?
     private var checksum = CRC32.Running()
     private var length = 0
     private let headerPrefix: String
@@ -23,10 +26,13 @@ final class StateFileWriter {
         temporary = path + ".tmp"
         self.directory = directory
         self.headerPrefix = headerPrefix
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw SystemError("open \(temporary)") }
+        file = try SystemError.naming("open \(temporary)") {
+            try FileDescriptor.open(
+                FilePath(temporary), .writeOnly, options: [.create, .truncate, .closeOnExec, .noFollow],
+                permissions: .ownerReadWrite)
+        }
         do {
-            try writeAll(header(checksum: 0, length: 0))
+            try write(header(checksum: 0, length: 0))
         } catch {
             abandon()
             throw error
@@ -46,44 +52,39 @@ final class StateFileWriter {
         checksum.update(bytes)
         length += bytes.count
         do {
-            try writeAll(bytes)
+            try write(bytes)
         } catch {
             abandon()
             throw error
         }
     }
 
-    private func writeAll(_ bytes: [UInt8]) throws {
-        try Self.writeAll(bytes, to: fd, path: temporary)
+    private func write(_ bytes: [UInt8]) throws {
+        guard let file else { throw SystemError("write \(temporary)", errno: EBADF) }
+        try Self.writeAll(bytes, to: file.rawValue, path: temporary)
     }
 
-    /// Writes every byte (retrying short writes and EINTR); throws naming `path` on an error.
+    /// Writes every byte (swift-system retries short writes and EINTR); throws naming `path` on an error.
     static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw SystemError("write \(path)") }
-            offset += written
-        }
+        try SystemError.naming("write \(path)") { _ = try FileDescriptor(rawValue: fd).writeAll(bytes) }
     }
 
     /// Writes the real header and puts the file in place of the old one.
     func commit() throws {
-        let header = header(checksum: checksum.value, length: length)
-        let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
-        guard written == header.count else {
-            let error = SystemError("write \(temporary)")
+        guard let file else { throw SystemError("write \(temporary)", errno: EBADF) }
+        do {
+            try SystemError.naming("write \(temporary)") {
+                _ = try file.writeAll(toAbsoluteOffset: 0, header(checksum: checksum.value, length: length))
+            }
+            guard fchmod(file.rawValue, 0o600) == 0, fsync(file.rawValue) == 0 else {
+                throw SystemError("fsync \(temporary)")
+            }
+        } catch {
             abandon()
             throw error
         }
-        guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 else {
-            let error = SystemError("fsync \(temporary)")
-            abandon()
-            throw error
-        }
-        close(fd)
-        fd = -1
+        try? file.close()
+        self.file = nil
         guard rename(temporary, target) == 0 else {
             let error = SystemError("rename \(temporary)")
             unlink(temporary)
@@ -97,18 +98,16 @@ final class StateFileWriter {
 
     /// Makes a rename in `directory` durable.
     static func syncDirectory(_ directory: String) {
-        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            fsync(directoryFD)
-            close(directoryFD)
-        }
+        guard let handle = try? FileDescriptor.open(FilePath(directory), .readOnly, options: [.directory, .closeOnExec])
+        else { return }
+        _ = try? handle.closeAfter { fsync(handle.rawValue) }
     }
 
     /// Removes the temporary file; the old state file stays as it was.
     func abandon() {
-        guard fd >= 0 else { return }
-        close(fd)
-        fd = -1
+        guard let file else { return }
+        try? file.close()
+        self.file = nil
         unlink(temporary)
     }
 

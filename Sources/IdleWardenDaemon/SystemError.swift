@@ -16,4 +16,13 @@ public struct SystemError: Error, CustomStringConvertible {
     }
 
     public var description: String { "\(operation): \(errno.description)" }
+
+    /// Runs a swift-system call (which throws a bare `Errno`), naming `operation` if it fails.
+    static func naming<Result>(_ operation: String, _ body: () throws -> Result) throws -> Result {
+        do {
+            return try body()
+        } catch let error as Errno {
+            throw SystemError(operation, errno: error.rawValue)
+        }
+    }
 }

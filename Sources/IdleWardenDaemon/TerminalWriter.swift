@@ -1,3 +1,5 @@
+import SystemPackage
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,15 +13,24 @@ public enum TerminalWriter {
     }
 
     public static func write(_ text: String, to path: String) -> Outcome {
-        let fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return .skipped("open: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFCHR else { return .skipped("not a terminal") }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        if written == bytes.count { return .written }
-        if written < 0 { return .skipped("write: \(String(cString: strerror(errno)))") }
-        return .skipped("short write")
+        let terminal: FileDescriptor
+        do {
+            // O_NOCTTY: the daemon has no controlling terminal, and opening a user's must not give it one.
+            terminal = try FileDescriptor.open(
+                FilePath(path), .writeOnly,
+                options: [.nonBlocking, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)])
+        } catch {
+            return .skipped("open: \(error)")
+        }
+        do {
+            return try terminal.closeAfter {
+                guard try terminal.stat().type == .characterSpecial else { return .skipped("not a terminal") }
+                // A full terminal (EAGAIN) stops the write: the rest of the notice is dropped, never waited for.
+                try terminal.writeAll(text.utf8)
+                return .written
+            }
+        } catch {
+            return .skipped("write: \(error)")
+        }
     }
 }

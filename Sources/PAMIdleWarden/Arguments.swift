@@ -1,8 +1,8 @@
 import CPAM
 
-/// The module arguments of one pam.d line, in Linux-PAM style: `debug`, `socket=PATH`, `require_daemon`,
-/// and policy overrides (`idle_timeout=`, `warn_before=`, `max_session=`, `grace=`, `exempt`) that are
-/// passed to the daemon verbatim for it to validate. Anything else is logged and ignored, never fatal.
+/// The module arguments of one pam.d line, in Linux-PAM style: `debug`, `socket=PATH`, `require_daemon`, and the
+/// policy overrides of `ModuleArgument` (`idle_timeout=30m`, `exempt`), passed to the daemon verbatim for it to
+/// validate. Anything else is logged and ignored, never fatal.
 struct ModuleArguments {
     /// The daemon's root-only session socket: local users cannot fill its queue to make logins miss registration.
     static let defaultSocket: StaticString = "/run/idlewarden/session.sock"
@@ -17,25 +17,23 @@ struct ModuleArguments {
         for index in 0..<Int(argc) {
             guard let pointer = argv[index] else { continue }
             let argument = CBytes(pointer)
-            if argument.equals("debug") {
-                debug = true
-            } else if argument.equals("require_daemon") {
-                requireDaemon = true
-            } else if argument.hasPrefix("socket=") {
-                socket = argument.dropFirst(7)
-            } else if Self.isPolicyOverride(argument) {
-                overrides.append(argument)
-            } else {
+            let nameEnd = argument.firstIndex(of: UInt8(ascii: "=")) ?? argument.endIndex
+            guard let known = ModuleArgument(name: argument[..<nameEnd]),
+                  known.takesValue == (nameEnd < argument.endIndex)
+            else {
                 var line = LogLine("unknown argument ")
                 line.append(quoted: argument)
                 line.append(" ignored")
                 line.log(pamh, priority: LOG_WARNING)
+                continue
+            }
+            switch known {
+            case .debug: debug = true
+            case .requireDaemon: requireDaemon = true
+            case .socket: socket = argument.bytes(after: nameEnd)
+            // Every other word is a policy override: sent as written, for the daemon to validate.
+            default: overrides.append(argument)
             }
         }
-    }
-
-    static func isPolicyOverride(_ argument: CBytes) -> Bool {
-        argument.hasPrefix("idle_timeout=") || argument.hasPrefix("warn_before=")
-            || argument.hasPrefix("max_session=") || argument.hasPrefix("grace=") || argument.equals("exempt")
     }
 }

@@ -1,20 +1,21 @@
 import CPAM
 
-/// One call of the module: read the PAM items, build one open/close datagram, send it without waiting.
+/// One call of the module: read the PAM items, build one open/close datagram (`SessionDatagram`, the encoder that
+/// the IdleWardenWire tests check), send it without waiting.
 /// Every way this can fail ends in exactly one `pam_syslog` line naming the reason and the socket, and the
 /// module's answer is `PAM_SUCCESS` (fail open) unless the pam.d line says `require_daemon`.
 struct SessionReport {
     let pamh: OpaquePointer
-    let kind: MessageKind
+    let phase: SessionPhase
     let arguments: ModuleArguments
     var user: CBytes? = nil
     var service: CBytes? = nil
 
     static func run(
-        _ kind: MessageKind, pamh: OpaquePointer, argc: Int32, argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
+        _ phase: SessionPhase, pamh: OpaquePointer, argc: Int32, argv: UnsafeMutablePointer<UnsafePointer<CChar>?>?
     ) -> Int32 {
         var report = SessionReport(
-            pamh: pamh, kind: kind, arguments: ModuleArguments(argc: argc, argv: argv, pamh: pamh))
+            pamh: pamh, phase: phase, arguments: ModuleArguments(argc: argc, argv: argv, pamh: pamh))
         return report.send()
     }
 
@@ -24,7 +25,7 @@ struct SessionReport {
     private mutating func send() -> Int32 {
         // A close is sent only for an open that was: the daemon knew nothing of the others, and a login whose
         // open failed (daemon down) should not pay for a second failing send and log line when it ends.
-        if kind == .close && !isRegistered {
+        if phase == .close && !isRegistered {
             if arguments.debug {
                 LogLine("session close not sent: its open was not registered").log(pamh, priority: LOG_DEBUG)
             }
@@ -45,54 +46,27 @@ struct SessionReport {
         guard let service else { return fail { $0.append("PAM_SERVICE is not set") } }
         let tty = item(PAM_TTY)
         let rhost = item(PAM_RHOST)
-        let xdisplay = item(PAM_XDISPLAY)
-        let xdgSessionID = environment("XDG_SESSION_ID")
-        let xdgSessionType = environment("XDG_SESSION_TYPE")
-        guard user.count <= FieldTag.user.limit else {
-            return fail { line in Self.describe(&line, tooLong: .user, length: user.count) }
-        }
-        guard arguments.overrides.count <= Datagram.maxOverrides else {
-            return fail { line in
-                line.append("more than ")
-                line.append(decimal: Datagram.maxOverrides)
-                line.append(" policy overrides")
-            }
-        }
 
         // Only the pid: the daemon reads the start time and session id from /proc and looks the user up
         // itself, so a login pays for neither an NSS lookup nor a /proc read here.
         let pid = getpid()
-        var writer = DatagramWriter(kind: kind)
-        writer.append(.pid, integer: UInt64(UInt32(bitPattern: pid)))
+        let datagram: [UInt8]
         do throws(WireError) {
-            try writer.append(.user, bytes: user.buffer)
-            try writer.append(.service, bytes: service.buffer)
-            if let tty { try writer.append(.tty, bytes: tty.buffer) }
-            if let rhost { try writer.append(.rhost, bytes: rhost.buffer) }
-            if let xdisplay { try writer.append(.xdisplay, bytes: xdisplay.buffer) }
-            if let xdgSessionID { try writer.append(.xdgSessionID, bytes: xdgSessionID.buffer) }
-            if let xdgSessionType { try writer.append(.xdgSessionType, bytes: xdgSessionType.buffer) }
-            for value in arguments.overrides { try writer.append(.policyOverride, bytes: value.buffer) }
+            datagram = try SessionDatagram(
+                phase: phase, pid: pid, user: user, service: service, tty: tty, rhost: rhost,
+                xdisplay: item(PAM_XDISPLAY), xdgSessionID: environment("XDG_SESSION_ID"),
+                xdgSessionType: environment("XDG_SESSION_TYPE"), overrides: arguments.overrides
+            ).encoded()
         } catch {
             return fail { line in Self.describe(&line, error) }
-        }
-        let datagram = writer.bytes
-        guard datagram.count <= Datagram.requestLimit else {
-            return fail { line in
-                line.append("datagram too large (")
-                line.append(decimal: datagram.count)
-                line.append(" bytes, limit ")
-                line.append(decimal: Datagram.requestLimit)
-                line.append(")")
-            }
         }
 
         if let error = Sender.send(datagram, to: socket) {
             return fail { line in Self.describe(&line, sendError: error) }
         }
-        if kind == .open { markRegistered() }
+        if phase == .open { markRegistered() }
         if arguments.debug {
-            var line = LogLine(kind == .open ? "sent session open" : "sent session close")
+            var line = LogLine(phase == .open ? "sent session open" : "sent session close")
             line.append(" (")
             line.append(decimal: datagram.count)
             line.append(" bytes) to socket ")
@@ -116,7 +90,7 @@ struct SessionReport {
 
     /// Logs why the session was not registered (one line) and answers according to `require_daemon`.
     private func fail(_ reason: (inout LogLine) -> Void) -> Int32 {
-        var line = LogLine(kind == .open ? "session open" : "session close")
+        var line = LogLine(phase == .open ? "session open" : "session close")
         line.append(" not registered with idlewarden: ")
         reason(&line)
         line.append("; socket ")
@@ -181,6 +155,12 @@ struct SessionReport {
             line.append("more than ")
             line.append(decimal: limit)
             line.append(" policy overrides")
+        case .oversized(let size, let limit):
+            line.append("datagram too large (")
+            line.append(decimal: size)
+            line.append(" bytes, limit ")
+            line.append(decimal: limit)
+            line.append(")")
         default: line.append("the datagram cannot be encoded")
         }
     }
@@ -215,7 +195,9 @@ extension FieldTag {
         case .service: return "PAM_SERVICE"
         case .tty: return "PAM_TTY"
         case .rhost: return "PAM_RHOST"
+        case .xdisplay: return "PAM_XDISPLAY"
         case .xdgSessionID: return "XDG_SESSION_ID"
+        case .xdgSessionType: return "XDG_SESSION_TYPE"
         case .policyOverride: return "policy override argument"
         default: return "field"
         }

@@ -20,7 +20,7 @@ struct CheckConfigCommand: ParsableCommand {
         for warning in warnings { printError("warning: \(warning.description)") }
         guard let config = result.config else {
             printError("\(file): \(result.errors.count) error(s); the daemon would refuse this file")
-            throw ExitCode(1)
+            throw ExitCode.failure
         }
         print(config.summary)
         print("\(file): OK" + (warnings.isEmpty ? "" : " (\(warnings.count) warning(s))"))

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import IdleWardenDaemon
+import IdleWardenClient
 import IdleWardenWire
 
 /// One request to the daemon from a subcommand; an unreachable daemon is a clear message and exit 69.
@@ -10,7 +10,7 @@ enum ControlCall {
             return try ControlClient(socketPath: socket).send(action)
         } catch {
             printError("idlewarden: \(error)")
-            throw ExitCode(69)
+            throw ExitCode.daemonUnavailable
         }
     }
 }

@@ -16,8 +16,7 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: "The config file.")
     var config = Defaults.config
 
-    @Option(help: "The control socket the commands (any user) talk to.")
-    var socket = Defaults.socket
+    @OptionGroup var control: ControlSocketOptions
 
     @Option(help: "The socket the PAM module registers sessions on (root only; default: session.sock beside --socket).")
     var sessionSocket: String?
@@ -37,30 +36,30 @@ struct DaemonCommand: ParsableCommand {
         let logger = Logger(label: "idlewarden")
         let audit = AuditLog(logger: logger)
         // Start-up failures go to syslog too, so a crash loop under an init system is visible in auth.log.
-        func refuse(_ reason: String, _ error: String, exitCode: Int32) -> ExitCode {
+        func refuse(_ reason: String, _ error: String, exitCode: ExitCode) -> ExitCode {
             audit.record(AuditRecord("start-failed", [("reason", reason), ("error", error),
-                                                      ("exit", String(exitCode))]), priority: LOG_ERR)
-            return ExitCode(exitCode)
+                                                      ("exit", String(exitCode.rawValue))]), priority: LOG_ERR)
+            return exitCode
         }
         guard getuid() == 0 else {
             throw refuse("not-root", "the daemon must run as root: it reads every login's terminals and ends "
-                         + "their processes", exitCode: 77)
+                         + "their processes", exitCode: .notRoot)
         }
         let result = ConfigLoader.load(path: config)
         guard let loaded = result.config else {
             for error in result.errors { logger.error("\(error.description)") }
             throw refuse("config-error", "fix \(config) (check it with `idlewarden check-config \(config)`): "
-                         + result.errors.map(\.description).joined(separator: "; "), exitCode: 78)
+                         + result.errors.map(\.description).joined(separator: "; "), exitCode: .configError)
         }
         let daemon: Daemon
         do {
             daemon = try Daemon(
                 options: .init(
-                    configPath: config, socketPath: socket, sessionSocketPath: sessionSocket, stateDirectory: stateDir,
-                    adoptsLogins: adopt),
+                    configPath: config, socketPath: control.socket, sessionSocketPath: sessionSocket,
+                    stateDirectory: stateDir, adoptsLogins: adopt),
                 config: loaded, logger: logger, audit: audit)
         } catch {
-            throw refuse("system-error", "\(error)", exitCode: 71)
+            throw refuse("system-error", "\(error)", exitCode: .systemError)
         }
         daemon.run()
     }

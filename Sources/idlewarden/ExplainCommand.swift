@@ -34,12 +34,12 @@ struct ExplainCommand: ParsableCommand {
         let result = ConfigLoader.load(path: config)
         guard let loaded = result.config else {
             for error in result.errors { printError("error: \(error.description)") }
-            throw ExitCode(1)
+            throw ExitCode.failure
         }
         let accounts = AccountDirectory()
         guard let account = accounts.account(named: user) else {
             printError("idlewarden: no such user: \(user)")
-            throw ExitCode(1)
+            throw ExitCode.failure
         }
         let facts = SessionFacts(
             user: user, uid: account.uid, groups: accounts.groupNames(of: account), service: service, tty: tty,

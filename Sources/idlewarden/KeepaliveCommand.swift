@@ -1,20 +1,19 @@
 import ArgumentParser
-import IdleWardenDaemon
+import IdleWardenClient
 
 struct KeepaliveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keepalive",
         abstract: "Reset the idle clock of your sessions (root: any session).")
 
-    @Option(help: "The daemon's control socket.")
-    var socket = Defaults.socket
+    @OptionGroup var control: ControlSocketOptions
 
     @Option(help: "Only this session (see `idlewarden status`).")
     var session: String?
 
     func run() throws {
-        let reply = try ControlCall.send(.keepalive(sessionID: session), socket: socket)
+        let reply = try ControlCall.send(.keepalive(sessionID: session), socket: control.socket)
         if let message = reply.message { print(message) }
-        if !reply.ok { throw ExitCode(1) }
+        if !reply.ok { throw ExitCode.failure }
     }
 }

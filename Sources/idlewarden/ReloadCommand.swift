@@ -1,5 +1,5 @@
 import ArgumentParser
-import IdleWardenDaemon
+import IdleWardenClient
 
 struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -7,13 +7,12 @@ struct ReloadCommand: ParsableCommand {
         abstract: "Make the daemon re-read its config now (root). A config with errors is refused and listed.",
         discussion: "The same as sending the daemon SIGHUP, but it answers with the result.")
 
-    @Option(help: "The daemon's control socket.")
-    var socket = Defaults.socket
+    @OptionGroup var control: ControlSocketOptions
 
     func run() throws {
-        let reply = try ControlCall.send(.reload, socket: socket)
+        let reply = try ControlCall.send(.reload, socket: control.socket)
         if let message = reply.message { print(message) }
         for line in reply.lines { printError(line) }
-        if !reply.ok { throw ExitCode(1) }
+        if !reply.ok { throw ExitCode.failure }
     }
 }

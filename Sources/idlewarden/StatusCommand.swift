@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import IdleWardenDaemon
+import IdleWardenClient
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -8,14 +8,13 @@ struct StatusCommand: ParsableCommand {
         abstract: "Show the registered sessions (yours only, unless you are root).",
         discussion: "Asking for the status never counts as activity.")
 
-    @Option(help: "The daemon's control socket.")
-    var socket = Defaults.socket
+    @OptionGroup var control: ControlSocketOptions
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
     func run() throws {
-        let reply = try ControlCall.send(.status, socket: socket)
+        let reply = try ControlCall.send(.status, socket: control.socket)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

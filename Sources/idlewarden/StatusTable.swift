@@ -1,5 +1,5 @@
 import IdleWardenCore
-import IdleWardenDaemon
+import IdleWardenClient
 
 /// The `w`-like table of `idlewarden status`.
 enum StatusTable {

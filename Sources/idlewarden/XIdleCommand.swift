@@ -28,7 +28,7 @@ struct XIdleCommand: ParsableCommand {
             guard setgroups(0, nil) == 0, setgid(group) == 0, setuid(uid) == 0, getuid() == uid, geteuid() == uid
             else {
                 print("error=cannot switch to uid \(uid): \(String(cString: strerror(errno)))")
-                throw ExitCode(2)
+                throw ExitCode.displayUnreadable
             }
         }
         switch XIdleQuery.queryHere(display: display, xauthority: xauthority) {
@@ -36,7 +36,7 @@ struct XIdleCommand: ParsableCommand {
             print("idle_ms=\(idle)")
         case .failure(let error):
             print("error=\(error.description.replacingOccurrences(of: "\n", with: " "))")
-            throw ExitCode(2)
+            throw ExitCode.displayUnreadable
         }
     }
 }

@@ -1,6 +1,7 @@
 import XCTest
 
 @testable import IdleWardenCore
+import IdleWardenWire
 
 final class PolicyTests: XCTestCase {
     private func config(_ text: String) throws -> Config {
@@ -139,6 +140,23 @@ final class PolicyTests: XCTestCase {
         ])
         XCTAssertEqual(resolution.source(of: .warnBefore), .topLevel)
         XCTAssertEqual(resolution.source(of: .idleTimeout), .builtInDefault)
+    }
+
+    /// The module forwards the policy overrides of `ModuleArgument`; the daemon applies each one, and skips the
+    /// module's own options without a report.
+    func testEveryArgumentTheModuleForwardsIsApplied() throws {
+        let values = ["socket": "/run/x.sock", "idle_timeout": "30m", "warn_before": "1m", "max_session": "8h",
+                      "grace": "10s"]
+        for argument in ModuleArgument.allCases {
+            let name = "\(argument.name)"
+            let written = argument.takesValue ? "\(name)=\(try XCTUnwrap(values[name], "a value for \(name)"))" : name
+            let resolution = Policy.resolve(try config(""), for: facts(arguments: [written]))
+            XCTAssertEqual(resolution.ignored.map(\.description), [], written)
+            if argument.isPolicyOverride {
+                let key = try XCTUnwrap(PolicyKey(rawValue: name), name)
+                XCTAssertEqual(resolution.source(of: key), .moduleArgument(written))
+            }
+        }
     }
 
     func testShortModuleArgumentsAreAcceptedWhenTheConfigAllowsThem() throws {

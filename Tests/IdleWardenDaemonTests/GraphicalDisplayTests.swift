@@ -1,5 +1,6 @@
 import XCTest
 
+import IdleWardenClient
 @testable import IdleWardenCore
 @testable import IdleWardenDaemon
 

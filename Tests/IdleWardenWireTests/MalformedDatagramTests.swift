@@ -4,8 +4,7 @@ import XCTest
 /// Every class of malformed datagram gives its own typed error; none traps.
 final class MalformedDatagramTests: XCTestCase {
     func valid() throws -> [UInt8] {
-        try SessionEvent(phase: .open, pid: 10, startTime: 20, sid: 10, uid: 1000, user: "bob", service: "login",
-                         tty: "tty1").encoded()
+        try SessionDatagram(phase: .open, pid: 10, user: "bob".utf8, service: "login".utf8, tty: "tty1".utf8).encoded()
     }
 
     func expect(_ bytes: [UInt8], _ error: WireError, file: StaticString = #filePath, line: UInt = #line) {

@@ -1,5 +1,3 @@
-import IdleWardenCore
-
 /// One session as `idlewarden status` shows it. The JSON keys are a stable interface for scripts.
 public struct StatusEntry: Codable, Equatable, Sendable {
     public var id: String
@@ -21,6 +19,28 @@ public struct StatusEntry: Codable, Equatable, Sendable {
     public var nextDeadline: Int64?
     /// The X display of a graphical session (PAM_TTY ":N"), also listed first in `terminals`; nil otherwise.
     public var display: String?
+
+    public init(
+        id: String, user: String, uid: UInt32, service: String, tty: String?, rhost: String?, pid: Int32,
+        openedAt: Int64, state: String, exemptReason: String?, terminals: [String], idleSeconds: Int64,
+        idleTimeoutSeconds: Int64, nextDeadline: Int64?, display: String?
+    ) {
+        self.id = id
+        self.user = user
+        self.uid = uid
+        self.service = service
+        self.tty = tty
+        self.rhost = rhost
+        self.pid = pid
+        self.openedAt = openedAt
+        self.state = state
+        self.exemptReason = exemptReason
+        self.terminals = terminals
+        self.idleSeconds = idleSeconds
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.nextDeadline = nextDeadline
+        self.display = display
+    }
 
     enum CodingKeys: String, CodingKey {
         case id, user, uid, service, tty, rhost, pid, state, terminals, display
@@ -49,37 +69,5 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         try container.encode(idleTimeoutSeconds, forKey: .idleTimeoutSeconds)
         try container.encode(nextDeadline, forKey: .nextDeadline)
         try container.encode(display, forKey: .display)
-    }
-
-    public init(session: Session, now: Instant, nextDeadline: Instant?) {
-        id = session.id
-        user = session.facts.user
-        uid = session.facts.uid
-        service = session.facts.service
-        tty = session.facts.tty
-        rhost = session.facts.rhost
-        pid = session.leader.pid
-        openedAt = session.openedAt.seconds
-        exemptReason = session.limits.exemption?.description
-        display = session.facts.display
-        terminals = (display.map { [$0] } ?? []) + session.terminals
-        idleSeconds = session.idle(now: now).wholeSeconds
-        idleTimeoutSeconds = session.limits.idleTimeout.wholeSeconds
-        self.nextDeadline = nextDeadline?.seconds
-        if session.ending != nil {
-            state = "terminating"
-        } else if session.limits.exemption != nil {
-            state = "exempt"
-        } else if session.warning != nil {
-            state = "warned"
-        } else if session.facts.isGraphical {
-            state = session.isDisplayChecked ? "active" : "unchecked"
-        } else if session.terminals.isEmpty && session.terminalDiscovery != .settled {
-            state = "pending"
-        } else if session.terminals.isEmpty && !session.limits.checkNoTTY {
-            state = "no-tty"
-        } else {
-            state = "active"
-        }
     }
 }

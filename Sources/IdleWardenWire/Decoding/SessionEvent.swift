@@ -1,8 +1,6 @@
-/// A login session opening or closing, as reported by the PAM module from inside the login process.
+/// A login session opening or closing, as the daemon reads the PAM module's datagram (`SessionDatagram`).
 public struct SessionEvent: Equatable, Sendable {
-    public enum Phase: Equatable, Sendable { case open, close }
-
-    public var phase: Phase
+    public var phase: SessionPhase
     /// The process that called the module (sshd's `[priv]` monitor, login, su).
     public var pid: Int32
     /// Its start time in clock ticks since boot (/proc/PID/stat field 22), its session id and the user's uid.
@@ -22,7 +20,7 @@ public struct SessionEvent: Equatable, Sendable {
     public var overrides: [String]
 
     public init(
-        phase: Phase, pid: Int32, startTime: UInt64? = nil, sid: Int32? = nil, uid: UInt32? = nil, user: String,
+        phase: SessionPhase, pid: Int32, startTime: UInt64? = nil, sid: Int32? = nil, uid: UInt32? = nil, user: String,
         service: String, tty: String? = nil, rhost: String? = nil, xdisplay: String? = nil,
         xdgSessionID: String? = nil, xdgSessionType: String? = nil, overrides: [String] = []
     ) {
@@ -66,22 +64,5 @@ public struct SessionEvent: Equatable, Sendable {
         xdgSessionType = reader.text(.xdgSessionType)
         overrides = reader.allTexts(.policyOverride)
         guard overrides.count <= Datagram.maxOverrides else { throw .tooManyOverrides(limit: Datagram.maxOverrides) }
-    }
-
-    public func encoded() throws(WireError) -> [UInt8] {
-        var writer = DatagramWriter(kind: phase == .open ? .open : .close)
-        writer.append(.pid, integer: UInt64(UInt32(bitPattern: pid)))
-        if let startTime { writer.append(.startTime, integer: startTime) }
-        if let sid { writer.append(.sid, integer: UInt64(UInt32(bitPattern: sid))) }
-        if let uid { writer.append(.uid, integer: UInt64(uid)) }
-        try writer.append(.user, text: user)
-        try writer.append(.service, text: service)
-        if let tty { try writer.append(.tty, text: tty) }
-        if let rhost { try writer.append(.rhost, text: rhost) }
-        if let xdisplay { try writer.append(.xdisplay, text: xdisplay) }
-        if let xdgSessionID { try writer.append(.xdgSessionID, text: xdgSessionID) }
-        if let xdgSessionType { try writer.append(.xdgSessionType, text: xdgSessionType) }
-        for value in overrides { try writer.append(.policyOverride, text: value) }
-        return writer.bytes
     }
 }

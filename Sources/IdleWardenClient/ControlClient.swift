@@ -1,5 +1,6 @@
 import Foundation
 import IdleWardenWire
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -8,15 +9,20 @@ import Glibc
 /// The `idlewarden` command's side of the control socket: one request, the reply chunks joined.
 public struct ControlClient {
     public enum Failure: Error, CustomStringConvertible {
-        case unreachable(String, SystemError)
-        case timedOut(String)
+        case socketPathTooLong(String)
+        case unreachable(String, Errno)
+        case timedOut(String, milliseconds: Int32)
         case badReply(String)
 
         public var description: String {
             switch self {
+            case .socketPathTooLong(let path):
+                return "socket path \(path) is longer than \(UnixSocketAddress.maxPathLength) bytes"
             case .unreachable(let path, let error):
-                return "cannot reach the idlewarden daemon at \(path) (\(error.errno.description)); is it running?"
-            case .timedOut(let path): return "no answer from the idlewarden daemon at \(path) within 5 seconds"
+                return "cannot reach the idlewarden daemon at \(path) (\(error)); is it running?"
+            case .timedOut(let path, let milliseconds):
+                let wait = milliseconds % 1000 == 0 ? "\(milliseconds / 1000) seconds" : "\(milliseconds) ms"
+                return "no answer from the idlewarden daemon at \(path) within \(wait)"
             case .badReply(let why): return "the daemon's reply could not be read: \(why)"
             }
         }
@@ -30,8 +36,9 @@ public struct ControlClient {
     }
 
     public func send(_ action: ControlRequest.Action) throws -> ControlReply {
+        guard let address = UnixSocketAddress(socketPath) else { throw Failure.socketPathTooLong(socketPath) }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw Failure.unreachable(socketPath, SystemError("socket")) }
+        guard fd >= 0 else { throw Failure.unreachable(socketPath, Errno(rawValue: errno)) }
         defer { close(fd) }
         // An unbound socket with SO_PASSCRED is autobound to an abstract address the daemon can reply to.
         var on: Int32 = 1
@@ -40,20 +47,15 @@ public struct ControlClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferSize, socklen_t(MemoryLayout<Int32>.size))
 
         let requestID = UInt32.random(in: 1...UInt32.max)
-        var address = try ControlSocket.address(socketPath)
         var payload: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: Datagram.replyLimit + 1024)
         var index: UInt16 = 0
         while true {
             let request = try ControlRequest(requestID: requestID, action: action, chunk: index).encoded()
-            let sent = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { target in
-                    request.withUnsafeBytes {
-                        sendto(fd, $0.baseAddress, $0.count, 0, target, socklen_t(MemoryLayout<sockaddr_un>.size))
-                    }
-                }
+            let sent = address.withSockaddr { target, length in
+                request.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, 0, target, length) }
             }
-            guard sent == request.count else { throw Failure.unreachable(socketPath, SystemError("send")) }
+            guard sent == request.count else { throw Failure.unreachable(socketPath, Errno(rawValue: errno)) }
             let chunk = try receiveChunk(fd: fd, requestID: requestID, index: index, buffer: &buffer)
             payload += chunk.payload
             if chunk.isFinal { break }
@@ -69,7 +71,9 @@ public struct ControlClient {
     private func receiveChunk(fd: Int32, requestID: UInt32, index: UInt16, buffer: inout [UInt8]) throws -> ReplyChunk {
         while true {
             var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&entry, 1, timeoutMilliseconds) == 1 else { throw Failure.timedOut(socketPath) }
+            guard poll(&entry, 1, timeoutMilliseconds) == 1 else {
+                throw Failure.timedOut(socketPath, milliseconds: timeoutMilliseconds)
+            }
             let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             guard count > 0 else { throw Failure.badReply("receive failed") }
             let message: Message

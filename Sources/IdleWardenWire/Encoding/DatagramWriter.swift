@@ -20,24 +20,16 @@ public struct DatagramWriter: Sendable {
         }
     }
 
-    public mutating func append(_ tag: FieldTag, bytes value: UnsafeBufferPointer<UInt8>) throws(WireError) {
-        guard value.count <= tag.limit else {
-            throw .fieldTooLong(tag, length: value.count, limit: tag.limit)
-        }
-        appendHeader(tag, length: value.count)
-        bytes.append(contentsOf: value)
-    }
-
-    public mutating func append(_ tag: FieldTag, bytes value: [UInt8]) throws(WireError) {
-        guard value.count <= tag.limit else {
-            throw .fieldTooLong(tag, length: value.count, limit: tag.limit)
-        }
-        appendHeader(tag, length: value.count)
+    /// Appends a value byte for byte: PAM items from the module, UTF-8 from the others.
+    public mutating func append<Bytes: Collection<UInt8>>(_ tag: FieldTag, bytes value: Bytes) throws(WireError) {
+        let count = value.count
+        guard count <= tag.limit else { throw .fieldTooLong(tag, length: count, limit: tag.limit) }
+        appendHeader(tag, length: count)
         bytes.append(contentsOf: value)
     }
 
     public mutating func append(_ tag: FieldTag, text: String) throws(WireError) {
-        try append(tag, bytes: Array(text.utf8))
+        try append(tag, bytes: text.utf8)
     }
 
     private mutating func appendHeader(_ tag: FieldTag, length: Int) {

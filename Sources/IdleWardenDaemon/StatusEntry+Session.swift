@@ -1,0 +1,28 @@
+import IdleWardenClient
+import IdleWardenCore
+
+extension StatusEntry {
+    /// How `idlewarden status` shows `session` at `now`: the daemon's side of the client's type.
+    init(session: Session, now: Instant, nextDeadline: Instant?) {
+        let display = session.facts.display
+        self.init(
+            id: session.id, user: session.facts.user, uid: session.facts.uid, service: session.facts.service,
+            tty: session.facts.tty, rhost: session.facts.rhost, pid: session.leader.pid,
+            openedAt: session.openedAt.seconds, state: Self.state(of: session),
+            exemptReason: session.limits.exemption?.description,
+            terminals: (display.map { [$0] } ?? []) + session.terminals,
+            idleSeconds: session.idle(now: now).wholeSeconds,
+            idleTimeoutSeconds: session.limits.idleTimeout.wholeSeconds, nextDeadline: nextDeadline?.seconds,
+            display: display)
+    }
+
+    private static func state(of session: Session) -> String {
+        if session.ending != nil { return "terminating" }
+        if session.limits.exemption != nil { return "exempt" }
+        if session.warning != nil { return "warned" }
+        if session.facts.isGraphical { return session.isDisplayChecked ? "active" : "unchecked" }
+        if session.terminals.isEmpty && session.terminalDiscovery != .settled { return "pending" }
+        if session.terminals.isEmpty && !session.limits.checkNoTTY { return "no-tty" }
+        return "active"
+    }
+}
