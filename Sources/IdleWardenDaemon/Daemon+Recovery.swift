@@ -1,17 +1,16 @@
 import CIdleWarden
 import IdleWardenCore
-import Logging
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Start-up recovery and persistence: whatever happened while the daemon was down (a crash, `kill -9`,
+/// Start-up recovery: whatever happened while the daemon was down (a crash, `kill -9`,
 /// an upgrade), every live login ends up tracked again, with the idle time it already had.
 extension Daemon {
     func recover(now: Instant) {
-        let table = ProcessTable.snapshot()
-        restoreSavedSessions(table: table, now: WallClock.sample())
+        let table = ProcessTable.snapshot(source: effects.processes)
+        restoreSavedSessions(table: table, now: clock.sample())
         if options.adoptsLogins { adoptUnregisteredLogins(table: table, now: now) }
         markAllStateChanged()
     }
@@ -37,6 +36,11 @@ extension Daemon {
             if let jump { session.shift(by: jump) }
             guard let leader = table.records[session.leader.pid], leader.startTime == session.leader.startTime else {
                 audit.record(AuditRecord("drop", sessionFields(session) + [("reason", "leader-gone")]))
+                continue
+            }
+            // Only a damaged or hand-edited state holds one session or one leader twice: the first one stands.
+            guard registry[session.id] == nil, registry.id(ofLeader: session.leader) == nil else {
+                audit.record(AuditRecord("drop", sessionFields(session) + [("reason", "duplicate")]))
                 continue
             }
             // The config may have changed while the daemon was down; the recorded last input stands.
@@ -82,13 +86,14 @@ extension Daemon {
     /// not logins), and terminal sessions directly below sshd or login without a utmp record. Their last input
     /// is taken from their terminals.
     private func adoptUnregisteredLogins(table: ProcessTable, now: Instant) {
-        var coveredTerminals = Set(sessions.values.flatMap(\.terminals))
+        var coveredTerminals = Set(registry.sessions.flatMap(\.terminals))
         var adoptedLeaders: Set<Int32> = []
-        for record in LoginRecord.current() {
+        for record in effects.logins() {
             guard let process = table.records[record.pid], process.realUID == 0, !adoptedLeaders.contains(record.pid),
-                  let device = TerminalDevice.path(forPAMTTY: record.line), !coveredTerminals.contains(device)
+                  registry.id(ofLeader: process.identity) == nil,
+                  let device = effects.terminals.device(forPAMTTY: record.line), !coveredTerminals.contains(device)
             else { continue }
-            guard let account = accounts.account(named: record.user) else {
+            guard let account = effects.accounts.account(named: record.user) else {
                 audit.record(AuditRecord("adopt", [
                     ("user", record.user), ("pid", String(record.pid)), ("tty", record.line),
                     ("result", "skipped"), ("reason", "unknown-user"),
@@ -101,10 +106,12 @@ extension Daemon {
             coveredTerminals.formUnion(session.terminals + [device])
         }
         for process in table.records.values where process.pid == process.sid && process.realUID != 0 {
-            guard !adoptedLeaders.contains(process.pid),
+            guard !adoptedLeaders.contains(process.pid), registry.id(ofLeader: process.identity) == nil,
                   let parent = table.records[process.ppid], Self.loginProcessNames.contains(parent.name),
-                  let device = TerminalDevice.path(forTTYNumber: process.ttyNumber), !coveredTerminals.contains(device),
-                  let name = accounts.userName(uid: process.realUID), let account = accounts.account(named: name)
+                  let device = effects.terminals.device(forTTYNumber: process.ttyNumber),
+                  !coveredTerminals.contains(device),
+                  let name = effects.accounts.userName(uid: process.realUID),
+                  let account = effects.accounts.account(named: name)
             else { continue }
             adoptedLeaders.insert(process.pid)
             let session = adopt(process, account: account, tty: String(device.dropFirst(5)), rhost: nil,
@@ -122,7 +129,7 @@ extension Daemon {
         origin: SessionOrigin, table: ProcessTable, now: Instant
     ) -> Session {
         let facts = SessionFacts(
-            user: account.name, uid: account.uid, groups: accounts.groupNames(of: account), service: "adopted",
+            user: account.name, uid: account.uid, groups: effects.accounts.groupNames(of: account), service: "adopted",
             tty: tty, rhost: rhost)
         let id = String(nextSessionNumber)
         nextSessionNumber += 1
@@ -145,70 +152,5 @@ extension Daemon {
             audit.record(AuditRecord("exempt", sessionFields(session) + [("reason", exemption.description)]))
         }
         return session
-    }
-
-    /// Registers a session that is already known to be alive.
-    func track(_ session: Session, now: Instant) {
-        sessions[session.id] = session
-        sessionsByLeader[session.leader] = session.id
-        markStateChanged(session.id)
-        watchLeader(session.id, pid: session.leader.pid, startTime: session.leader.startTime)
-        reschedule(session.id, now: now)
-    }
-
-    /// Marks a change to one session that a restart could not rebuild: opened or closed, a warning given or
-    /// taken back, an end begun, a keepalive. Input seen on a terminal is not one: its atime is still there after
-    /// a restart.
-    func markStateChanged(_ id: String) {
-        stateChanges.insert(id)
-    }
-
-    /// Marks a change to every session (a clock jump, a reload, start-up): the next save is a snapshot.
-    func markAllStateChanged() {
-        stateChanges.insertAll()
-    }
-
-    /// Saves changed state, paced by what a save costs (at least 100 ms apart, and at most a sixth of the time
-    /// spent saving) so that a burst of logins costs a few writes, not one each, while a small state is on disk
-    /// a fraction of a second after a login;
-    /// a failed write (full disk, read-only fs) is audited once and retried every few seconds, while
-    /// enforcement goes on from memory. `force` (at stop) writes whatever the pacing says.
-    /// A save appends the changed sessions to the journal (see `StateStore`); a snapshot, the sessions streamed
-    /// from the table in id order without a copy of it, when every session changed or the journal is due
-    /// for compaction.
-    func saveStateIfNeeded(now: Instant, force: Bool = false) {
-        guard stateIsDirty else { return }
-        if !force, let notBefore = stateSaveNotBefore, now < notBefore { return }
-        let started = WallClock.sample().boot
-        let snapshot = stateChanges.all || store.needsSnapshot
-        do {
-            if snapshot {
-                let order = sessions.keys.map { (number: Int($0) ?? 0, id: $0) }.sorted { $0.number < $1.number }
-                try store.save(savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
-                               sessions: order.lazy.compactMap { self.sessions[$0.id] })
-            } else {
-                let ids = stateChanges.ids.sorted { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }
-                try store.append(savedAt: WallClock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
-                                 put: ids.compactMap { sessions[$0] }, remove: ids.filter { sessions[$0] == nil })
-            }
-            let took = Duration.milliseconds(WallClock.sample().boot - started)
-            if stateSaveFailing {
-                audit.record(AuditRecord("state-saved", [("file", store.path), ("result", "recovered")]))
-            }
-            stateChanges = StateChanges()
-            stateSaveFailing = false
-            stateSaveNotBefore = now + max(.milliseconds(100), took * 5)
-        } catch {
-            if !stateSaveFailing {
-                audit.record(AuditRecord("state-error", [("file", snapshot ? store.path : store.journalPath),
-                                                         ("error", "\(error)"), ("result", "retrying")]),
-                             priority: LOG_ERR)
-            }
-            stateSaveFailing = true
-            stateSaveNotBefore = now + .seconds(5)
-        }
-        // A save follows each burst of changes (logins, ends with their /proc listings): the moment to give the
-        // burst's freed memory back, which glibc would otherwise keep as RSS (≈ 0.3 ms with a 12 MB heap).
-        malloc_trim(0)
     }
 }

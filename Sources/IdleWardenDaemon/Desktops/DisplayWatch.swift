@@ -5,84 +5,9 @@ import IdleWardenCore
 import Glibc
 #endif
 
-/// Where a graphical session's desktop can be reached, found in the environments of the session's own
-/// processes (/proc/PID/environ of members owned by the user): the X authority file for its display, and the
-/// user's session bus for notifications. A Wayland session has no X display, only the bus.
-public struct DisplayEndpoint: Equatable, Sendable {
-    public var display: String?
-    public var xauthority: String?
-    public var dbusAddress: String?
-    public var home: String?
-
-    /// The endpoint for `display` from environments (NUL-separated `KEY=value` blocks), first match wins: an
-    /// environment whose DISPLAY is this display, else any environment (the session's first processes, such as a
-    /// display manager's session wrapper, may not have DISPLAY set yet while they already have XAUTHORITY).
-    public static func find(display: String?, environments: [[UInt8]]) -> DisplayEndpoint {
-        var endpoint = DisplayEndpoint(display: display)
-        let parsed = environments.map(parse)
-        let matching = display.map { display in parsed.filter { $0["DISPLAY"] == display } } ?? []
-        for environment in matching + parsed {
-            if endpoint.xauthority == nil, let value = environment["XAUTHORITY"], value.hasPrefix("/") {
-                endpoint.xauthority = value
-            }
-            if endpoint.dbusAddress == nil, let value = environment["DBUS_SESSION_BUS_ADDRESS"], !value.isEmpty {
-                endpoint.dbusAddress = value
-            }
-            if endpoint.home == nil, let value = environment["HOME"], value.hasPrefix("/") { endpoint.home = value }
-        }
-        return endpoint
-    }
-
-    static func parse(_ block: [UInt8]) -> [String: String] {
-        var result: [String: String] = [:]
-        for entry in block.split(separator: 0) {
-            guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let key = String(decoding: entry[entry.startIndex..<equals], as: UTF8.self)
-            if result[key] == nil {
-                result[key] = String(decoding: entry[(equals + 1)...], as: UTF8.self)
-            }
-        }
-        return result
-    }
-}
-
-/// The X server's idle time, read through MIT-SCREEN-SAVER (what `xprintidle` reads). The query runs in a
-/// short-lived child, `idlewarden x-idle`, with a deadline: Xlib may block on a stuck server and calls exit()
-/// on a broken connection, and neither may reach the daemon.
-public enum XIdleQuery {
-    /// How long the daemon waits for the helper before it kills it and counts the display as unknown.
-    public static let timeoutMilliseconds: Int32 = 500
-
-    /// In the helper process: connect and query, with XAUTHORITY set from `xauthority`.
-    public static func queryHere(display: String, xauthority: String?) -> Result<UInt64, QueryError> {
-        if let xauthority { setenv("XAUTHORITY", xauthority, 1) }
-        var idle: UInt = 0
-        var message = [CChar](repeating: 0, count: 256)
-        let rc = iw_x_idle_ms(display, &idle, &message, message.count)
-        guard rc == 0 else {
-            let text = String(decoding: message.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            return .failure(QueryError(text))
-        }
-        return .success(UInt64(idle))
-    }
-
-    public struct QueryError: Error, Equatable, CustomStringConvertible, Sendable {
-        public var description: String
-        public init(_ description: String) { self.description = description }
-    }
-
-    /// The helper's one line: "idle_ms=N" or "error=TEXT".
-    public static func parseAnswer(_ text: String) -> Result<UInt64, QueryError> {
-        let line = text.split(separator: "\n").first.map(String.init) ?? ""
-        if line.hasPrefix("idle_ms="), let value = UInt64(line.dropFirst(8)) { return .success(value) }
-        if line.hasPrefix("error=") { return .failure(QueryError(String(line.dropFirst(6)))) }
-        return .failure(QueryError("no answer from the x-idle helper"))
-    }
-}
-
 /// The daemon's side of graphical sessions: finds each session's display endpoint, queries its idle time in a
-/// child process, and shows desktop warnings. Holds per-session memory only (nothing persisted): after a restart
-/// the endpoint is found again from /proc.
+/// child process, and shows desktop warnings. What it remembers of a session is that session's `SessionState`,
+/// kept in its registry entry (nothing persisted: after a restart the endpoint is found again from /proc).
 final class DisplayWatch {
     enum Reading: Equatable {
         /// The X server's last input, as a wall-clock moment.
@@ -91,25 +16,38 @@ final class DisplayWatch {
         case unknown(String)
     }
 
-    private var endpoints: [String: DisplayEndpoint] = [:]
-    /// Sessions whose failed query has been logged: once per session until a query succeeds again.
-    private(set) var failing: Set<String> = []
-    private var notifiers: [String: pid_t] = [:]
-    private let helper: String
-    /// logind's idle hints, asked before the X server (see `Daemon.readDesktop`).
-    let logind = LogindWatch()
+    /// What the watch knows of one session.
+    struct SessionState {
+        var endpoint: DisplayEndpoint?
+        /// A failed query was logged: once per session until a query succeeds again.
+        var failureReported = false
+        /// The desktop notice on show, as the id of its process (and process group). The process stays an
+        /// unreaped child until the notice is taken back, so the group id cannot name anything else by then.
+        var notifier: pid_t?
+    }
 
-    init() {
+    private let helper: String
+    private let clock: any DaemonClock
+    /// Notices taken back whose process had not exited yet.
+    private var pendingReap: [pid_t] = []
+    /// logind's idle hints, asked before the X server (see `Daemon.readDesktop`).
+    let logind: LogindWatch
+
+    init(clock: any DaemonClock) {
+        self.clock = clock
         helper = Self.ownExecutable() ?? "/usr/sbin/idlewarden"
+        logind = LogindWatch(clock: clock)
     }
 
     /// The endpoint of `session`'s desktop, looked for again when unknown or when `refresh` is set (the
     /// previous one failed: the session's processes may have moved to another authority file). Without a bus
     /// address in the environments, the user's bus at /run/user/UID/bus (dbus-user-session) is used if it exists.
-    func endpoint(of session: Session, table: () -> ProcessTable, refresh: Bool = false) -> DisplayEndpoint? {
+    func endpoint(
+        of session: Session, state: inout SessionState, table: () -> ProcessTable, refresh: Bool = false
+    ) -> DisplayEndpoint? {
         guard session.facts.isGraphical else { return nil }
         let display = session.facts.display
-        if !refresh, let known = endpoints[session.id], (display == nil ? known.dbusAddress : known.xauthority) != nil {
+        if !refresh, let known = state.endpoint, (display == nil ? known.dbusAddress : known.xauthority) != nil {
             return known
         }
         let members = table().members(of: session.leader, includingLeader: true)
@@ -118,15 +56,15 @@ final class DisplayWatch {
         var endpoint = DisplayEndpoint.find(display: display, environments: environments)
         let userBus = "/run/user/\(session.facts.uid)/bus"
         if endpoint.dbusAddress == nil, access(userBus, F_OK) == 0 { endpoint.dbusAddress = "unix:path=\(userBus)" }
-        endpoints[session.id] = endpoint
+        state.endpoint = endpoint
         return endpoint
     }
 
     /// Asks the session's X server for its idle time. Never blocks longer than `XIdleQuery.timeoutMilliseconds`.
-    func read(_ session: Session, table: () -> ProcessTable) -> Reading {
+    func read(_ session: Session, state: inout SessionState, table: () -> ProcessTable) -> Reading {
         reapNotifiers()
-        let refresh = failing.contains(session.id)
-        guard let endpoint = endpoint(of: session, table: table, refresh: refresh), let display = endpoint.display
+        guard let endpoint = endpoint(of: session, state: &state, table: table, refresh: state.failureReported),
+              let display = endpoint.display
         else {
             return .unknown("no X display")
         }
@@ -159,27 +97,24 @@ final class DisplayWatch {
         switch answer {
         case .success(let idle):
             // Counted back from when the answer came, not from before the helper started (its start-up varies).
-            return .lastInput(WallClock.now() - .milliseconds(Int64(min(idle, UInt64(Int64.max / 2)))))
+            return .lastInput(clock.now() - .milliseconds(Int64(min(idle, UInt64(Int64.max / 2)))))
         case .failure(let error):
             return .unknown(error.description)
         }
     }
-
-    /// Marks a failure as reported; true the first time for this session (log it then, not at every retry).
-    func reportFailure(_ id: String) -> Bool { failing.insert(id).inserted }
-
-    /// Marks a successful read; true when a failure had been reported for this session (log its recovery).
-    func clearFailure(_ id: String) -> Bool { failing.remove(id) != nil }
 
     /// Shows `body` on the session's desktop without waiting: a notification on the user's session bus when
     /// the session has one (notify-send, org.freedesktop.Notifications), else, or if that fails, an X message
     /// window (xmessage) when it has an X display. Runs as the user, in its own process group, and ends by
     /// itself after `seconds` (timeout(1) kills it otherwise). Returns how it was started, for the audit line.
     @discardableResult
-    func notify(_ session: Session, title: String, body: String, seconds: Int64, table: () -> ProcessTable) -> String {
+    func notify(
+        _ session: Session, state: inout SessionState, title: String, body: String, seconds: Int64,
+        table: () -> ProcessTable
+    ) -> String {
         reapNotifiers()
-        cancelNotice(session.id)
-        guard let endpoint = endpoint(of: session, table: table) else { return "no-display" }
+        cancelNotice(&state)
+        guard let endpoint = endpoint(of: session, state: &state, table: table) else { return "no-display" }
         guard endpoint.display != nil || endpoint.dbusAddress != nil else { return "no-session-bus" }
         let gid = Self.primaryGID(uid: session.facts.uid)
         let shown = max(5, seconds)
@@ -205,30 +140,20 @@ final class DisplayWatch {
             Self.withCStrings(environment) { envp in iw_spawn_detached(argv, envp) }
         }
         guard pid > 0 else { return "spawn-failed" }
-        notifiers[session.id] = pid
+        state.notifier = pid
         return endpoint.dbusAddress != nil ? "notification" : "xmessage"
     }
 
     /// Takes a shown warning away (input answered it, or the session ended).
-    func cancelNotice(_ id: String) {
-        guard let pid = notifiers.removeValue(forKey: id) else { return }
+    func cancelNotice(_ state: inout SessionState) {
+        guard let pid = state.notifier else { return }
+        state.notifier = nil
         kill(-pid, SIGTERM)
-        _ = iw_reap(pid)
-        pendingReap.append(pid)
+        if iw_reap(pid) != 1 { pendingReap.append(pid) }
     }
-
-    func forget(_ id: String) {
-        cancelNotice(id)
-        endpoints[id] = nil
-        failing.remove(id)
-        logind.forget(id)
-    }
-
-    private var pendingReap: [pid_t] = []
 
     private func reapNotifiers() {
         pendingReap.removeAll { iw_reap($0) == 1 }
-        for (id, pid) in notifiers where iw_reap(pid) == 1 { notifiers[id] = nil }
     }
 
     private static func primaryGID(uid: UInt32) -> UInt32 {

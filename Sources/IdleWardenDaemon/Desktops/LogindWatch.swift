@@ -7,8 +7,8 @@ import Glibc
 
 /// Reads systemd-logind's idle hint for graphical sessions (Wayland and X alike) through `busctl`, which ships
 /// with systemd and so is there wherever logind runs. Each call runs in a child with a deadline, like the X
-/// query: a stuck bus never stalls the daemon's loop. Without logind nothing is spawned. Holds per-session
-/// memory only: the session's logind object path and whether logind answered last time.
+/// query: a stuck bus never stalls the daemon's loop. Without logind nothing is spawned. What it remembers of a
+/// session is that session's `SessionState`, kept in its registry entry.
 final class LogindWatch {
     /// How long the daemon waits for one busctl call before it kills it.
     static let timeoutMilliseconds: Int32 = 500
@@ -17,12 +17,19 @@ final class LogindWatch {
     /// listens. When set, logind counts as running and busctl talks to that bus instead of the system bus.
     static let testBusVariable = "IDLEWARDEN_TEST_LOGIND_BUS"
 
-    private let testBus: String?
-    private var paths: [String: String] = [:]
-    /// Sessions for which logind's last answer was a usable hint (true) or not (false); to log changes only.
-    private var answered: [String: Bool] = [:]
+    /// What the watch knows of one session.
+    struct SessionState {
+        /// The session's logind object, once found.
+        var path: String?
+        /// Whether logind's last answer was a usable hint; to log changes only.
+        var answered: Bool?
+    }
 
-    init() {
+    private let testBus: String?
+    private let clock: any DaemonClock
+
+    init(clock: any DaemonClock) {
+        self.clock = clock
         testBus = getenv(Self.testBusVariable).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
@@ -33,12 +40,12 @@ final class LogindWatch {
 
     /// logind's view of `session`; nil when logind is not running. Two busctl calls the first time (find the
     /// session object, read its properties), one afterwards; a failed read finds the object again next time.
-    func read(_ session: Session) -> LogindActivity? {
+    func read(_ session: Session, state: inout SessionState) -> LogindActivity? {
         guard isPresent else { return nil }
         guard access(Self.busctl, X_OK) == 0 else { return .unknown("\(Self.busctl) is not installed") }
         let pid = UInt32(bitPattern: session.leader.pid)
         let path: String
-        if let known = paths[session.id] {
+        if let known = state.path {
             path = known
         } else {
             let (status, output) = run(["call", "org.freedesktop.login1", "/org/freedesktop/login1",
@@ -47,30 +54,19 @@ final class LogindWatch {
             case .success(let found): path = found
             case .failure(let error): return .unknown(error.description)
             }
-            paths[session.id] = path
+            state.path = path
         }
         let (status, output) = run(["get-property", "org.freedesktop.login1", path, "org.freedesktop.login1.Session"]
             + LogindReply.properties)
-        let sample = Self.clocks()
+        let now = clock.now()
+        let monotonic = clock.monotonicMicroseconds()
         switch LogindReply.idleHint(status: status, output: output) {
         case .success(let hint):
-            return hint.activity(leader: pid, now: sample.wall, monotonicMicroseconds: sample.monotonic)
+            return hint.activity(leader: pid, now: now, monotonicMicroseconds: monotonic)
         case .failure(let error):
-            paths[session.id] = nil
+            state.path = nil
             return .unknown(error.description)
         }
-    }
-
-    /// Records whether logind answered for `id`; true when that differs from last time (log it then).
-    func noteAnswered(_ id: String, _ value: Bool) -> Bool {
-        answered.updateValue(value, forKey: id) != value
-    }
-
-    func path(of id: String) -> String? { paths[id] }
-
-    func forget(_ id: String) {
-        paths[id] = nil
-        answered[id] = nil
     }
 
     /// Runs busctl with stderr on stdout (its error messages are the reasons logged); status as
@@ -92,12 +88,5 @@ final class LogindWatch {
         case -1: return (1, "cannot start \(Self.busctl)")
         default: return (status, text)
         }
-    }
-
-    /// The wall clock and CLOCK_MONOTONIC (microseconds, logind's clock for IdleSinceHintMonotonic) read together.
-    private static func clocks() -> (wall: Instant, monotonic: UInt64) {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return (WallClock.now(), UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000)
     }
 }

@@ -4,23 +4,32 @@ import IdleWardenCore
 import Glibc
 #endif
 
-/// The daemon's clock reads. Terminal atimes are wall-clock times, so deadlines are too; the boot clock
-/// (counts suspend, never set) is read beside it to tell elapsed time from a clock being set.
-public enum WallClock {
-    public static func sample() -> ClockSample {
-        var spec = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &spec)
-        return ClockSample(wall: now(), boot: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+/// The system's clocks, read through clock_gettime.
+struct SystemClock: DaemonClock {
+    func now() -> Instant {
+        let spec = Self.read(CLOCK_REALTIME)
+        return Instant(milliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
     }
 
-    /// Identifies this boot, so a saved clock sample is compared only with samples of the same boot.
-    public static func bootID() -> String? {
+    /// CLOCK_BOOTTIME counts suspend and is never set.
+    func sample() -> ClockSample {
+        let wall = now()
+        let boot = Self.read(CLOCK_BOOTTIME)
+        return ClockSample(wall: wall, boot: Int64(boot.tv_sec) * 1000 + Int64(boot.tv_nsec) / 1_000_000)
+    }
+
+    func monotonicMicroseconds() -> UInt64 {
+        let spec = Self.read(CLOCK_MONOTONIC)
+        return UInt64(spec.tv_sec) * 1_000_000 + UInt64(spec.tv_nsec) / 1000
+    }
+
+    func bootID() -> String? {
         ProcText.bytes(of: "/proc/sys/kernel/random/boot_id").map { String(decoding: $0, as: UTF8.self).trimmingSpaces }
     }
 
-    public static func now() -> Instant {
+    private static func read(_ clock: clockid_t) -> timespec {
         var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return Instant(milliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+        clock_gettime(clock, &spec)
+        return spec
     }
 }

@@ -31,11 +31,14 @@ struct LiveProcessTree: ProcessTreeSource {
         ProcText.withContents("/proc/\(pid)/sessionid") { ProcText.number(ProcText.trimmed($0[...])) } ?? nil
     }
 
+    /// SigIgn bit 0. Read by pid: a reused pid only changes which signal comes first, since every signal goes
+    /// through a checked pidfd.
+    func ignoresHangup(_ pid: Int32) -> Bool {
+        let mask = ProcText.withContents("/proc/\(pid)/status") { ProcessRecord.parseIgnoredSignals($0) } ?? nil
+        return mask.map { $0 & 1 == 1 } ?? false
+    }
+
     func all() -> [ProcessRecord] {
-        ProcText.numericEntries("/proc").compactMap { pid in
-            guard var record = stat(pid), let uid = realUID(pid) else { return nil }
-            record.realUID = uid
-            return record
-        }
+        ProcText.numericEntries("/proc").compactMap(record)
     }
 }

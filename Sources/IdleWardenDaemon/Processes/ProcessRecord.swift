@@ -23,14 +23,6 @@ public struct ProcessRecord: Equatable, Sendable {
 
     public var identity: ProcessIdentity { ProcessIdentity(pid: pid, startTime: startTime) }
 
-    /// Reads one process (stat and status); nil when it is gone or unreadable (a process may exit at any moment).
-    public static func read(pid: Int32) -> ProcessRecord? {
-        let tree = LiveProcessTree()
-        guard var record = tree.stat(pid), let uid = tree.realUID(pid) else { return nil }
-        record.realUID = uid
-        return record
-    }
-
     /// Parses /proc/PID/stat. The command name (field 2) may hold spaces and parentheses, so fields are
     /// counted from the last ')'.
     public static func parseStat(_ text: [UInt8]) -> ProcessRecord? {
@@ -90,6 +82,21 @@ public struct ProcessRecord: Equatable, Sendable {
                     index += 1
                 }
                 return ProcText.number(text[begin..<index])
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
+    }
+
+    /// The hexadecimal mask of the "SigIgn:" line of /proc/PID/status.
+    static func parseIgnoredSignals(_ text: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        let key = Array("SigIgn:".utf8)
+        var lineStart = text.startIndex
+        while lineStart < text.endIndex {
+            let lineEnd = text[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
+            if text[lineStart..<lineEnd].starts(with: key) {
+                let value = String(decoding: text[(lineStart + key.count)..<lineEnd], as: UTF8.self)
+                return UInt64(value.filter { $0 != " " && $0 != "\t" }, radix: 16)
             }
             lineStart = lineEnd + 1
         }

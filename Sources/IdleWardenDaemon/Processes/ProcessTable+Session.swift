@@ -17,15 +17,12 @@ extension ProcessTable {
     /// one does not.
     ///
     /// On a kernel without /proc/PID/task/TID/children (built without CONFIG_PROC_CHILDREN) this is the full
-    /// listing, `snapshot()`, whose parent links give the same sets at the cost of reading every process.
-    static func session(of leader: ProcessIdentity, auditSession: Bool = false) -> ProcessTable {
-        session(of: leader, auditSession: auditSession, source: LiveProcessTree())
-    }
-
+    /// listing, `snapshot(source:auditSession:)`, whose parent links give the same sets at the cost of reading
+    /// every process.
     static func session<Source: ProcessTreeSource>(
-        of leader: ProcessIdentity, auditSession: Bool, source: Source
+        of leader: ProcessIdentity, auditSession: Bool = false, source: Source
     ) -> ProcessTable {
-        guard source.listsChildren else { return ProcessTable(records: source.all()) }
+        guard source.listsChildren else { return snapshot(source: source, auditSession: auditSession) }
         guard let root = source.stat(leader.pid), root.startTime == leader.startTime else {
             return ProcessTable(records: [])
         }

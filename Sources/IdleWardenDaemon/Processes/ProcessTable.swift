@@ -2,11 +2,12 @@ import IdleWardenCore
 
 /// Processes and their parent links, taken when a session is due (not periodically): either the processes of one
 /// session (`session(of:auditSession:source:)`, what the daemon lists while running) or every process
-/// (`snapshot()`, once at start-up). The queries below give the same answer on both for the session listed.
+/// (`snapshot(source:auditSession:)`, once at start-up). The queries below give the same answer on both for the
+/// session listed.
 public struct ProcessTable: Sendable {
     public private(set) var records: [Int32: ProcessRecord] = [:]
     private var children: [Int32: [Int32]] = [:]
-    /// Audit session ids read while listing (nil: unreadable); ids of others are read from /proc when asked for.
+    /// Audit session ids read while listing (nil: unreadable); a process not in it counts as in no audit session.
     private var auditSessionIDs: [Int32: UInt32?] = [:]
 
     public init(records: [ProcessRecord]) {
@@ -21,9 +22,15 @@ public struct ProcessTable: Sendable {
         self.auditSessionIDs = auditSessionIDs
     }
 
-    /// Reads every process in /proc now: two files per process on the machine.
-    public static func snapshot() -> ProcessTable {
-        ProcessTable(records: LiveProcessTree().all())
+    /// Reads every process now: two files per process on the machine, three with `auditSession` (for
+    /// `auditSessionMembers`).
+    static func snapshot(source: some ProcessTreeSource, auditSession: Bool = false) -> ProcessTable {
+        let records = source.all()
+        var auditSessionIDs: [Int32: UInt32?] = [:]
+        if auditSession {
+            for record in records { auditSessionIDs.updateValue(source.auditSessionID(record.pid), forKey: record.pid) }
+        }
+        return ProcessTable(records: records, auditSessionIDs: auditSessionIDs)
     }
 
     /// All processes below `root` (not `root` itself), breadth first.
@@ -71,8 +78,7 @@ public struct ProcessTable: Sendable {
     static let unsetAuditSession: UInt32 = 4_294_967_295
 
     func auditSessionID(_ pid: Int32) -> UInt32? {
-        if let known = auditSessionIDs[pid] { return known }
-        return LiveProcessTree().auditSessionID(pid)
+        auditSessionIDs[pid] ?? nil
     }
 
     /// For `end = "leader"`: the process groups of the session's first processes owned by `uid` (the login

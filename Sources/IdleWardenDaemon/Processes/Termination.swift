@@ -1,4 +1,3 @@
-import CIdleWarden
 import IdleWardenCore
 
 #if canImport(Glibc)
@@ -6,34 +5,42 @@ import Glibc
 #endif
 
 /// Ends the processes of one session: SIGHUP a moment after the farewell line (so that sshd forwards it to
-/// the client before it hangs up), then SIGTERM after `grace`, then SIGKILL after another `grace`. Each target is held through a pidfd opened *before* its uid and start time are checked, so the
-/// signal reaches exactly the process that was checked, never a later holder of the same pid.
-public final class Termination {
-    public struct Target {
-        public var identity: ProcessIdentity
-        var pidfd: Int32
-        public var endedBy: Int32?
+/// the client before it hangs up), then SIGTERM after `grace`, then SIGKILL after another `grace`. Each target is
+/// held through a handle (pidfd) opened *before* its uid and start time are checked, so the signal reaches exactly
+/// the process that was checked, never a later holder of the same pid.
+final class Termination {
+    struct Target {
+        var identity: ProcessIdentity
+        var handle: Int32
+        var endedBy: Int32?
     }
 
-    public enum Stage: Equatable { case farewell, hangup, terminate, kill, finished }
+    enum Stage: Equatable { case farewell, hangup, terminate, kill, finished }
 
     /// Time for the farewell line to travel from the pty through sshd to the user before the hang-up.
-    public static let farewellDelay: Duration = .milliseconds(500)
+    static let farewellDelay: Duration = .milliseconds(500)
 
-    public let sessionID: String
-    public let reason: EndReason
-    public private(set) var targets: [Target] = []
-    public private(set) var stage: Stage = .farewell
+    let sessionID: String
+    let reason: EndReason
+    private(set) var targets: [Target] = []
+    private(set) var stage: Stage = .farewell
     /// Processes that could not be signalled, with why (gone, other uid, EPERM), for the audit line.
-    public private(set) var skipped: [String] = []
-    public private(set) var nextStepAt: Instant
+    private(set) var skipped: [String] = []
+    private(set) var nextStepAt: Instant
     private let grace: Duration
+    private let handles: any ProcessHandles
+    private let processes: any ProcessTreeSource
 
     /// Picks the targets; SIGHUP follows at the first `step` after `farewellDelay`. `members` come from the
-    /// process table; every one is re-checked here and held by pidfd from then on.
-    public init(session: Session, reason: EndReason, members: [ProcessRecord], now: Instant) {
+    /// process table; every one is re-checked here and held by its handle from then on.
+    init(
+        session: Session, reason: EndReason, members: [ProcessRecord], now: Instant, handles: any ProcessHandles,
+        processes: any ProcessTreeSource
+    ) {
         sessionID = session.id
         self.reason = reason
+        self.handles = handles
+        self.processes = processes
         grace = session.limits.grace
         nextStepAt = now + Self.farewellDelay
         let ownPID = getpid()
@@ -44,29 +51,31 @@ public final class Termination {
                 skipped.append("\(member.pid):uid-\(member.realUID)")
                 continue
             }
-            let fd = iw_pidfd_open(member.pid)
-            guard fd >= 0 else {
-                skipped.append("\(member.pid):\(errno == ESRCH ? "gone" : "pidfd-errno-\(errno)")")
+            let handle: Int32
+            switch handles.open(member.pid) {
+            case .success(let opened): handle = opened
+            case .failure(let failure):
+                skipped.append("\(member.pid):\(failure.processIsGone ? "gone" : "pidfd-errno-\(failure.errno)")")
                 continue
             }
-            guard let current = ProcessRecord.read(pid: member.pid), current.startTime == member.startTime,
+            guard let current = processes.record(member.pid), current.startTime == member.startTime,
                   current.realUID == session.facts.uid
             else {
-                close(fd)
+                handles.close(handle)
                 skipped.append("\(member.pid):changed")
                 continue
             }
-            targets.append(Target(identity: member.identity, pidfd: fd))
+            targets.append(Target(identity: member.identity, handle: handle))
         }
     }
 
     deinit {
-        for target in targets where target.pidfd >= 0 { close(target.pidfd) }
+        for target in targets { handles.close(target.handle) }
     }
 
     /// Advances one stage when its time has come; returns true once every target is gone or was killed.
     @discardableResult
-    public func step(now: Instant) -> Bool {
+    func step(now: Instant) -> Bool {
         reap()
         if living.isEmpty { stage = .finished }
         guard stage != .finished else { return true }
@@ -75,7 +84,7 @@ public final class Termination {
         case .farewell:
             // A process that ignores SIGHUP would only sit out a grace period (every process of a LightDM session
             // does: LightDM sets SIG_IGN before it execs the session); when all of them do, the end starts at SIGTERM.
-            if living.allSatisfy({ Self.ignoresHangup($0.identity.pid) }) {
+            if living.allSatisfy({ processes.ignoresHangup($0.identity.pid) }) {
                 stage = .terminate
                 signalLiving(SIGTERM)
             } else {
@@ -96,10 +105,10 @@ public final class Termination {
         return false
     }
 
-    public var living: [Target] { targets.filter { $0.endedBy == nil } }
+    var living: [Target] { targets.filter { $0.endedBy == nil } }
 
     /// Which signal ended how many processes, and how many survived, for `event=terminate`.
-    public var summary: String {
+    var summary: String {
         var counts: [String: Int] = [:]
         for target in targets {
             let key = target.endedBy.map(Self.signalName) ?? "survived"
@@ -116,44 +125,21 @@ public final class Termination {
         let previous = lastSignal
         lastSignal = signal
         for index in targets.indices where targets[index].endedBy == nil {
-            if iw_pidfd_send_signal(targets[index].pidfd, signal) != 0 {
-                if errno == ESRCH {
-                    // Gone before this signal: the one before it (or none) ended it.
-                    targets[index].endedBy = previous
-                } else {
-                    skipped.append("\(targets[index].identity.pid):signal-errno-\(errno)")
-                }
+            guard let failure = handles.send(signal, to: targets[index].handle) else { continue }
+            if failure.processIsGone {
+                // Gone before this signal: the one before it (or none) ended it.
+                targets[index].endedBy = previous
+            } else {
+                skipped.append("\(targets[index].identity.pid):signal-errno-\(failure.errno)")
             }
         }
     }
 
-    /// Marks targets whose pidfd reports exit; they are credited to the last signal sent.
+    /// Marks targets whose handle reports exit; they are credited to the last signal sent.
     private func reap() {
         for index in targets.indices where targets[index].endedBy == nil {
-            var entry = pollfd(fd: targets[index].pidfd, events: Int16(POLLIN), revents: 0)
-            if poll(&entry, 1, 0) == 1 { targets[index].endedBy = lastSignal }
+            if handles.hasExited(targets[index].handle) { targets[index].endedBy = lastSignal }
         }
-    }
-
-    /// Whether SIGHUP is ignored (SigIgn bit 0 in /proc/PID/status). Read by pid: a reused pid only changes
-    /// which signal comes first, since every signal goes through the checked pidfd.
-    static func ignoresHangup(_ pid: Int32) -> Bool {
-        ProcText.withContents("/proc/\(pid)/status") { ignoredSignalMask($0) }.flatMap { $0 }.map { $0 & 1 == 1 } ?? false
-    }
-
-    /// The hexadecimal mask of the "SigIgn:" line of /proc/PID/status.
-    static func ignoredSignalMask(_ text: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        let key = Array("SigIgn:".utf8)
-        var lineStart = text.startIndex
-        while lineStart < text.endIndex {
-            let lineEnd = text[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
-            if text[lineStart..<lineEnd].starts(with: key) {
-                let value = String(decoding: text[(lineStart + key.count)..<lineEnd], as: UTF8.self)
-                return UInt64(value.filter { $0 != " " && $0 != "\t" }, radix: 16)
-            }
-            lineStart = lineEnd + 1
-        }
-        return nil
     }
 
     static func signalName(_ signal: Int32) -> String {

@@ -1,17 +1,16 @@
 import IdleWardenCore
 
-/// Finds a session's terminals and reads their input times. Reading a device's metadata never counts as
-/// input and never touches the terminal itself.
-public struct ActivityProbe: Sendable {
-    public init() {}
+/// Finds a session's terminals and reads their input times.
+struct ActivityProbe {
+    let devices: any Terminals
 
     /// The terminals of a session: PAM_TTY when it names a device, plus the controlling terminals of the
     /// session's processes (sshd registers before its pty exists, and one ssh connection may carry several).
-    public func terminals(of session: Session, in table: ProcessTable) -> [String] {
+    func terminals(of session: Session, in table: ProcessTable) -> [String] {
         var found: [String] = []
-        if let device = TerminalDevice.path(forPAMTTY: session.facts.tty) { found.append(device) }
+        if let device = devices.device(forPAMTTY: session.facts.tty) { found.append(device) }
         for member in table.members(of: session.leader) where member.realUID == session.facts.uid {
-            if let path = TerminalDevice.path(forTTYNumber: member.ttyNumber), !found.contains(path) {
+            if let path = devices.device(forTTYNumber: member.ttyNumber), !found.contains(path) {
                 found.append(path)
             }
         }
@@ -19,12 +18,12 @@ public struct ActivityProbe: Sendable {
     }
 
     /// The newest atime among `terminals`; with `countOutput`, the newest of atime and mtime.
-    public func latestActivity(_ terminals: [String], countOutput: Bool = false) -> Int64? {
+    func latestActivity(_ terminals: [String], countOutput: Bool = false) -> Int64? {
         var latest: Int64?
         for terminal in terminals {
-            var times = [TerminalDevice.atimeSeconds(terminal)]
-            if countOutput { times.append(TerminalDevice.mtimeSeconds(terminal)) }
-            for case let time? in times where time > (latest ?? Int64.min) { latest = time }
+            guard let times = devices.times(of: terminal) else { continue }
+            let time = countOutput ? max(times.access, times.modification) : times.access
+            if time > (latest ?? Int64.min) { latest = time }
         }
         return latest
     }

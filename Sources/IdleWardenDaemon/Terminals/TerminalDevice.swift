@@ -39,21 +39,6 @@ public enum TerminalDevice {
         return candidate
     }
 
-    /// Last access time in whole seconds: the kernel updates it when the terminal is read (input), not when
-    /// it is written (output). Nil when the device is gone.
-    public static func atimeSeconds(_ path: String) -> Int64? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Int64(info.st_atim.tv_sec)
-    }
-
-    /// Last modification time in whole seconds: written output.
-    public static func mtimeSeconds(_ path: String) -> Int64? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return Int64(info.st_mtim.tv_sec)
-    }
-
     /// glibc's makedev for the 32-bit values the tty driver uses.
     static func deviceNumber(major: UInt32, minor: UInt32) -> UInt32 {
         (minor & 0xFF) | ((major & 0xFFF) << 8) | ((minor & ~0xFF) << 12)

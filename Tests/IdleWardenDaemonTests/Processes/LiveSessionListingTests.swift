@@ -19,24 +19,24 @@ final class LiveSessionListingTests: XCTestCase {
         let leaderPID = shell.processIdentifier
         var sid: Int32 = 0
         defer {
-            for record in ProcessTable.snapshot().records.values where record.sid == sid && sid > 0 {
+            for record in ProcessTable.snapshot(source: LiveProcessTree(), auditSession: true).records.values where record.sid == sid && sid > 0 {
                 kill(record.pid, SIGKILL)
             }
             kill(leaderPID, SIGKILL)
             shell.waitUntilExit()
         }
-        let leader = try XCTUnwrap(ProcessRecord.read(pid: leaderPID)).identity
+        let leader = try XCTUnwrap(LiveProcessTree().record(leaderPID)).identity
         // The shell is the leader, or its child when setsid(1) had to fork; it leads the new sid.
-        var full = ProcessTable.snapshot()
+        var full = ProcessTable.snapshot(source: LiveProcessTree(), auditSession: true)
         for _ in 0..<100 {
-            full = ProcessTable.snapshot()
+            full = ProcessTable.snapshot(source: LiveProcessTree(), auditSession: true)
             let shellRecord = ([full.records[leaderPID]] + full.descendants(of: leaderPID)).compactMap { $0 }
                 .first { $0.sid == $0.pid }
             sid = shellRecord?.sid ?? 0
             if full.records.values.filter({ $0.sid == sid && $0.name == "sleep" }).count == 3 { break }
             usleep(50_000)
         }
-        let table = ProcessTable.session(of: leader, auditSession: true)
+        let table = ProcessTable.session(of: leader, auditSession: true, source: LiveProcessTree())
         let found = table.members(of: leader, includingLeader: true)
         XCTAssertEqual(found.filter { $0.name == "sleep" }.count, 3, "two jobs and the orphan: \(found)")
         XCTAssertTrue(found.contains { $0.ppid == 1 && $0.name == "sleep" }, "the job left to init")
@@ -77,9 +77,9 @@ final class LiveSessionListingTests: XCTestCase {
         if let failure = spawn.failure { throw failure }
         let child = try XCTUnwrap(spawn.child)
         let ownPID = getpid()
-        let own = try XCTUnwrap(ProcessRecord.read(pid: ownPID))
+        let own = try XCTUnwrap(LiveProcessTree().record(ownPID))
         XCTAssertGreaterThan(own.threads, 1)
-        let table = ProcessTable.session(of: own.identity)
+        let table = ProcessTable.session(of: own.identity, source: LiveProcessTree())
         XCTAssertTrue(table.members(of: own.identity).contains { $0.pid == child.processIdentifier },
                       "the child of a second thread is among the descendants")
     }

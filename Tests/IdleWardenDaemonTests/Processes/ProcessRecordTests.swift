@@ -35,8 +35,14 @@ final class ProcessRecordTests: XCTestCase {
         }
     }
 
+    func testIgnoredSignalMaskIsReadFromStatus() {
+        let status = Array("Name:\tsleep\nSigPnd:\t0000000000000000\nSigIgn:\t0000000000000001\nSigCgt:\t0\n".utf8)
+        XCTAssertEqual(status.withUnsafeBufferPointer { ProcessRecord.parseIgnoredSignals($0) }, 1)
+        XCTAssertNil(Array("Name:\tsleep\n".utf8).withUnsafeBufferPointer { ProcessRecord.parseIgnoredSignals($0) })
+    }
+
     func testReadsOwnProcess() throws {
-        let record = try XCTUnwrap(ProcessRecord.read(pid: getpid()))
+        let record = try XCTUnwrap(LiveProcessTree().record(getpid()))
         XCTAssertEqual(record.pid, getpid())
         XCTAssertEqual(record.realUID, getuid())
         XCTAssertEqual(record.ppid, getppid())

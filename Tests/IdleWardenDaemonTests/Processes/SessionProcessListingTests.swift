@@ -35,6 +35,8 @@ private final class FixtureTree: ProcessTreeSource {
 
     func auditSessionID(_ pid: Int32) -> UInt32? { auditIDs[pid] }
 
+    func ignoresHangup(_ pid: Int32) -> Bool { false }
+
     func all() -> [ProcessRecord] { Array(processes.values) }
 
     /// The full listing of the same processes, whose answers the session listing must give.

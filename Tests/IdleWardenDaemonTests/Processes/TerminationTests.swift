@@ -6,14 +6,6 @@ import XCTest
 
 /// The order of signals that end a session's processes.
 final class TerminationTests: XCTestCase {
-    func testIgnoredSignalMaskIsReadFromStatus() {
-        let status = Array("Name:\tsleep\nSigPnd:\t0000000000000000\nSigIgn:\t0000000000000001\nSigCgt:\t0\n".utf8)
-        let mask = status.withUnsafeBufferPointer { Termination.ignoredSignalMask($0) }
-        XCTAssertEqual(mask, 1)
-        let none = Array("Name:\tsleep\n".utf8).withUnsafeBufferPointer { Termination.ignoredSignalMask($0) }
-        XCTAssertNil(none)
-    }
-
     /// A process that ignores SIGHUP (as LightDM's session processes do) gets SIGTERM at once, not after a grace
     /// period spent waiting for a hang-up it will never act on; one that does not ignore it gets SIGHUP first.
     func testProcessIgnoringHangupIsSentTerminateFirst() throws {
@@ -22,17 +14,19 @@ final class TerminationTests: XCTestCase {
         defer {
             for process in [ignoring, plain] where process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
-        XCTAssertTrue(Termination.ignoresHangup(ignoring.processIdentifier))
-        XCTAssertFalse(Termination.ignoresHangup(plain.processIdentifier))
+        let processes = LiveProcessTree()
+        XCTAssertTrue(processes.ignoresHangup(ignoring.processIdentifier))
+        XCTAssertFalse(processes.ignoresHangup(plain.processIdentifier))
 
         for (process, expected) in [(ignoring, "TERM:1"), (plain, "HUP:1")] {
-            let record = try XCTUnwrap(ProcessRecord.read(pid: process.processIdentifier))
+            let record = try XCTUnwrap(processes.record(process.processIdentifier))
             let t0 = Instant(seconds: 1_000)
             let session = Session(
                 id: "1", facts: SessionFacts(user: "root", uid: getuid(), groups: [], service: "test"),
                 leader: ProcessIdentity(pid: 1, startTime: 0), sid: 1, openedAt: t0,
                 limits: Limits(idleTimeout: .seconds(60), grace: .seconds(30)))
-            let termination = Termination(session: session, reason: .idle, members: [record], now: t0)
+            let termination = Termination(
+                session: session, reason: .idle, members: [record], now: t0, handles: Pidfds(), processes: processes)
             XCTAssertEqual(termination.targets.count, 1)
             XCTAssertFalse(termination.step(now: t0 + Termination.farewellDelay))
             let deadline = Date().addingTimeInterval(5)
