@@ -15,8 +15,7 @@ extension Daemon {
         switch request.action {
         case .status:
             let now = clock.now()
-            let visible = registry.orderedIDs.compactMap { registry[$0]?.session }
-                .filter { sender.isRoot || $0.facts.uid == sender.uid }
+            let visible = registry.sessions(where: { sender.isRoot || $0.facts.uid == sender.uid })
             reply = ControlReply(ok: true, sessions: visible.map {
                 StatusEntry(session: $0, now: now, nextDeadline: registry.deadline(of: $0.id))
             })
@@ -46,9 +45,9 @@ extension Daemon {
 
     private func keepalive(_ sessionID: String?, sender: Sender) -> ControlReply {
         let now = clock.now()
-        let targets = registry.orderedIDs.compactMap { registry[$0]?.session }.filter { session in
+        let targets = registry.sessions(where: { session in
             (sessionID == nil || session.id == sessionID) && (sender.isRoot || session.facts.uid == sender.uid)
-        }
+        })
         guard !targets.isEmpty else {
             audit.record(AuditRecord("keepalive", [
                 ("sender_uid", String(sender.uid)), ("session", sessionID), ("result", "refused"),

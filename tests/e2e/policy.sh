@@ -178,6 +178,13 @@ test_policy_keepalive_by_owner_works_by_other_refused() {
     iw_audit "$(iw_kv event keepalive)" "$(iw_kv sender_uid "$(id -u "$b")")" | grep -v 'result=refused' | grep -q . &&
         iw_fail "a keepalive by $b was accepted: $(iw_audit "$(iw_kv event keepalive)" "$(iw_kv sender_uid "$(id -u "$b")")")"
     iw_check "daemon still running" iw_daemon_alive
+    iw__p_logout s1
+}
+
+# iw__p_logout PANE — `exit` in the pane's ssh session, so that the test ends without a live login to clean up.
+iw__p_logout() {
+    iw_tmux_type "$1" exit
+    iw_tmux_wait_dead "$1" 10 || iw_fail "ssh in $1 did not exit after 'exit'"
 }
 
 # A broken config (a bad duration on one line, and idle_timeout raised to 300 s elsewhere) sent with SIGHUP is
@@ -215,6 +222,7 @@ test_policy_sighup_broken_config_keeps_old_limits() {
     [[ $(iw_status_value "$a" idle_timeout_seconds | cut -f2) == "$IW_IDLE" ]] ||
         iw_fail "status gives idle_timeout_seconds=$(iw_status_value "$a" idle_timeout_seconds | cut -f2), expected the old $IW_IDLE"
     iw_ok "the old ${IW_IDLE} s limit stayed in force"
+    iw__p_logout s1
 }
 
 # activity = "input+output" (a rule for one user): that user's session, whose only activity is a loop printing

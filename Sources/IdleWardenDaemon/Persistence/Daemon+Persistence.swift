@@ -38,7 +38,7 @@ extension Daemon {
                 try store.save(savedAt: clock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
                                sessions: registry.orderedIDs.lazy.compactMap { self.registry[$0]?.session })
             } else {
-                let ids = stateChanges.ids.sorted { (Int($0) ?? 0, $0) < (Int($1) ?? 0, $1) }
+                let ids = stateChanges.ids.sorted(by: SessionRegistry.numberedBefore)
                 try store.append(savedAt: clock.sample(), bootID: bootID, nextSessionNumber: nextSessionNumber,
                                  put: ids.compactMap { registry[$0]?.session },
                                  remove: ids.filter { registry[$0] == nil })

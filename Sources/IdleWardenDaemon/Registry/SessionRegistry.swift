@@ -38,8 +38,15 @@ struct SessionRegistry {
     var sessions: LazyMapCollection<Dictionary<String, Entry>.Values, Session> { entries.values.lazy.map(\.session) }
 
     /// Every id, in the order the sessions were numbered (the order of `status` and of a snapshot).
-    var orderedIDs: [String] {
-        entries.keys.sorted { (UInt64($0) ?? 0, $0) < (UInt64($1) ?? 0, $1) }
+    var orderedIDs: [String] { entries.keys.sorted(by: Self.numberedBefore) }
+
+    /// The sessions `isIncluded` accepts, in the order they were numbered.
+    func sessions(where isIncluded: (Session) -> Bool) -> [Session] {
+        sessions.filter(isIncluded).sorted { Self.numberedBefore($0.id, $1.id) }
+    }
+
+    static func numberedBefore(_ first: String, _ second: String) -> Bool {
+        (UInt64(first) ?? 0, first) < (UInt64(second) ?? 0, second)
     }
 
     /// How many keys each index holds: as many as sessions, fewer handles (a session whose leader is not

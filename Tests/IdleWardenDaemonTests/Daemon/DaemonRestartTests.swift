@@ -96,6 +96,43 @@ final class DaemonRestartTests: XCTestCase {
         XCTAssertEqual(harness.handles.open.count, 1)
     }
 
+    /// Logins made while the daemon was down are adopted at start: one that utmp lists (its root login process
+    /// leads it) and a shell below `login` that utmp does not list (the shell leads it). Their idle time is their
+    /// terminals', and they end on that schedule.
+    func testLoginsMadeWhileTheDaemonWasDownAreAdopted() throws {
+        harness.user("bob", uid: 1002)
+        harness.kill()
+        let monitor = harness.processes.spawn("sshd", parent: harness.sshd.pid, uid: 0, sid: harness.sshd.sid)
+        let child = harness.processes.spawn("sshd", parent: monitor.pid, uid: 1001, sid: monitor.sid)
+        let pty = harness.terminals.openPTY()
+        harness.processes.spawn("bash", parent: child.pid, uid: 1001, tty: pty.number)
+        harness.utmp = [LoginRecord(pid: monitor.pid, user: "alice", line: String(pty.device.dropFirst(5)),
+                                    host: "192.0.2.9")]
+        let console = harness.terminals.openPTY()
+        let login = harness.processes.spawn("login", parent: 1, uid: 0, tty: console.number)
+        let shell = harness.processes.spawn("bash", parent: login.pid, uid: 1002, tty: console.number)
+        let typed = harness.clock.now()
+        harness.clock.advance(by: .seconds(5 * 60))
+        try harness.start(adopt: true)
+
+        let fromUTMP = try XCTUnwrap(audit.lines("adopt", ["user": "alice"]).first, audit.text)
+        XCTAssertEqual(fromUTMP["source"], "utmp")
+        XCTAssertEqual(fromUTMP["service"], "adopted")
+        XCTAssertEqual(fromUTMP["rhost"], "192.0.2.9")
+        XCTAssertEqual(fromUTMP["terminals"], pty.device)
+        XCTAssertEqual(fromUTMP["pid"], String(monitor.pid))
+        XCTAssertEqual(fromUTMP["idle"], String(5 * 60 - 8))
+        let fromTerminal = try XCTUnwrap(audit.lines("adopt", ["user": "bob"]).first, audit.text)
+        XCTAssertEqual(fromTerminal["source"], "terminal")
+        XCTAssertEqual(fromTerminal["pid"], String(shell.pid))
+        XCTAssertEqual(harness.daemon.registry.count, 2)
+
+        harness.run(until: TerminalInput.latestInput(atimeSeconds: typed.seconds) + .seconds(15 * 60 + 1))
+        XCTAssertEqual(audit.count("terminate"), 2)
+        XCTAssertEqual(harness.processes.signalNames(of: monitor.pid), [], "a login process is never signalled")
+        XCTAssertEqual(harness.processes.signalNames(of: shell.pid), ["HUP"], "an adopted shell leads its session")
+    }
+
     /// Session ids go on after a restart: a new login never reuses the id of one restored or closed before.
     func testSessionNumbersGoOnAfterARestart() throws {
         let first = try harness.sshLogin("alice")
