@@ -1,6 +1,7 @@
-/// Everything the daemon reads from or does to the system apart from its sockets and its state directory, each
-/// behind a protocol: `live(audit:)` is the system itself; unit tests pass fakes and drive the daemon with a
-/// clock they move by hand.
+/// What the daemon reads from or does to the system, each behind a protocol: `live(audit:)` is the system itself;
+/// unit tests pass fakes and drive the daemon with a clock they move by hand. Not in here: the sockets and the
+/// event loop (`DaemonIO`), the state directory and the config file (paths in `Daemon.Options`), and the child
+/// processes that ask a desktop (`DisplayWatch`, `LogindWatch`).
 struct DaemonEffects {
     var clock: any DaemonClock
     /// /proc: the processes of a session, the identity of a leader.
