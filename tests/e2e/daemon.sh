@@ -179,8 +179,9 @@ test_daemon_rejects_non_root_sender() {
     iw_check "daemon still running" iw_daemon_alive
 }
 
-# Every class of malformed datagram (truncated, oversized, bad version, bad magic, lying length, bad UTF-8) sent
-# as root gives its own event=reject reason=..., leaves the registry as it was, and the daemon keeps working.
+# Malformed datagrams through the real sockets, as root: one larger than a request may be (the receiver cuts it)
+# and one cut short, on each socket, give event=reject with their reason, leave the registry as it was, and the
+# daemon keeps working. That every class of malformed datagram gets its own reason: DaemonDatagramTests.
 test_daemon_rejects_malformed_datagrams() {
     local a=iwtest-$IW_ID-a service=idlewarden-test-pam-$IW_ID
     iw_mkuser "$a"
@@ -197,25 +198,21 @@ test_daemon_rejects_malformed_datagrams() {
     iw_defer kill "$leader"
     local fields=(pid="$leader" creds_pid="$leader" uid="$(id -u "$a")" user="$a" service=idlewarden-test-forged
         tty=iwtest-notty)
-    local recipe n reasons=() line reason sock sockets=("$IW_SOCK")
+    local recipe n line reason sock sockets=("$IW_SOCK")
     [[ $IW_SESSION_SOCK != "$IW_SOCK" ]] && sockets+=("$IW_SESSION_SOCK")
     for sock in "${sockets[@]}"; do
-        for recipe in truncated-header truncated-field oversized bad-version bad-magic lying-length bad-utf8; do
+        for recipe in oversized truncated-header; do
             n=$(iw_audit_count "$(iw_kv event reject)")
             iw_dgram "$sock" "$recipe" "${fields[@]}" || iw_fail "could not send $recipe to $sock"
             iw_wait_until 10 iw__reject_count_above "$n" ||
                 iw_fail "no reject audit line for $recipe on $sock: $(iw_audit | tail -n 3)"
             line=$(iw_audit "$(iw_kv event reject)" | tail -n1)
             reason=$(iw_audit_field "$line" reason)
-            [[ -n $reason ]] || iw_fail "reject line for $recipe has no reason=: $line"
-            reasons+=("$reason")
+            [[ $reason == "${recipe%%-*}" ]] || iw_fail "reject line for $recipe says reason=$reason: $line"
             iw_ok "$recipe on ${sock##*/} → reason=$reason"
             iw_daemon_alive || iw_fail "the daemon died on $recipe: $(tail -n 20 "$IW_DAEMON_LOG")"
         done
     done
-    local distinct
-    distinct=$(printf '%s\n' "${reasons[@]}" | sort -u | grep -c .)
-    ((distinct >= 5)) || iw_fail "the reasons are not specific (typed): ${reasons[*]}"
     [[ $(iw_audit_count "$(iw_kv event open)" "$(iw_kv service idlewarden-test-forged)") == 0 ]] ||
         iw_fail "a malformed datagram was registered"
     local after
