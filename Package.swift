@@ -20,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
-        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         .target(name: "CPAM"),
@@ -51,13 +50,10 @@ let package = Package(
         .target(name: "CIdleWarden"),
         // Graphical sessions: dlopen of libX11/libXss (never linked) and child-process helpers; daemon only.
         .target(name: "CIdleWardenX", linkerSettings: [.linkedLibrary("dl")]),
-        .target(
-            name: "IdleWardenCore",
-            dependencies: [
-                "IdleWardenWire",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
-        ),
+        // toml++ (Debian's libtomlplusplus-dev, header-only) behind a C API: the config parser. C++, so the
+        // daemon links libstdc++ (which the Swift runtime needs anyway); the PAM module does not use it.
+        .target(name: "CTOML"),
+        .target(name: "IdleWardenCore", dependencies: ["IdleWardenWire", "CTOML"]),
         .target(
             name: "IdleWardenDaemon",
             dependencies: [
@@ -77,5 +73,6 @@ let package = Package(
         .testTarget(name: "IdleWardenWireTests", dependencies: ["IdleWardenWire"]),
         .testTarget(name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore"]),
         .testTarget(name: "IdleWardenDaemonTests", dependencies: ["IdleWardenDaemon", "IdleWardenCore"]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
