@@ -1,4 +1,3 @@
-import Foundation
 import IdleWardenCore
 
 #if canImport(Glibc)
@@ -93,10 +92,10 @@ extension Daemon {
     /// Shows a warning on the session's desktop; returns the audit `desktop=` value (nil: not graphical).
     func warnDesktop(_ session: Session, text: String, deadline: Instant, now: Instant) -> String? {
         guard session.facts.isGraphical else { return nil }
-        let body = text.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\u{7}", with: "")
-            .replacingOccurrences(of: "*** idlewarden: ", with: "").replacingOccurrences(of: " ***", with: "")
-            .replacingOccurrences(of: "Press any key", with: "Move the mouse or press a key")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let plain = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\r" && $0 != "\u{7}" }))
+            .replacing("*** idlewarden: ", with: "").replacing(" ***", with: "")
+            .replacing("Press any key", with: "Move the mouse or press a key")
+        let body = String(plain.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         return displays.notify(session, title: "idlewarden", body: body, seconds: max(1, (deadline - now).wholeSeconds),
                                table: { ProcessTable.session(of: session.leader) })
     }

@@ -1,5 +1,5 @@
 import CIdleWarden
-import Foundation
+import FoundationEssentials
 import IdleWardenCore
 import IdleWardenWire
 import Logging
