@@ -878,6 +878,10 @@ deb_depends() {
         in_list "$pkg" "${deps[@]}" || deps+=("$pkg")
     done
     glibc=$(objdump -T "$@" 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)
+    # Packed relative relocations (DT_RELR, see Package.swift) are read by glibc 2.36 and later.
+    if readelf -V "$@" 2>/dev/null | grep -q 'GLIBC_ABI_DT_RELR'; then
+        glibc=$(printf '%s\n' "${glibc:-0}" 2.36 | sort -V | tail -n1)
+    fi
     local out=() d
     for d in "${deps[@]}"; do
         if [ "$d" = libc6 ] && [ -n "$glibc" ]; then out+=("libc6 (>= $glibc)"); else out+=("$d"); fi
