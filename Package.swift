@@ -9,11 +9,12 @@ let moduleDir = Context.packageDirectory + "/Sources/PAMIdleWarden"
 
 /// The executable, as install.sh links it (--static-swift-stdlib), is 16.6 MB stripped with the toolchain's link
 /// flags, 14.7 MB of it the Swift runtime, FoundationEssentials (which swift-argument-parser imports) and the rest
-/// of the toolchain's libraries. Two flags make it 15.2 MB (BENCHMARKS.md): GNU ld packs the ≈ 40,000 relative
-/// relocations of the position-independent executable into a bitmap (DT_RELR: 1 MB less; only where the glibc
-/// it is built against, and so will run on, reads it: 2.36, Debian 12), and no symbol is exported (the
-/// toolchain's -export-dynamic, 0.4 MB, only names functions in a crash report of an unstripped binary).
-var leanExecutable = ["-use-ld=bfd", "-Xlinker", "--no-export-dynamic"]
+/// of the toolchain's libraries. Linked by lld (the toolchain's) with two flags it is 15.2 MB (BENCHMARKS.md): the
+/// ≈ 40,000 relative relocations of the position-independent executable are packed into a bitmap (DT_RELR: 1 MB
+/// less; only where the glibc it is built against, and so will run on, reads them: 2.36, Debian 12), and no symbol
+/// is exported (the toolchain's -export-dynamic, 0.4 MB, only names functions in a crash report of an unstripped
+/// binary). GNU ld would do the same but leaves out RELRO here; gold cannot pack relocations.
+var leanExecutable = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic"]
 #if canImport(Glibc)
 import Glibc
 var glibcName = [CChar](repeating: 0, count: 64)  // "glibc 2.36"
