@@ -19,7 +19,8 @@ var leanExecutable = ["-use-ld=lld", "-Xlinker", "--no-export-dynamic"]
 import Glibc
 var glibcName = [CChar](repeating: 0, count: 64)  // "glibc 2.36"
 _ = confstr(Int32(_CS_GNU_LIBC_VERSION), &glibcName, glibcName.count)
-let glibc = String(cString: glibcName).split(whereSeparator: { $0 == " " || $0 == "." }).compactMap { Int($0) }
+let glibc = String(decoding: glibcName.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    .split(whereSeparator: { $0 == " " || $0 == "." }).compactMap { Int($0) }
 if glibc.count >= 2, (glibc[0], glibc[1]) >= (2, 36) {
     leanExecutable += ["-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"]
 }
