@@ -253,7 +253,7 @@ ensure_build_deps() {
                 run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
             }
         elif [ ${#missing[@]} -gt 0 ]; then
-            die "${missing[*]} missing (apt-get install ${missing[*]}, as root)"
+            die "missing build dependencies: ${missing[*]} (apt-get install ${missing[*]}, as root)"
         fi
     else
         [ -e /usr/include/security/pam_modules.h ] ||
