@@ -48,6 +48,23 @@ final class TOMLParserTrapTests: XCTestCase {
         XCTAssertTrue(spaced.errors.first?.message.contains("contiguous") ?? false, "\(spaced.errors)")
     }
 
+    /// CTOML replaces toml++ 3.3's test for non-ASCII blanks, which is undefined behaviour for most code points of
+    /// three blocks (see ctoml.cpp; found with libFuzzer and UBSan, which this test does not run under): the blanks
+    /// it means still give toml++'s "expected space or tab" error, their neighbours in those blocks an ordinary one.
+    func testNonASCIIBlanksAndTheirNeighbours() {
+        for blank in ["\u{A0}", "\u{2003}", "\u{3000}", "\u{FEFF}"] {
+            let errors = ConfigParser.parse("grace = \"1s\" \(blank)", path: "t").errors
+            XCTAssertEqual(errors.map(\.location.column), [14], blank.debugDescription)
+            XCTAssertTrue(errors.first?.message.contains("expected space or tab") ?? false, "\(errors)")
+        }
+        for other in ["\u{A1}", "\u{48A}", "\u{2C5E}", "\u{3001}", "\u{3057}", "\u{FB26}", "\u{FEFE}"] {
+            let errors = ConfigParser.parse("grace = \"1s\"\n\(other)", path: "t").errors
+            XCTAssertEqual(errors.map { [$0.location.line, $0.location.column] }, [[2, 1]], other.debugDescription)
+            XCTAssertTrue(errors.first?.message.contains("expected keys, tables, whitespace or comments") ?? false,
+                          "\(errors)")
+        }
+    }
+
     func testLookalikesThatAreValidStillParse() throws {
         let text = """
             exclude_users = [ "}", '[#' ]   # [# in a comment, } too
