@@ -88,7 +88,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            linkerSettings: [.unsafeFlags(leanExecutable)]
+            linkerSettings: [.unsafeFlags(leanExecutable, .when(platforms: [.linux]))]
         ),
         .testTarget(name: "IdleWardenWireTests", dependencies: ["IdleWardenWire"]),
         .testTarget(name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore"]),
