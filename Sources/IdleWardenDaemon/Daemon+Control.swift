@@ -1,7 +1,11 @@
-import Foundation
+import FoundationEssentials
 import IdleWardenClient
 import IdleWardenCore
 import IdleWardenWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Requests on the control socket: `status`, `keepalive`, `reload` and `sweep`. Any user may ask; each sees and
 /// touches only their own sessions, root all of them.

@@ -1,4 +1,3 @@
-import Foundation
 import IdleWardenCore
 
 #if canImport(Glibc)
@@ -102,10 +101,10 @@ extension Daemon {
     func warnDesktop(_ entry: inout SessionRegistry.Entry, text: String, deadline: Instant, now: Instant) -> String? {
         let session = entry.session
         guard session.facts.isGraphical else { return nil }
-        let body = text.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\u{7}", with: "")
-            .replacingOccurrences(of: "*** idlewarden: ", with: "").replacingOccurrences(of: " ***", with: "")
-            .replacingOccurrences(of: "Press any key", with: "Move the mouse or press a key")
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let plain = String(String.UnicodeScalarView(text.unicodeScalars.filter { $0 != "\r" && $0 != "\u{7}" }))
+            .replacing("*** idlewarden: ", with: "").replacing(" ***", with: "")
+            .replacing("Press any key", with: "Move the mouse or press a key")
+        let body = String(plain.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         return displays.notify(
             session, state: &entry.display, title: "idlewarden", body: body,
             seconds: max(1, (deadline - now).wholeSeconds),

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import IdleWardenCore
 
 /// The format of `STATE_DIR/state.journal`, the changes made since the last snapshot (`STATE_DIR/state`):

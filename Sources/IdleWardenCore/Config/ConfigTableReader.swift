@@ -1,35 +1,33 @@
-import TOMLKit
-
 /// Reads typed values out of one TOML table (the top level, or one [[rule]]) and turns every type or format
 /// problem into a `ConfigError` at the key's position, then carries on: the parser reports all problems of a
 /// file at once, so an admin fixes them in one pass instead of one reload per typo.
 struct ConfigTableReader {
     let table: TOMLTable
-    /// Where this table sits in the document, e.g. [rule, 2] for the third [[rule]].
-    let path: [SourceMap.Component]
-    let sourceMap: SourceMap
     let file: String
     private(set) var errors: [ConfigError] = []
 
-    init(table: TOMLTable, path: [SourceMap.Component], sourceMap: SourceMap, file: String) {
+    init(table: TOMLTable, file: String) {
         self.table = table
-        self.path = path
-        self.sourceMap = sourceMap
         self.file = file
     }
 
-    /// The keys of the table. TOMLKit returns them sorted, not in file order; errors are sorted by position later.
+    /// The keys of the table. toml++ returns them sorted, not in file order; errors are sorted by position later.
     var keys: [String] { table.keys }
 
+    /// Where the table itself was written: its [[rule]] header, its `{`, or the start of the file.
+    var tableLocation: SourceLocation { location(table.value.position) }
+
+    /// Where `key` was written, or element number `element` of its list; for an absent key, the table's place.
     func location(_ key: String, element: Int? = nil) -> SourceLocation {
-        var keyPath = path + [.key(key)]
-        if let element { keyPath.append(.index(element)) }
-        return location(of: keyPath)
+        guard let entry = table.entry(key) else { return tableLocation }
+        if let element, let elements = entry.value.array, elements.indices.contains(element) {
+            return location(elements[element].position)
+        }
+        return location(entry.keyPosition)
     }
 
-    func location(of path: [SourceMap.Component]) -> SourceLocation {
-        let position = sourceMap.position(of: path) ?? SourceMap.Position(line: 1, column: 1)
-        return SourceLocation(file: file, line: position.line, column: position.column)
+    private func location(_ position: TextPosition) -> SourceLocation {
+        SourceLocation(file: file, line: position.line, column: position.column)
     }
 
     mutating func report(_ error: ConfigError) { errors.append(error) }
@@ -38,9 +36,9 @@ struct ConfigTableReader {
         guard let value = table[key] else { return nil }
         guard let text = value.string else {
             var advice: String?
-            if let number = value.int {
+            if let number = value.integer {
                 advice = "durations are strings with a unit: write \"\(number)s\" for seconds or \"\(number)m\" for minutes"
-            } else if value.type == .double {
+            } else if value.kind == .float {
                 advice = "use whole numbers of a unit, e.g. \"1h30m\""
             }
             report(.wrongType(location(key), key: key, expected: "a duration string such as \"15m\"",
@@ -58,7 +56,7 @@ struct ConfigTableReader {
     mutating func bool(_ key: String) -> Bool? {
         guard let value = table[key] else { return nil }
         guard let flag = value.bool else {
-            let advice = value.type == .string ? "write true or false without quotes" : nil
+            let advice = value.kind == .string ? "write true or false without quotes" : nil
             report(.wrongType(location(key), key: key, expected: "true or false", found: Self.describe(value),
                               advice: advice))
             return nil
@@ -104,8 +102,7 @@ struct ConfigTableReader {
         }
         var elements: [(text: String, location: SourceLocation)] = []
         var valid = true
-        for index in 0..<array.count {
-            let element = array[index]
+        for (index, element) in array.enumerated() {
             let elementLocation = location(key, element: index)
             guard let text = element.string else {
                 report(.wrongType(elementLocation, key: key, expected: "a string", found: Self.describe(element),
@@ -124,15 +121,15 @@ struct ConfigTableReader {
     }
 
     /// What the admin wrote, in words, for "expected X, found Y".
-    static func describe(_ value: TOMLValueConvertible) -> String {
-        switch value.type {
+    static func describe(_ value: TOMLValue) -> String {
+        switch value.kind {
         case .string: return "the string \"\(value.string ?? "")\""
-        case .int: return "the integer \(value.int.map(String.init) ?? "")"
-        case .double: return "the number \(value.double.map { String($0) } ?? "")"
-        case .bool: return "the boolean \(value.bool.map(String.init) ?? "")"
+        case .integer: return "the integer \(value.integer.map(String.init) ?? "")"
+        case .float: return "the number \(value.float.map { String($0) } ?? "")"
+        case .boolean: return "the boolean \(value.bool.map(String.init) ?? "")"
         case .array: return "a list"
         case .table: return "a table"
-        case .date, .time, .dateTime: return "a date or time"
+        case .dateTime: return "a date or time"
         }
     }
 }

@@ -1,5 +1,3 @@
-import TOMLKit
-
 /// Turns one `[[rule]]` table into a `Rule`, reporting every problem in it. Bounds that depend on the top level
 /// (the 60 s minimum, warn_before < idle_timeout) are checked afterwards by `ConfigValidation`.
 struct RuleParser {
@@ -8,13 +6,12 @@ struct RuleParser {
     private(set) var reader: ConfigTableReader
     private(set) var nameReferences: [NameReference] = []
 
-    init(table: TOMLTable, index: Int, sourceMap: SourceMap, file: String) {
+    init(table: TOMLTable, index: Int, file: String) {
         self.index = index
-        self.reader = ConfigTableReader(
-            table: table, path: [.key("rule"), .index(index - 1)], sourceMap: sourceMap, file: file)
+        self.reader = ConfigTableReader(table: table, file: file)
     }
 
-    var headerLocation: SourceLocation { reader.location(of: reader.path) }
+    var headerLocation: SourceLocation { reader.tableLocation }
 
     mutating func parse() -> Rule {
         for key in reader.keys where !ConfigKeys.rule.contains(key) {

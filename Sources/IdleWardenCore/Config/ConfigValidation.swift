@@ -5,14 +5,14 @@
 struct ConfigValidation {
     let defaults: PolicySettings
     let allowShortTimeouts: Bool
-    /// The position of a key path, from the parser's source map.
-    let locate: ([SourceMap.Component]) -> SourceLocation
+    /// Where a key of the top level (rule nil) or of the rule with that number was written.
+    let locate: (_ rule: Int?, _ key: String) -> SourceLocation
 
     func errors(rules: [Rule]) -> [ConfigError] {
-        var errors = check(defaults, path: [], inherited: nil)
+        var errors = check(defaults, rule: nil, inherited: nil)
         let top = effective(defaults, inherited: nil)
         for rule in rules {
-            errors += check(rule.settings, path: [.key("rule"), .index(rule.index - 1)], inherited: top)
+            errors += check(rule.settings, rule: rule.index, inherited: top)
         }
         return errors
     }
@@ -35,11 +35,11 @@ struct ConfigValidation {
     }
 
     private func check(
-        _ settings: PolicySettings, path: [SourceMap.Component], inherited: (idle: Duration?, warn: Duration)?
+        _ settings: PolicySettings, rule: Int?, inherited: (idle: Duration?, warn: Duration)?
     ) -> [ConfigError] {
         var errors: [ConfigError] = []
         func report(_ key: String, _ message: String) {
-            errors.append(.outOfRange(locate(path + [.key(key)]), key: key, message: message))
+            errors.append(.outOfRange(locate(rule, key), key: key, message: message))
         }
         if let idle = settings.idleTimeout, let problem = LimitBounds.timeoutProblem(idle, allowShort: allowShortTimeouts) {
             report("idle_timeout", problem)

@@ -1,10 +1,9 @@
-import TOMLKit
-
 /// TOML text → a validated `Config`, or every error in the text.
 ///
-/// toml++ (through TOMLKit) does the TOML; this checks what idlewarden means by it: known keys, types, durations,
-/// globs, bounds. A syntax error stops there (toml++ reports only the first); after a successful TOML parse every
-/// problem is collected, so an admin sees them all in one `check-config` run.
+/// toml++ (through CTOML) does the TOML and tells where each key and value was written; this checks what
+/// idlewarden means by it: known keys, types, durations, globs, bounds. A syntax error stops there (toml++
+/// reports only the first); after a successful TOML parse every problem is collected, so an admin sees them all
+/// in one `check-config` run.
 public enum ConfigParser {
     /// - Parameter path: the file the text came from, used only in error locations.
     public static func parse(_ text: String, path: String) -> ConfigParseResult {
@@ -12,42 +11,14 @@ public enum ConfigParser {
             return .failure(.syntax(SourceLocation(file: path, line: nul.line, column: nul.column), key: "syntax",
                                     message: "NUL character; the file is not a text file"))
         }
-        let sourceMap = SourceMap(text: text)
-        if let trap = sourceMap.parserTrap {
-            return .failure(trapError(trap, text: text, path: path))
-        }
-        switch parseTOML(text, path: path) {
-        case .success(let root): return build(root, sourceMap: sourceMap, path: path)
-        case .failure(let error): return .failure(error)
+        switch TOMLDocument.parse(text) {
+        case .success(let root): return build(root, path: path)
+        case .failure(let error): return .failure(syntaxError(error, text: text, path: path))
         }
     }
 
-    private static func parseTOML(_ text: String, path: String) -> Result<TOMLTable, ConfigError> {
-        do {
-            return .success(try TOMLTable(string: text))
-        } catch let error as TOMLParseError {
-            return .failure(syntaxError(error, text: text, path: path))
-        } catch {
-            return .failure(.syntax(SourceLocation(file: path, line: 1, column: 1), key: "syntax", message: "\(error)"))
-        }
-    }
-
-    /// The error for text that must not reach toml++ (see `SourceMap.ParserTrap`). toml++ stops at its first
-    /// error, so an earlier mistake is what it would have reported: parse the text before the trap, which is
-    /// safe, and report its error when it lies before the trapped construct (an error inside the construct comes
-    /// only from cutting it short).
-    private static func trapError(_ trap: SourceMap.ParserTrap, text: String, path: String) -> ConfigError {
-        let prefix = String(String.UnicodeScalarView(text.unicodeScalars.prefix(trap.offset)))
-        let location = SourceLocation(file: path, line: trap.position.line, column: trap.position.column)
-        let start = SourceLocation(file: path, line: trap.start.line, column: trap.start.column)
-        if case .failure(let earlier) = parseTOML(prefix, path: path), earlier.location < start {
-            return earlier
-        }
-        return .syntax(location, key: "syntax", message: "expected \(trap.expected), saw \(describe(trap.found))")
-    }
-
-    private static func build(_ root: TOMLTable, sourceMap: SourceMap, path: String) -> ConfigParseResult {
-        var reader = ConfigTableReader(table: root, path: [], sourceMap: sourceMap, file: path)
+    private static func build(_ root: TOMLTable, path: String) -> ConfigParseResult {
+        var reader = ConfigTableReader(table: root, file: path)
         for key in reader.keys where !ConfigKeys.topLevel.contains(key) {
             reader.report(ConfigKeys.error(for: key, at: reader.location(key), inRule: nil))
         }
@@ -71,10 +42,12 @@ public enum ConfigParser {
             }
 
         var rules: [Rule] = []
+        var ruleReaders: [Int: ConfigTableReader] = [:]
         var errors: [ConfigError] = []
         for (index, table) in ruleTables(&reader) {
-            var parser = RuleParser(table: table, index: index, sourceMap: sourceMap, file: path)
+            var parser = RuleParser(table: table, index: index, file: path)
             let rule = parser.parse()
+            ruleReaders[index] = parser.reader
             errors += parser.reader.errors
             references += parser.nameReferences
             if parser.reader.errors.isEmpty, rule.settings.isEmpty {
@@ -89,8 +62,11 @@ public enum ConfigParser {
             rules.append(rule)
         }
         errors += reader.errors
-        errors += ConfigValidation(defaults: defaults, allowShortTimeouts: allowShortTimeouts,
-                                   locate: reader.location(of:)).errors(rules: rules)
+        let top = reader
+        errors += ConfigValidation(
+            defaults: defaults, allowShortTimeouts: allowShortTimeouts,
+            locate: { rule, key in rule.flatMap { ruleReaders[$0] }.map { $0.location(key) } ?? top.location(key) }
+        ).errors(rules: rules)
 
         let config = Config(
             path: path, fromFile: true, defaults: defaults, allowShortTimeouts: allowShortTimeouts,
@@ -109,8 +85,7 @@ public enum ConfigParser {
             return []
         }
         var tables: [(Int, TOMLTable)] = []
-        for index in 0..<array.count {
-            let element = array[index]
+        for (index, element) in array.enumerated() {
             guard let table = element.table else {
                 reader.report(.wrongType(reader.location("rule", element: index), key: "rule",
                                          expected: "a [[rule]] table", found: ConfigTableReader.describe(element),
@@ -124,13 +99,13 @@ public enum ConfigParser {
 
     /// toml++'s error at its position, named by the key on that line when there is one, with a hint for the
     /// commonest mistake: an unquoted duration (`idle_timeout = 15m`).
-    private static func syntaxError(_ error: TOMLParseError, text: String, path: String) -> ConfigError {
-        let line = max(1, error.source.begin.line)
-        var location = SourceLocation(file: path, line: line, column: max(1, error.source.begin.column))
+    private static func syntaxError(_ error: TOMLSyntaxError, text: String, path: String) -> ConfigError {
+        let line = max(1, error.position.line)
+        var location = SourceLocation(file: path, line: line, column: max(1, error.position.column))
         let lineText = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
             .dropFirst(line - 1).first.map { String(String.UnicodeScalarView($0)) } ?? ""
         var key = "syntax"
-        var message = error.description
+        var message = error.message
         let parts = lineText.split(separator: "=", maxSplits: 1).map(trimmed)
         if parts.count == 2, !parts[0].isEmpty, parts[0].unicodeScalars.allSatisfy(isKeyCharacter) {
             key = parts[0]
@@ -158,23 +133,12 @@ public enum ConfigParser {
             || scalar == "_" || scalar == "-" || scalar == "."
     }
 
-    /// A character as an admin can recognise it in a message: itself, or its name when it is invisible.
-    private static func describe(_ scalar: Unicode.Scalar) -> String {
-        switch scalar {
-        case "\n", "\r": return "the end of the line"
-        case _ where scalar.properties.generalCategory == .control || scalar.properties.isWhitespace:
-            let hex = String(scalar.value, radix: 16, uppercase: true)
-            return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-        default: return "\"\(scalar)\""
-        }
-    }
-
-    /// toml++ reads the text as a C string, so a NUL would silently cut the file short; find it first.
-    private static func firstNUL(in text: String) -> SourceMap.Position? {
+    /// A NUL means a binary file, not a config with a typo: say so rather than pass on toml++'s error about it.
+    private static func firstNUL(in text: String) -> TextPosition? {
         var line = 1
         var column = 1
         for scalar in text.unicodeScalars {
-            if scalar == "\0" { return SourceMap.Position(line: line, column: column) }
+            if scalar == "\0" { return TextPosition(line: line, column: column) }
             if scalar == "\n" {
                 line += 1
                 column = 1
