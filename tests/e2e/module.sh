@@ -26,7 +26,8 @@ _iw_mod_fail() {
     return 1
 }
 
-# The Swift toolchain directory to hide: IDLEWARDEN_TOOLCHAIN, else the one that holds `swift`, else /opt/swift.
+# The Swift toolchain directory to hide: IDLEWARDEN_TOOLCHAIN, else the one that holds `swift` (DIR/usr/bin/swift,
+# itself often a link to swift-driver beside it), else /opt/swift.
 _iw_mod_toolchain() {
     if [ -n "${IDLEWARDEN_TOOLCHAIN:-}" ]; then
         printf '%s\n' "$IDLEWARDEN_TOOLCHAIN"
@@ -34,9 +35,11 @@ _iw_mod_toolchain() {
     fi
     local swift
     swift=$(command -v swift 2>/dev/null) && swift=$(readlink -f "$swift") \
-        && [ "${swift%/usr/bin/swift}" != "$swift" ] && { printf '%s\n' "${swift%/usr/bin/swift}"; return; }
+        && [ "${swift%/usr/bin/*}" != "$swift" ] && { printf '%s\n' "${swift%/usr/bin/*}"; return; }
     printf '%s\n' /opt/swift
 }
+# The Swift runtime library in a toolchain directory: what a module built the ordinary way would load.
+_iw_mod_runtime() { printf '%s\n' "$1/usr/lib/swift/linux/libswiftCore.so"; }
 
 # Sets up a test: prerequisites, temp dir, helper scripts, cleanup trap. Call first in every test subshell.
 _iw_mod_setup() {
@@ -267,29 +270,36 @@ _iw_mod_service() {
 }
 
 # _iw_mod_run [--hide-toolchain] PAMTESTER-ARGS...: runs pamtester (at most 20 s) in a private mount namespace
-# where /dev/log is the test's log sink (and, with --hide-toolchain, an empty dir covers the Swift toolchain).
+# where /dev/log is the test's log sink (and, with --hide-toolchain, an empty dir covers the Swift toolchain: it
+# fails unless the toolchain's runtime library is there before and gone after).
 # Sets IW_RC to pamtester's exit status and IW_PAMTESTER_PID to its pid; output goes to $IW_TMP/pamtester.out.
 _iw_mod_run() {
-    local hide=""
+    local hide="" runtime=""
     if [ "$1" = --hide-toolchain ]; then
         hide=$(_iw_mod_toolchain)
+        runtime=$(_iw_mod_runtime "$hide")
+        [ -e "$runtime" ] || {
+            _iw_mod_fail "no Swift toolchain to hide: $runtime does not exist (set IDLEWARDEN_TOOLCHAIN)"
+            return 1
+        }
         mkdir -p "$IW_TMP/empty"
         shift
     fi
     rm -f "$IW_TMP/pamtester.pid"
-    IW_LOG_SOCK=$IW_LOG_SOCK IW_HIDE=$hide IW_EMPTY="$IW_TMP/empty" IW_PIDFILE="$IW_TMP/pamtester.pid" \
-        timeout -s KILL 20 unshare -m sh -c '
+    IW_LOG_SOCK=$IW_LOG_SOCK IW_HIDE=$hide IW_RUNTIME=$runtime IW_EMPTY="$IW_TMP/empty" \
+        IW_PIDFILE="$IW_TMP/pamtester.pid" timeout -s KILL 20 unshare -m sh -c '
             mount --bind "$IW_LOG_SOCK" /dev/log || exit 96
-            if [ -n "$IW_HIDE" ] && [ -d "$IW_HIDE" ]; then
+            if [ -n "$IW_HIDE" ]; then
                 mount --bind "$IW_EMPTY" "$IW_HIDE" || exit 97
-                [ -z "$(ls -A "$IW_HIDE")" ] || exit 98
+                [ -z "$(ls -A "$IW_HIDE")" ] && [ ! -e "$IW_RUNTIME" ] || exit 98
             fi
             echo $$ >"$IW_PIDFILE"
             exec pamtester "$@"' sh "$@" >"$IW_TMP/pamtester.out" 2>&1
     IW_RC=$?
     IW_PAMTESTER_PID=$(cat "$IW_TMP/pamtester.pid" 2>/dev/null)
     case $IW_RC in
-        96|97|98) _iw_mod_fail "could not prepare the mount namespace (status $IW_RC)"; return 1 ;;
+        96|97) _iw_mod_fail "could not prepare the mount namespace (status $IW_RC)"; return 1 ;;
+        98) _iw_mod_fail "the toolchain $hide is still visible after hiding it ($runtime)"; return 1 ;;
     esac
     return 0
 }
