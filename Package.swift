@@ -75,7 +75,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "IdleWardenWireTests", dependencies: ["IdleWardenWire"]),
-        .testTarget(name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore"]),
+        // Fixtures/: replies recorded from a real systemd-logind, read by path (and the script that records them).
+        .testTarget(name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore"], exclude: ["Fixtures"]),
         .testTarget(name: "IdleWardenDaemonTests", dependencies: ["IdleWardenDaemon", "IdleWardenCore"]),
     ]
 )

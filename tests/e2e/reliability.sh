@@ -301,6 +301,89 @@ PY
 }
 iw__r_state_valid() { [[ -s $1 ]] && head -n1 "$1" | grep -qE '^idlewarden-state 1 [0-9a-f]+ [0-9]+$'; }
 
+# A damaged state journal at start-up: with two whole batches in state.journal (an ssh login, then a pamtester
+# login), the daemon is killed (SIGKILL: nothing saved on the way out) and the first batch's payload is damaged,
+# so that good data follows the damage (not a torn last write). The daemon starts, audits event=state-corrupt
+# naming the journal, with moved_to= (the damaged journal kept there byte for byte) and batches_kept=0, writes a
+# new journal, and the live idle ssh session is still enforced: adopted again, then logged out on time.
+test_reliability_damaged_journal_is_moved_aside_and_sessions_enforced() {
+    local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b service=idlewarden-test-pam-$IW_ID
+    iw_mkuser "$a"
+    iw_mkuser "$b"
+    iw__r_utmp
+    iw_own_ssh_setup
+    iw__r_ssh_session s1 "$a"
+    local journal=$IW_T/state/state.journal
+    iw_wait_until 10 iw__r_journal_batches "$journal" 1 || iw_fail "the ssh login never reached $journal"
+    iw_pamtester_service "$service"
+    iw_pamtester_hold b "$service" "$b"
+    iw_wait_until 10 iw__r_journal_batches "$journal" 2 || iw_fail "no second batch in $journal"
+    iw__r_daemon_kill9
+    "$IW_PY" - "$journal" <<'PY' || iw_fail "could not damage the journal"
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+start = data.index(b"\n") + 1
+header = data[start:start + 32].split()
+assert header[0] == b"batch", header
+length = int(header[2])
+payload = start + 32
+for i in range(payload + length // 2, payload + length // 2 + 4):
+    data[i] ^= 0x55
+open(path, "wb").write(bytes(data))
+print("damaged 4 bytes in the middle of batch 1 (%d bytes); %d bytes follow it" % (length, len(data) - payload - length - 1))
+PY
+    cp "$journal" "$IW_T/journal.damaged"
+    cp "$journal" "$IW_TLOG/state.journal.damaged"
+    iw_own_daemon_restart
+    iw_audit_wait 10 "$(iw_kv event state-corrupt)" "$(iw_kv file "$journal")" ||
+        iw_fail "no 'event=state-corrupt file=$journal': $(iw_audit | tail -n 5)"
+    local line moved
+    line=$(iw_audit "$(iw_kv event state-corrupt)" "$(iw_kv file "$journal")" | tail -n1)
+    iw_ok "audited: $line"
+    [[ $(iw_audit_field "$line" batches_kept) == 0 ]] || iw_fail "expected batches_kept=0: $line"
+    [[ $(iw_audit_field "$line" reason) == *"batch 1"* ]] || iw_fail "the reason does not name batch 1: $line"
+    moved=$(iw_audit_field "$line" moved_to)
+    [[ $moved == "$journal.corrupt-"* && -f $moved ]] || iw_fail "moved_to=$moved is not a file beside the journal"
+    cmp -s "$moved" "$IW_T/journal.damaged" || iw_fail "$moved is not the damaged journal byte for byte"
+    iw_wait_until 10 iw__r_journal_batches "$journal" 0 || iw_fail "no new journal: $(head -c 80 "$journal")"
+    cmp -s "$journal" "$IW_T/journal.damaged" && iw_fail "the damaged journal is still in use"
+    iw_ok "the damaged journal is kept at $moved; a new one was started"
+    iw_audit_wait 10 "$(iw_kv event adopt)" "$(iw_kv user "$a")" ||
+        iw_fail "the live session of $a is not tracked again (no event=adopt): $(iw_audit "$(iw_kvre event '(adopt|restore|drop)')" | tail -n 5); utmp: $(iw__r_utmp_dump | tr '\n' '|')"
+    local id
+    id=$(iw_audit_field "$(iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$a")" | tail -n1)" session)
+    iw_ok "adopted again as session $id"
+    iw_expect_logout s1 yes
+    iw__r_expect_terminated "$id" "$a"
+    iw_pamtester_release b || iw_fail "pamtester b could not close its session"
+    iw_check "daemon still running" iw_daemon_alive
+}
+# iw__r_journal_batches FILE N — FILE is a state journal (header line) with at least N whole batches.
+iw__r_journal_batches() {
+    "$IW_PY" - "$1" "$2" <<'PY'
+import sys, zlib
+path, want = sys.argv[1], int(sys.argv[2])
+try:
+    data = open(path, "rb").read()
+except OSError:
+    sys.exit(1)
+if not data.startswith(b"idlewarden-journal 1 "):
+    sys.exit(1)
+offset, whole = data.index(b"\n") + 1, 0
+while offset + 32 <= len(data):
+    header = data[offset:offset + 32].split()
+    if len(header) != 3 or header[0] != b"batch":
+        break
+    start, length = offset + 32, int(header[2])
+    if start + length + 1 > len(data) or zlib.crc32(data[start:start + length]) != int(header[1], 16):
+        break
+    whole += 1
+    offset = start + length + 1
+sys.exit(0 if whole >= want else 1)
+PY
+}
+
 # The daemon is stopped (SIGSTOP) 3 s into an ssh session's idleness and resumed (SIGCONT) past the session's
 # end deadline: the overdue session is warned at once (it always gets its full warning) and logged out
 # warn_before later.
