@@ -35,8 +35,9 @@ fi
 ((${#names[@]} > 0)) || die "no patches in $MUTANTS"
 mkdir -p "$WORK/src" "$WORK/logs"
 
-# sync_sources — make $WORK/src hold exactly the checkout's Package.swift, Package.resolved and Sources/, copying
-# only the files whose bytes differ (mtimes kept), so that SwiftPM rebuilds only what changed since the last build.
+# sync_sources — make $WORK/src hold exactly the checkout's Package.swift, Package.resolved, Sources/ and Tests/
+# (the manifest names the test targets), copying only the files whose bytes differ (mtimes kept), so that SwiftPM
+# rebuilds only what changed since the last build.
 sync_sources() {
     python3 - "$ROOT" "$WORK/src" <<'PY'
 import filecmp, os, shutil, sys
@@ -62,7 +63,7 @@ def sync(src, dst):
         if os.path.lexists(dst) and not os.path.isfile(dst):
             shutil.rmtree(dst)
         shutil.copy2(src, dst)
-for name in ("Package.swift", "Package.resolved", "Sources"):
+for name in ("Package.swift", "Package.resolved", "Sources", "Tests"):
     if os.path.lexists(os.path.join(root, name)):
         sync(os.path.join(root, name), os.path.join(dest, name))
 PY
