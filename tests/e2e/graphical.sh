@@ -40,6 +40,7 @@ iw_xvfb_start() {
 # desktop's server, which always has clients, it does not reset (and restart its idle time) whenever its last
 # client, such as the daemon's idle query, disconnects.
 iw_xvfb_run() {
+    iw__xvfb_release_display
     Xvfb "$IW_DISPLAY" -auth "$IW_XAUTH" -nolisten tcp -noreset -screen 0 1024x768x24 >>"$IW_TLOG/xvfb.log" 2>&1 &
     IW_XVFB_PID=$!
     iw_wait_until 15 iw_x "$IW_XAUTH" xwininfo -root >/dev/null 2>&1 ||
@@ -49,6 +50,21 @@ iw_xvfb_run() {
 iw__xvfb_stop() {
     [[ -n ${IW_XVFB_PID:-} ]] && { kill "$IW_XVFB_PID" 2>/dev/null; wait "$IW_XVFB_PID" 2>/dev/null; }
     IW_XVFB_PID=
+    iw__xvfb_release_display
+    return 0
+}
+# iw_xvfb_gone — stop the X server but keep its display number: a lock file naming this test's process (as X
+# servers write theirs) makes other tests' servers, and iw_xvfb_start, pass the display by until iw_xvfb_run.
+iw_xvfb_gone() {
+    local lock=/tmp/.X${IW_DISPLAY#:}-lock
+    [[ -n ${IW_XVFB_PID:-} ]] && { kill "$IW_XVFB_PID" 2>/dev/null; wait "$IW_XVFB_PID" 2>/dev/null; }
+    IW_XVFB_PID=
+    (set -C; printf '%10d\n' "$$" >"$lock") 2>/dev/null || iw_fail "display $IW_DISPLAY was taken as soon as it was free"
+    iw_log "X server $IW_DISPLAY stopped; $lock holds the display"
+}
+iw__xvfb_release_display() {
+    local lock=/tmp/.X${IW_DISPLAY#:}-lock
+    [[ $(tr -d ' ' <"$lock" 2>/dev/null) == "$$" ]] && rm -f "$lock"
     return 0
 }
 # iw_x XAUTH CMD... — run an X client as root against the test display.
@@ -261,8 +277,7 @@ test_graphical_x_server_gone_and_back() {
     iw_gui_session a "$user" "$xauth" /bin/sleep 600
     local t0
     t0=$(iw_now_ms)
-    iw__xvfb_stop
-    iw_log "X server $IW_DISPLAY stopped"
+    iw_xvfb_gone
     iw_audit_wait $((IW_IDLE + IW_MAX_LATE)) "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")" ||
         iw_fail "no 'event=display result=unknown' when the warning came due: $(iw_audit "$(iw_kv user "$user")")"
     iw_ok "audited: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$user")" | tail -n1)"

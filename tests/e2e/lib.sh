@@ -823,13 +823,19 @@ iw_own_ssh_setup() {
 }
 
 # iw_expect_logout PANE [WARN=yes|no] — wait for the idle pane to be warned (optional), then logged out: the pane's
-# program exits (ssh) — or, with IW_LOGOUT_GONE_USER set, that user's processes are gone (login/su, where the
-# pane's root shell stays). Asserts the bounds and records the lateness. Uses the pane's last input time.
+# program exits (ssh) — or, with IW_LOGOUT_GONE_USER set, that user's processes (those running when the wait
+# began, watched through /proc: a `ps` each round would make the polling too coarse on a busy machine) are gone
+# (login/su, where the pane's root shell stays). Asserts the bounds and records the lateness. Uses the pane's last
+# input time.
 iw_expect_logout() {
     local pane=$1 want_warn=${2:-yes}
-    local t0
+    local t0 watched=()
     t0=$(iw_last_input "$pane")
     [[ -n $t0 ]] || iw_fail "no input time recorded for $pane"
+    if [[ -n ${IW_LOGOUT_GONE_USER:-} ]]; then
+        mapfile -t watched < <(iw_user_procs "$IW_LOGOUT_GONE_USER" | awk '{ print $1 }')
+        ((${#watched[@]} > 0)) || iw_fail "no process of $IW_LOGOUT_GONE_USER to watch"
+    fi
     local idle_ms=$((IW_IDLE * 1000)) warn_at='' farewell_at='' gone_at='' now
     local limit=$((t0 + idle_ms + IW_MAX_LATE * 1000 + 5000))
     # Only new text counts: the pane may show an earlier warning that a key press answered.
@@ -841,7 +847,7 @@ iw_expect_logout() {
         if [[ -z $warn_at ]] && (($(iw__count_warnings "$pane") > warnings)); then warn_at=$now; fi
         if [[ -z $farewell_at ]] && (($(iw__count_farewells "$pane") > farewells)); then farewell_at=$now; fi
         if [[ -n ${IW_LOGOUT_GONE_USER:-} ]]; then
-            iw_no_user_procs "$IW_LOGOUT_GONE_USER" && gone_at=$now
+            iw__all_gone "${watched[@]}" && gone_at=$now
         else
             iw_tmux_is_dead "$pane" && gone_at=$now
         fi
@@ -871,6 +877,8 @@ iw_expect_logout() {
         iw_fail "$pane: no farewell line (idlewarden ... logged out) before the disconnect (pane ends: $(iw__pane_tail "$pane"))"
     iw_ok "$pane received the farewell line"
 }
+
+iw__all_gone() { local p; for p; do [[ -e /proc/$p ]] && return 1; done; return 0; } # PID...
 
 # ---------------------------------------------------------------------------------------------------------------
 # Shared by the enforcement, policy and reliability tests
