@@ -7,13 +7,15 @@
 # ${IDLEWARDEN_MODULE:-$PWD/.build/release/libpam_idlewarden.so} and must already be built.
 #
 # Every test runs in a subshell whose EXIT trap removes what it made: /etc/pam.d/idlewarden-test-mod-*,
-# its temp dir (sockets, scripts, captured output), the test user iwtest-mod and background helpers.
+# its temp dir (sockets, scripts, captured output), the test user iwtest-PID-mod and background helpers.
 #
 # pamtester runs in a private mount namespace (unshare -m) where /dev/log is bound to a test socket, so the
 # module's pam_syslog lines are captured and checked without touching the host's syslog. The pam.d lines use
 # `required` so that a module that fails to load fails the test instead of being skipped by libpam.
 
-IW_MOD_USER=iwtest-mod
+# One user per test process, named like lib.sh's (iwtest-PID-...), so that runs side by side never share or
+# remove each other's user, and tests/run.sh removes one left by a killed run.
+IW_MOD_USER=iwtest-$$-mod
 
 _iw_mod_path() { printf '%s\n' "${IDLEWARDEN_MODULE:-$PWD/.build/release/libpam_idlewarden.so}"; }
 
@@ -254,10 +256,13 @@ _iw_mod_flush() {
 _iw_mod_reset() { : >"$1"; }
 
 _iw_mod_user() {
-    if ! id "$IW_MOD_USER" >/dev/null 2>&1; then
-        useradd -M -s /usr/sbin/nologin "$IW_MOD_USER" >/dev/null 2>&1 \
-            || { _iw_mod_fail "useradd $IW_MOD_USER failed"; return 1; }
+    if id "$IW_MOD_USER" >/dev/null 2>&1; then
+        [ "$IW_MADE_USER" = 1 ] && return 0
+        _iw_mod_fail "user $IW_MOD_USER exists already (left by another run?)"
+        return 1
     fi
+    useradd -M -s /usr/sbin/nologin "$IW_MOD_USER" >/dev/null 2>&1 \
+        || { _iw_mod_fail "useradd $IW_MOD_USER failed"; return 1; }
     IW_MADE_USER=1
 }
 
@@ -435,7 +440,7 @@ test_module_sends_open_and_close() (
     _iw_mod_flush "$socket" "$out" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
     _iw_mod_check '
-service, pid, socket = ARGS
+service, pid, socket, user = ARGS
 got = datagrams(TMP + "/control.out")
 if [kind for version, kind, fields in got] != [1, 2]:
     fail("expected kinds [1, 2] (open, close), got %r" % [kind for version, kind, fields in got])
@@ -447,7 +452,7 @@ for version, kind, fields in got:
     if tags != sorted([PID, USER, SERVICE, TTY, RHOST, XDG, XDG_TYPE] + [OVERRIDE] * 5):
         fail("unexpected set of fields: %r" % fields)
     checks = [
-        (one(fields, USER), b"iwtest-mod"), (one(fields, SERVICE), service.encode()),
+        (one(fields, USER), user.encode()), (one(fields, SERVICE), service.encode()),
         (one(fields, TTY), b"/dev/pts/9"), (one(fields, RHOST), b"example"),
         (one(fields, XDG), b"c7"), (one(fields, XDG_TYPE), b"wayland"),
         (values(fields, OVERRIDE), [b"idle_timeout=30m", b"warn_before=1m", b"max_session=8h", b"grace=10s", b"exempt"]),
@@ -459,7 +464,7 @@ for version, kind, fields in got:
 if got[0][2] != got[1][2]:
     fail("open and close carry different fields")
 expect_logs(TMP + "/log.out", 2, 7, "sent session", socket)
-' "$IW_SERVICE" "$IW_PAMTESTER_PID" "$socket" || exit 1
+' "$IW_SERVICE" "$IW_PAMTESTER_PID" "$socket" "$IW_MOD_USER" || exit 1
 )
 
 # (6) Hostile items: a 4 KiB user name and a 4 KiB rhost: pamtester ends by itself (no signal, no hang) in
