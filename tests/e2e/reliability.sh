@@ -290,14 +290,19 @@ PY
     cmp -s "$moved" "$IW_T/corrupt.copy" || iw_fail "$moved is not the corrupt file byte for byte"
     iw_wait_until 10 iw__r_state_valid "$state" || iw_fail "no new valid state file: $(head -c 80 "$state")"
     iw_ok "the corrupt file is kept at $moved; a new state file was written"
-    iw_audit_wait 10 "$(iw_kv event adopt)" "$(iw_kv user "$a")" ||
-        iw_fail "the live session of $a is not tracked again (no event=adopt): $(iw_audit "$(iw_kvre event '(adopt|restore|drop)')" | tail -n 5); utmp: $(iw__r_utmp_dump | tr '\n' '|')"
-    local id
-    id=$(iw_audit_field "$(iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$a")" | tail -n1)" session)
-    iw_ok "adopted again as session $id"
-    iw_expect_logout s1 yes
-    iw__r_expect_terminated "$id" "$a"
+    iw__r_expect_adopted_and_ended s1 "$a"
     iw_check "daemon still running" iw_daemon_alive
+}
+# iw__r_expect_adopted_and_ended PANE USER — the daemon, which lost USER's ssh login in PANE from its saved state,
+# adopts it again (event=adopt) and then warns and logs it out on time (reason=idle).
+iw__r_expect_adopted_and_ended() {
+    local pane=$1 user=$2 id
+    iw_audit_wait 10 "$(iw_kv event adopt)" "$(iw_kv user "$user")" ||
+        iw_fail "the live session of $user is not tracked again (no event=adopt): $(iw_audit "$(iw_kvre event '(adopt|restore|drop)')" | tail -n 5); utmp: $(iw__r_utmp_dump | tr '\n' '|')"
+    id=$(iw_audit_field "$(iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$user")" | tail -n1)" session)
+    iw_ok "adopted again as session $id"
+    iw_expect_logout "$pane" yes
+    iw__r_expect_terminated "$id" "$user"
 }
 iw__r_state_valid() { [[ -s $1 ]] && head -n1 "$1" | grep -qE '^idlewarden-state 1 [0-9a-f]+ [0-9]+$'; }
 
@@ -349,13 +354,7 @@ PY
     iw_wait_until 10 iw__r_journal_batches "$journal" 0 || iw_fail "no new journal: $(head -c 80 "$journal")"
     cmp -s "$journal" "$IW_T/journal.damaged" && iw_fail "the damaged journal is still in use"
     iw_ok "the damaged journal is kept at $moved; a new one was started"
-    iw_audit_wait 10 "$(iw_kv event adopt)" "$(iw_kv user "$a")" ||
-        iw_fail "the live session of $a is not tracked again (no event=adopt): $(iw_audit "$(iw_kvre event '(adopt|restore|drop)')" | tail -n 5); utmp: $(iw__r_utmp_dump | tr '\n' '|')"
-    local id
-    id=$(iw_audit_field "$(iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$a")" | tail -n1)" session)
-    iw_ok "adopted again as session $id"
-    iw_expect_logout s1 yes
-    iw__r_expect_terminated "$id" "$a"
+    iw__r_expect_adopted_and_ended s1 "$a"
     iw_pamtester_release b || iw_fail "pamtester b could not close its session"
     iw_check "daemon still running" iw_daemon_alive
 }
