@@ -94,7 +94,9 @@ let package = Package(
             linkerSettings: [.unsafeFlags(leanExecutable, .when(platforms: [.linux]))]
         ),
         .testTarget(name: "IdleWardenWireTests", dependencies: ["IdleWardenWire"]),
-        .testTarget(name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore", "IdleWardenWire"]),
+        // Fixtures/: replies recorded from a real systemd-logind, read by path (and the script that records them).
+        .testTarget(
+            name: "IdleWardenCoreTests", dependencies: ["IdleWardenCore", "IdleWardenWire"], exclude: ["Fixtures"]),
         .testTarget(name: "IdleWardenClientTests", dependencies: ["IdleWardenClient", "IdleWardenWire"]),
         .testTarget(
             name: "IdleWardenDaemonTests", dependencies: ["IdleWardenDaemon", "IdleWardenClient", "IdleWardenCore"]),

@@ -65,8 +65,11 @@ iw__p_expect_end() {
     ((late >= -1000)) || iw_fail "session $id ended $(iw_secs $((-late))) s BEFORE $idle s had passed since its last input"
     ((late <= IW_MAX_LATE * 1000)) || iw_fail "session $id ended $(iw_secs "$late") s after its idle timeout (bound ${IW_MAX_LATE}s)"
     iw_ok "session $id ended $(iw_secs "$late") s after its $idle s idle timeout"
-    [[ -n $warn_at ]] || iw_wait_until 2 iw__p_more_warnings "$pane" "$warnings" ||
-        iw_fail "$pane never showed the warning before the end"
+    if [[ -z $warn_at ]]; then # drawn late: then it is seen after the end, and the check below fails
+        iw_wait_until 2 iw__p_more_warnings "$pane" "$warnings" || iw_fail "$pane never showed the warning before the end"
+        warn_at=$(iw_now_ms)
+    fi
+    iw_expect_warned_ahead "$pane (session $id)" "$warn_at" "$end_ms"
     iw_wait_until 5 iw__more_farewells "$pane" "$farewells" || iw_fail "$pane: no farewell line"
     iw_wait_as "$pane" root
     iw_ok "$pane: warned, farewell shown, back to the root shell"
@@ -187,6 +190,92 @@ iw__p_logout() {
     iw_tmux_wait_dead "$1" 10 || iw_fail "ssh in $1 did not exit after 'exit'"
 }
 
+# allow_keepalive = false (a rule for the user): the owner's `idlewarden keepalive`, run every 3 s from the key
+# press on, is refused each time (non-zero exit, a message naming the policy; event=keepalive result=refused
+# reason=allow_keepalive-false) and resets nothing: the session is warned and ended on the schedule of its last
+# key press.
+test_policy_allow_keepalive_false_is_refused_and_session_ended() {
+    local a=iwtest-$IW_ID-a
+    iw_mkuser "$a"
+    iw_own_ssh_setup '[[rule]]' 'name = "no-keepalive"' "users = [\"$a\"]" 'allow_keepalive = false'
+    iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
+    iw_tmux_mark s1
+    iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a in status"
+    local id out rc uid
+    id=$(iw__p_session_id "$a")
+    uid=$(id -u "$a")
+    out=$(iw__p_as "$a" keepalive --socket "$IW_SOCK" 2>&1)
+    rc=$?
+    iw_log "keepalive by the owner: status $rc: $out"
+    ((rc != 0)) || iw_fail "keepalive succeeded although allow_keepalive = false: $out"
+    grep -qF 'allow_keepalive = false' <<<"$out" || iw_fail "the refusal does not name allow_keepalive = false: $out"
+    iw_audit_wait 5 "$(iw_kv event keepalive)" "$(iw_kv session "$id")" "$(iw_kv sender_uid "$uid")" \
+        "$(iw_kv result refused)" "$(iw_kv reason allow_keepalive-false)" ||
+        iw_fail "no 'event=keepalive session=$id result=refused reason=allow_keepalive-false': $(iw_audit "$(iw_kv event keepalive)")"
+    iw_ok "refused (status $rc) and audited: $(iw_audit "$(iw_kv event keepalive)" | tail -n1)"
+
+    (while :; do
+        iw__p_as "$a" keepalive --socket "$IW_SOCK" >/dev/null 2>&1
+        sleep 3
+    done) &
+    local caller=$!
+    iw_defer kill "$caller"
+    iw_expect_logout s1 yes
+    kill "$caller" 2>/dev/null
+    local refused
+    refused=$(iw_audit_count "$(iw_kv event keepalive)" "$(iw_kv session "$id")" "$(iw_kv reason allow_keepalive-false)")
+    ((refused >= 4)) || iw_fail "expected a refused keepalive every 3 s until the end, found $refused"
+    iw_audit "$(iw_kv event keepalive)" "$(iw_kv session "$id")" | grep -v 'result=refused' | grep -q . &&
+        iw_fail "a keepalive of session $id was accepted: $(iw_audit "$(iw_kv event keepalive)" "$(iw_kv session "$id")")"
+    iw_ok "$refused keepalives refused; the session ended on the schedule of its last key press"
+}
+
+# check_no_tty = true (a rule for one user): `ssh -T HOST sleep 600` of that user (no pty: nothing to watch) is
+# idle-checked from its open: status says active, it is warned (audited; there is no terminal to write to) and
+# ended warn_before later, idle_timeout after it opened, and the ssh client exits. The same command of another
+# user (check_no_tty off, the default) is left alone: no-tty in status, never warned or ended, still running.
+test_policy_check_no_tty_ends_a_session_without_terminal() {
+    local c=iwtest-$IW_ID-c n=iwtest-$IW_ID-n
+    iw_mkuser "$c"
+    iw_mkuser "$n"
+    iw_own_ssh_setup '[[rule]]' 'name = "no-tty-too"' "users = [\"$c\"]" 'check_no_tty = true'
+    local t0
+    t0=$(iw_now_ms)
+    iw_tmux_new checked "$(iw_ssh_cmd "$c" -T) sleep 600"
+    iw_tmux_new free "$(iw_ssh_cmd "$n" -T) sleep 600"
+    iw_wait_sessions 1 10 "$c" || iw_fail "no session of $c in status"
+    iw_wait_sessions 1 10 "$n" || iw_fail "no session of $n in status"
+    local idc idn
+    idc=$(iw__p_session_id "$c")
+    idn=$(iw__p_session_id "$n")
+    iw_wait_until 15 iw__p_state_is "$n" no-tty || iw_fail "the session of $n did not settle as no-tty: $(iw_sessions_of "$n")"
+    # By now (the terminal search ended 10 s after the open) the checked one is active, or warned already.
+    local line
+    line=$(iw_sessions_of "$c")
+    [[ $(cut -f8 <<<"$line") =~ ^(active|warned)$ ]] || iw_fail "the check_no_tty session is not idle-checked: $line"
+    [[ $(cut -f10 <<<"$line") == - ]] || iw_fail "the ssh -T session has terminals: $line"
+    iw_ok "status: session $idc of $c $(cut -f8 <<<"$line") (check_no_tty), session $idn of $n no-tty"
+
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_tmux_is_dead checked ||
+        iw_fail "the check_no_tty session was not ended: $(iw_audit "$(iw_kv session "$idc")")"
+    iw_expect_end_on_time "ssh -T" "$t0"
+    local warn term
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv session "$idc")" "$(iw_kv reason idle)" ||
+        iw_fail "no terminate line (reason=idle) for session $idc: $(iw_audit "$(iw_kv session "$idc")")"
+    term=$(iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$idc")" | tail -n1)
+    warn=$(iw_audit "$(iw_kv event warn)" "$(iw_kv session "$idc")" | tail -n1)
+    [[ -n $warn ]] || iw_fail "session $idc was ended without a warning: $(iw_audit "$(iw_kv session "$idc")")"
+    iw_expect_warned_ahead "session $idc (audit)" "$(iw__p_line_ms "$warn")" "$(iw__p_line_ms "$term")"
+    iw_ok "audited: $warn"
+    iw_ok "audited: $term"
+
+    iw_sleep_until $((t0 + (IW_IDLE + IW_MAX_LATE) * 1000))
+    iw_check "the ssh -T session of $n (check_no_tty off) still runs" iw_tmux_is_alive free
+    iw__p_no_end_for "$idn" "$n"
+    [[ $(iw_sessions_of "$n" | cut -f8) == no-tty ]] || iw_fail "the session of $n changed: $(iw_sessions_of "$n")"
+    iw_ok "without check_no_tty the session without a terminal was left alone"
+}
+
 # A broken config (a bad duration on one line, and idle_timeout raised to 300 s elsewhere) sent with SIGHUP is
 # refused as a whole: event=config-error names FILE:LINE and the key, `idlewarden reload` exits non-zero with the
 # same error, and status still shows the old 15 s limit. That the session is warned and ended on it:
@@ -266,8 +355,8 @@ test_policy_input_output_activity_keeps_output_session() {
 # end = "leader" (a rule for one user): both users start a detached tmux server (`tmux -L x new -d sleep 1000`)
 # and a `nohup sleep` job inside their ssh session, then go idle. For the end = "leader" user the login shell
 # ends (ssh disconnects) and the tmux server is left running (same pid and start time); the terminate line says
-# end=leader. The other user (end = "session") is ended with end=session and its nohup job is killed.
-# What happens to that user's detached tmux server is logged (see the report in the test log).
+# end=leader, and the nohup job (its own process group, as the interactive shell made it) lives on too. The other
+# user (end = "session") is ended with end=session: its nohup job and its detached tmux server too.
 test_policy_end_leader_leaves_detached_tmux_running() {
     local l=iwtest-$IW_ID-l s=iwtest-$IW_ID-s
     iw_mkuser "$l"
@@ -289,7 +378,7 @@ test_policy_end_leader_leaves_detached_tmux_running() {
     ids=$(iw__p_session_id "$s")
     iw_wait_until 10 iw__p_has_proc "$l" 'tmux -L x' || iw_fail "no tmux server of $l: $(iw_user_procs "$l")"
     iw_wait_until 10 iw__p_has_proc "$s" 'tmux -L x' || iw_fail "no tmux server of $s: $(iw_user_procs "$s")"
-    local ltmux lstart stmux sstart snohup snohup_start lnohup
+    local ltmux lstart stmux sstart snohup snohup_start lnohup lnohup_start
     ltmux=$(pgrep -u "$l" -f '^tmux -L x' | head -n1)
     stmux=$(pgrep -u "$s" -f '^tmux -L x' | head -n1)
     snohup=$(pgrep -u "$s" -f '^sleep 1001' | head -n1)
@@ -297,7 +386,9 @@ test_policy_end_leader_leaves_detached_tmux_running() {
     lstart=$(iw_proc_start "$ltmux")
     sstart=$(iw_proc_start "$stmux")
     snohup_start=$(iw_proc_start "$snohup")
-    [[ -n $lstart && -n $sstart && -n $snohup_start ]] || iw_fail "could not find the processes: $(iw_user_procs "$l"; iw_user_procs "$s")"
+    lnohup_start=$(iw_proc_start "$lnohup")
+    [[ -n $lstart && -n $sstart && -n $snohup_start && -n $lnohup_start ]] ||
+        iw_fail "could not find the processes: $(iw_user_procs "$l"; iw_user_procs "$s")"
     iw_log "processes of $l: $(iw_user_procs "$l" | tr '\n' '|')"
     iw_log "processes of $s: $(iw_user_procs "$s" | tr '\n' '|')"
 
@@ -322,12 +413,13 @@ test_policy_end_leader_leaves_detached_tmux_running() {
     iw_user_procs "$l" | grep -E ' (-bash|idlewarden-test-sshd: )' && iw_fail "the login shell or sshd of $l survived"
     runuser -u "$l" -- tmux -L x has-session 2>/dev/null || iw_fail "the tmux server of $l does not answer"
     iw_ok "$l: login shell gone, detached tmux server running and answering"
+    iw_check "the nohup job of $l (end = leader: not the login shell's process group) is still running" \
+        iw_same_proc "$lnohup" "$lnohup_start"
     iw_same_proc "$snohup" "$snohup_start" && iw_fail "the nohup job of $s (end = session) survived"
     iw_ok "$s: the nohup job of the session was ended (end = session reaches every process of the session)"
     # The tmux server daemonized out of the login's process tree; its audit session (pam_loginuid) still names it.
     iw_same_proc "$stmux" "$sstart" && iw_fail "the detached tmux server of $s (end = session) survived"
     iw_ok "$s: the detached tmux server was ended too (end = session, found by its audit session id)"
-    [[ -n $lnohup ]] && iw_log "note: the nohup job of $l (end = leader) is $(kill -0 "$lnohup" 2>/dev/null && echo alive || echo gone)"
 }
 iw__p_has_proc() { pgrep -u "$1" -f "^$2" >/dev/null; }
 
@@ -406,6 +498,62 @@ test_policy_sweep_dry_run_lists_sweep_warns() {
     iw_check "daemon still running" iw_daemon_alive
 }
 
+# sweep (not a dry run) at a moment when no timer is due: session A was warned and its user has pressed a key
+# since, which the daemon would see only at A's deadline. The sweep reads A's terminal now: the warning is taken
+# back before the deadline (event=activity result=warning-cancelled; status active at once; the sweep's line
+# says "next: look again in ..."), A outlives its old deadline and is then warned and ended on the schedule of
+# that key press. Session B, idle as long but with a 60 s limit (a rule), is not due: the sweep neither warns
+# nor ends it.
+test_policy_sweep_between_deadlines_reads_input_now() {
+    local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b
+    iw_mkuser "$a"
+    iw_mkuser "$b"
+    iw_own_ssh_setup '[[rule]]' 'name = "longer"' "users = [\"$b\"]" 'idle_timeout = "60s"'
+    iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
+    iw_tmux_new s2 "$(iw_ssh_cmd "$b")"
+    iw_tmux_mark s1
+    iw_tmux_mark s2
+    iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a"
+    iw_wait_sessions 1 10 "$b" || iw_fail "no session of $b"
+    local id idb line deadline
+    id=$(iw__p_session_id "$a")
+    idb=$(iw__p_session_id "$b")
+    iw_tmux_wait_text s1 'Press any key' $((IW_IDLE + IW_MAX_LATE)) || iw_fail "session $id was not warned"
+    line=$(iw_sessions_of "$a")
+    deadline=$(cut -f12 <<<"$line")
+    [[ $(cut -f8 <<<"$line") == warned && $deadline =~ ^[0-9]+$ ]] || iw_fail "status during the warning: $line"
+    iw_ok "session $id warned; deadline $deadline ($(iw_secs $((deadline * 1000 - $(iw_now_ms)))) s from now)"
+
+    iw_tmux_keys s1 Space BSpace
+    iw__set_last_input s1 "$(iw_now_ms)"
+    sleep 0.5
+    local out rc swept
+    out=$(timeout 15 "$IW_BIN" sweep --socket "$IW_SOCK" 2>&1)
+    rc=$?
+    swept=$(iw_now_ms)
+    printf '%s\n' "$out"
+    ((rc == 0)) || iw_fail "sweep failed ($rc): $out"
+    ((swept < deadline * 1000 - 500)) || iw_fail "the sweep came too late to tell it from the deadline; rerun"
+    grep -qE "^session $id \($(iw_regex_escape "$a")\): next: look again in " <<<"$out" ||
+        iw_fail "the sweep does not say it looks at session $id again later: $out"
+    grep -qE "^session $idb \($(iw_regex_escape "$b")\): next: look again in " <<<"$out" ||
+        iw_fail "the sweep does not leave session $idb for later: $out"
+    iw_audit_wait 5 "$(iw_kv event activity)" "$(iw_kv session "$id")" "$(iw_kv result warning-cancelled)" ||
+        iw_fail "no 'event=activity session=$id result=warning-cancelled': $(iw_audit "$(iw_kv session "$id")" | tail -n 3)"
+    line=$(iw_audit "$(iw_kv event activity)" "$(iw_kv session "$id")" | tail -n1)
+    (($(iw__p_line_ms "$line") < deadline * 1000)) || iw_fail "the warning was taken back only at the deadline: $line"
+    [[ $(iw_sessions_of "$a" | cut -f8) == active ]] || iw_fail "status after the sweep: $(iw_sessions_of "$a")"
+    iw_ok "the sweep saw the key press before the deadline: $line"
+    iw_audit "$(iw_kvre event '(warn|terminate)')" "$(iw_kv session "$idb")" | grep -q . &&
+        iw_fail "the sweep warned or ended session $idb, which was not due: $(iw_audit "$(iw_kv session "$idb")")"
+    iw_ok "session $idb (not due) untouched by the sweep"
+
+    iw_sleep_until $((deadline * 1000 + 3000))
+    iw_check "session $id outlived its old deadline" iw_tmux_is_alive s1
+    iw_expect_logout s1 yes
+    iw_check "daemon still running" iw_daemon_alive
+}
+
 # explain prints each limit with the rule (number, name, header line) or level that set it: a group rule's
 # idle_timeout, the top level for a user no rule matches, a module argument when no rule sets the key (but not
 # over a rule), and a ttys rule's exempt.
@@ -443,6 +591,85 @@ test_policy_explain_names_the_rule() {
     iw_ok "the ttys rule exempts ttyS0 and not pts/3"
     "$IW_BIN" explain "iwtest-$IW_ID-nosuchuser" --config "$IW_CONFIG" >/dev/null 2>&1 && iw_fail "explain of an unknown user exits 0"
     iw_ok "explain of an unknown user fails"
+}
+
+# remote = [...] rules match PAM_RHOST (case ignored; "local" when there is none). The top level says 300 s;
+# rule "loopback" (remote = ["127.0.0.*"]) gives the ssh login from 127.0.0.1 15 s, and it is ended on that
+# schedule; rule "trusted" (remote = ["*.Trusted.TEST"]) exempts a login from ws1.trusted.test; rule "console"
+# (remote = ["local"]) gives a login without rhost 40 s; a login from elsewhere keeps the top level. Status,
+# the open and terminate lines, and `explain --rhost` name the same limits and rules.
+test_policy_remote_rules_match_rhost() {
+    local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b service=idlewarden-test-pam-$IW_ID
+    iw_mkuser "$a"
+    iw_mkuser "$b"
+    IW_IDLE=300 IW_WARN=60 iw_own_ssh_setup \
+        '[[rule]]' 'name = "loopback"' 'remote = ["127.0.0.*"]' 'idle_timeout = "15s"' 'warn_before = "5s"' \
+        '[[rule]]' 'name = "trusted"' 'remote = ["*.Trusted.TEST"]' 'exempt = true' \
+        '[[rule]]' 'name = "console"' 'remote = ["local"]' 'idle_timeout = "40s"' 'warn_before = "5s"'
+    local line_loopback line_trusted line_console
+    line_loopback=$(iw__p_rule_line loopback)
+    line_trusted=$(iw__p_rule_line trusted)
+    line_console=$(iw__p_rule_line console)
+    iw_pamtester_service "$service"
+    iw_pamtester_hold trusted "$service" "$b" -I rhost=ws1.trusted.test
+    iw_pamtester_hold other "$service" "$b" -I rhost=198.51.100.4
+    iw_pamtester_hold local "$service" "$b"
+    iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
+    iw_tmux_mark s1
+    iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a"
+    iw_wait_sessions 3 10 "$b" || iw_fail "expected three sessions of $b: $(iw_sessions_of "$b")"
+    local id sessions_b rhost want limit state
+    id=$(iw__p_session_id "$a")
+    [[ $(iw_status_value "$a" idle_timeout_seconds | cut -f2) == 15 ]] ||
+        iw_fail "the ssh login from 127.0.0.1 does not get 15 s: $(iw_status_value "$a" idle_timeout_seconds)"
+    iw_audit_wait 5 "$(iw_kv event open)" "$(iw_kv session "$id")" "$(iw_kv rhost 127.0.0.1)" "$(iw_kv idle_timeout 15s)" ||
+        iw_fail "the open line of session $id lacks rhost=127.0.0.1 idle_timeout=15s: $(iw_audit "$(iw_kv event open)")"
+    sessions_b=$(iw_status --json) || iw_fail "status failed"
+    for want in "ws1.trusted.test exempt -" "198.51.100.4 active 300" "- active 40"; do
+        read -r rhost state limit <<<"$want"
+        "$IW_PY" - "$sessions_b" "$b" "$rhost" "$state" "$limit" <<'PY' || iw_fail "the session of $b from $rhost: expected $state, limit $limit"
+import json, sys
+data, user, rhost, state, limit = sys.argv[1:]
+rhost = None if rhost == "-" else rhost
+mine = [s for s in json.loads(data) if s["user"] == user and s.get("rhost") == rhost]
+if len(mine) != 1:
+    sys.exit("sessions of %s from %r: %r" % (user, rhost, mine))
+s = mine[0]
+ok_state = s["state"] == "exempt" if state == "exempt" else s["state"] in ("active", "pending", "no-tty")
+ok_limit = limit == "-" or s.get("idle_timeout_seconds") == int(limit)
+print("from %r: state %s, idle_timeout_seconds %s, exempt_reason %s" % (rhost, s["state"], s.get("idle_timeout_seconds"), s.get("exempt_reason")))
+if not (ok_state and ok_limit) or (state == "exempt" and "trusted" not in (s.get("exempt_reason") or "")):
+    sys.exit(1)
+PY
+    done
+    iw_ok "limits by rhost: 127.0.0.1 15 s, ws1.trusted.test exempt, 198.51.100.4 300 s, none 40 s"
+
+    local out
+    out=$("$IW_BIN" explain "$a" --config "$IW_CONFIG" --service "$IW_SSHD_SERVICE" --rhost 127.0.0.1 2>&1) ||
+        iw_fail "explain --rhost 127.0.0.1 failed: $out"
+    printf '%s\n' "$out"
+    grep -qE "^idle_timeout = 15s +\(rule 1 \"loopback\" \(line $line_loopback\)\)" <<<"$out" ||
+        iw_fail "explain --rhost 127.0.0.1 does not give 15s from rule 1 \"loopback\" (line $line_loopback)"
+    out=$("$IW_BIN" explain "$a" --config "$IW_CONFIG" --service "$IW_SSHD_SERVICE" --rhost WS1.trusted.test 2>&1) ||
+        iw_fail "explain --rhost WS1.trusted.test failed: $out"
+    grep -qE "^exempt = true.*\(rule 2 \"trusted\" \(line $line_trusted\)\)" <<<"$out" ||
+        iw_fail "explain --rhost WS1.trusted.test is not exempt by rule 2 \"trusted\": $out"
+    out=$("$IW_BIN" explain "$a" --config "$IW_CONFIG" --service login 2>&1) || iw_fail "explain without --rhost failed: $out"
+    grep -qE "^idle_timeout = 40s +\(rule 3 \"console\" \(line $line_console\)\)" <<<"$out" ||
+        iw_fail "explain without --rhost does not give 40s from rule 3 \"console\": $out"
+    out=$("$IW_BIN" explain "$a" --config "$IW_CONFIG" --service "$IW_SSHD_SERVICE" --rhost 198.51.100.4 2>&1) ||
+        iw_fail "explain --rhost 198.51.100.4 failed: $out"
+    grep -qE "^idle_timeout = 5m +\(config top level\)" <<<"$out" && grep -qE "^exempt = false" <<<"$out" ||
+        iw_fail "explain --rhost 198.51.100.4 does not fall back to the top level: $out"
+    iw_ok "explain --rhost names the same rules"
+
+    iw_expect_logout s1 yes
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv session "$id")" || iw_fail "no terminate line for session $id"
+    line=$(iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$id")" | tail -n1)
+    [[ $(iw_audit_field "$line" rule) == *loopback* ]] || iw_fail "the terminate line does not name rule loopback: $line"
+    iw_ok "audited: $line"
+    local tag
+    for tag in trusted other local; do iw_pamtester_release "$tag" || iw_fail "pamtester $tag could not close"; done
 }
 
 # The example config in the repository passes check-config (exit 0, warnings about absent groups allowed);

@@ -30,6 +30,9 @@ public struct RequestBudget: Sendable {
         return allowed
     }
 
+    /// How many uids have a bucket now (what the pruning bounds).
+    var trackedUIDs: Int { buckets.count }
+
     /// Returns and clears the refusal counts.
     public mutating func drainRefusals() -> [UInt32: Int] {
         defer { refusals = [:] }
