@@ -2,6 +2,9 @@
 import Glibc
 #endif
 
+import CIdleWarden
+import IdleWardenCore
+
 /// The process tree as /proc shows it now.
 struct LiveProcessTree: ProcessTreeSource {
     /// Whether this kernel has /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN); asked once.
@@ -41,4 +44,33 @@ struct LiveProcessTree: ProcessTreeSource {
     func all() -> [ProcessRecord] {
         ProcText.numericEntries("/proc").compactMap(record)
     }
+
+    /// The daemon's own PID namespace, as the device and inode of /proc/self/ns/pid; asked once.
+    static let ownPIDNamespace: (dev_t, ino_t)? = namespaceInode("/proc/self/ns/pid")
+
+    func pidNamespace(_ pid: Int32) -> PIDNamespace {
+        guard let own = Self.ownPIDNamespace, let theirs = namespaceInode("/proc/\(pid)/ns/pid") else {
+            return .unknown
+        }
+        if theirs == own { return .own }
+        var owner: UInt32 = 0
+        return iw_pidns_owner(pid, &owner) == 0 ? .other(owner: owner) : .unknown
+    }
+
+    func liveness(of identity: ProcessIdentity) -> ProcessLiveness {
+        let read = ProcText.contents("/proc/\(identity.pid)/stat") { ProcessRecord.parseStat($0) }
+        switch read {
+        case .success(let record?):
+            return record.startTime == identity.startTime && !record.hasExited ? .alive : .gone
+        case .success(nil): return .unknown
+        case .failure(let failure): return failure.processIsGone ? .gone : .unknown
+        }
+    }
+}
+
+/// A namespace file's device and inode: two processes are in the same namespace when both are equal.
+private func namespaceInode(_ path: String) -> (dev_t, ino_t)? {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return nil }
+    return (info.st_dev, info.st_ino)
 }
