@@ -15,11 +15,13 @@
 #   # iw: serial            runs alone: nothing else runs while it does
 #   # iw: lock NAME...      never runs at the same time as another test that holds one of these locks
 #   # iw: timeout SECONDS   its own timeout instead of IW_TEST_TIMEOUT
+#   # iw: long              it takes minutes: it starts before the others
 #   # iw: root              it runs idlewarden in a Debian root of its own (tests/e2e/lib-roots.sh): the runner
 #                           fills the root cache in the background from the start
-# Serial tests run after the others. One line per test, in file order whatever order they run and finish in:
-# PASS|FAIL NAME SECONDS; the last line is
-# "N passed, M failed"; the exit status is non-zero if anything failed. A missing tool is a failure, not a skip.
+# Long tests start first, serial tests after the others. One line per test, in file order whatever order they
+# run and finish in: PASS|FAIL NAME SECONDS; then a time line (wall time of the end-to-end tests and the sum of
+# their times); the last line is "N passed, M failed"; the exit status is non-zero if anything failed. A missing
+# tool is a failure, not a skip.
 # Logs of every test are kept in IW_LOG_DIR (default /tmp/idlewarden-e2e-logs); a failing test's log is printed.
 
 set -u
@@ -35,7 +37,7 @@ pattern=
 case "${1:-}" in
     "") ;;
     e2e) mode=e2e; pattern=${2:-} ;;
-    -h | --help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "usage: bash tests/run.sh [e2e [PATTERN]]" >&2; exit 2 ;;
 esac
 
@@ -142,13 +144,13 @@ tests_in() {
     ' "$1"
 }
 
-t_file=() t_name=() t_serial=() t_locks=() t_timeout=()
+t_file=() t_name=() t_serial=() t_locks=() t_timeout=() t_long=()
 roots_needed=0
 for file in "${files[@]}"; do
     while IFS=$'\t' read -r name markers; do
         [[ -n $name ]] || continue
         if [[ -n $pattern ]] && ! grep -qE -- "$pattern" <<<"$name"; then continue; fi
-        serial=0 locks=" " timeout=$IW_TEST_TIMEOUT
+        serial=0 locks=" " timeout=$IW_TEST_TIMEOUT long=0
         IFS=';' read -ra marks <<<"$markers"
         for m in ${marks[@]+"${marks[@]}"}; do
             read -ra words <<<"$m"
@@ -156,11 +158,13 @@ for file in "${files[@]}"; do
                 serial) serial=1 ;;
                 lock) for w in "${words[@]:1}"; do locks+="$w "; done ;;
                 timeout) [[ ${words[1]:-} =~ ^[0-9]+$ ]] && timeout=${words[1]} ;;
+                long) long=1 ;;
                 root) roots_needed=1 ;;
-                *) echo "unknown marker '# iw: $m' for $name in ${file##*/} (known: serial, lock NAME..., timeout SECONDS, root)" >&2 ;;
+                *) echo "unknown marker '# iw: $m' for $name in ${file##*/} (known: serial, lock NAME..., timeout SECONDS, long, root)" >&2 ;;
             esac
         done
         t_file+=("$file") t_name+=("$name") t_serial+=("$serial") t_locks+=("$locks") t_timeout+=("$timeout")
+        t_long+=("$long")
     done < <(tests_in "$file")
 done
 
@@ -203,10 +207,10 @@ fi
 
 if [[ $mode == all ]]; then
     start=$SECONDS
-    # The release build the end-to-end tests use; the executable is then linked as install.sh links it
-    # (--static-swift-stdlib), so that the binary under test is the one that is shipped, and install.sh (run by
-    # the installer tests in roots of their own, on a copy of .build) finds it up to date.
-    if swift build -c release >"$IW_LOG_DIR/build.log" 2>&1 &&
+    # The release build the end-to-end tests use, built as install.sh builds it (the module, then the executable
+    # with --static-swift-stdlib): the binaries under test are the ones that are shipped, and install.sh, run by
+    # the tests in Debian roots, finds .build up to date.
+    if swift build -c release --product pam_idlewarden >"$IW_LOG_DIR/build.log" 2>&1 &&
         swift build -c release --static-swift-stdlib --product idlewarden >>"$IW_LOG_DIR/build.log" 2>&1; then
         record PASS build $((SECONDS - start))
     else
@@ -220,6 +224,21 @@ if [[ $mode == all ]]; then
     else
         record FAIL unit-tests $((SECONDS - start))
         show_log "$IW_LOG_DIR/unit.log" 80
+    fi
+fi
+
+# The tests in Debian roots run install.sh on the checkout's .build (see tests/e2e/lib-roots.sh), which links the
+# executable with --static-swift-stdlib: if the build there is another one (swift build -c release), link it
+# now, once, rather than in every root, under the tests' feet.
+scratch=${IW_INSTALL_SCRATCH:-$ROOT/.build}
+if [[ $mode == e2e ]] && ((roots_needed)) && [[ -x $scratch/release/idlewarden ]] &&
+    ldd "$scratch/release/idlewarden" 2>/dev/null | grep -q libswiftCore; then
+    echo "linking $scratch/release/idlewarden as install.sh does (--static-swift-stdlib) for the tests in Debian roots"
+    if ! swift build -c release --scratch-path "$scratch" --static-swift-stdlib --product idlewarden \
+        >"$IW_LOG_DIR/build-static.log" 2>&1; then
+        show_log "$IW_LOG_DIR/build-static.log" 40
+        record FAIL prerequisites 0
+        finish
     fi
 fi
 
@@ -310,9 +329,11 @@ stop_all() {
 declare -A held=() job_of=()
 finished=()
 running=0 serial_running=0 next_report=0 e2e_sum=0
-# The order they start in: file order, the serial tests last (so that the pool is drained once, not per test).
+# The order they start in: the long ones, then the others in file order, the serial ones last (so that the pool
+# is drained once, not per serial test).
 pending=()
-for i in "${!t_name[@]}"; do ((t_serial[i])) || pending+=("$i"); done
+for i in "${!t_name[@]}"; do ((t_serial[i] == 0 && t_long[i])) && pending+=("$i"); done
+for i in "${!t_name[@]}"; do ((t_serial[i] == 0 && t_long[i] == 0)) && pending+=("$i"); done
 for i in "${!t_name[@]}"; do ((t_serial[i])) && pending+=("$i"); done
 e2e_start=$SECONDS
 while ((${#pending[@]} > 0 || running > 0)); do

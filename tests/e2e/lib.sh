@@ -247,12 +247,13 @@ iw_audit_field() { grep -oE "(^|[[:space:]])$2=(\"([^\"\\\\]|\\\\.)*\"|[^[:space
 
 # iw_config [TOML LINES...] — write the test config (short timeouts) plus extra lines; sets IW_CONFIG.
 # Put users to exclude in the array IW_EXCLUDE_USERS (not in an exclude_users line): the config always excludes
-# every user that is not a test user (iwtest-*), because the daemon adopts the live logins it finds at start
-# (utmp) — with a 15 s timeout it would otherwise log out whoever is running the tests.
+# every user that is not this test's own (iwtest-ID-*), because the daemon adopts the live logins it finds at
+# start (utmp, terminals below sshd or login) — with a 15 s timeout it would otherwise log out whoever is running
+# the tests, or the sessions of the tests running beside this one (tests/run.sh runs several at a time).
 iw_config() {
     IW_CONFIG=$IW_T/idlewarden.conf
     local users=() u list=
-    mapfile -t users < <(getent passwd | cut -d: -f1 | grep -v '^iwtest-')
+    mapfile -t users < <(getent passwd | cut -d: -f1 | grep -v "^iwtest-$IW_ID-")
     for u in "${users[@]}" ${IW_EXCLUDE_USERS[@]+"${IW_EXCLUDE_USERS[@]}"}; do
         u=${u//\\/\\\\}; u=${u//\"/\\\"}
         list+="${list:+, }\"$u\""
@@ -285,6 +286,9 @@ iw_daemon_start() {
         </dev/null >>"$IW_DAEMON_LOG" 2>&1 &
     IW_DAEMON_PID=$!
     echo "$IW_DAEMON_PID" >"$IW_T/daemon.pid"
+    # The audit helpers see only the lines of this test's daemons: other tests' daemons log with the same ident.
+    IW_OWN_DAEMON_PIDS+="${IW_OWN_DAEMON_PIDS:+|}$IW_DAEMON_PID"
+    IW_AUDIT_RE=" idlewarden\\[($IW_OWN_DAEMON_PIDS)\\]: "
     iw_defer iw_daemon_stop
     iw_wait_until 20 iw__daemon_ready_or_dead
     if ! iw_daemon_alive || ! iw_status >/dev/null 2>&1; then
@@ -783,12 +787,8 @@ iw_own_config() {
     iw_config "$@"
 }
 
-IW_OWN_DAEMON_PIDS=
-iw_own_daemon_start() {
-    iw_daemon_start
-    IW_OWN_DAEMON_PIDS+="${IW_OWN_DAEMON_PIDS:+|}$IW_DAEMON_PID"
-    IW_AUDIT_RE=" idlewarden\\[($IW_OWN_DAEMON_PIDS)\\]: "
-}
+IW_OWN_DAEMON_PIDS= # every daemon this test started (iw_daemon_start narrows IW_AUDIT_RE to them)
+iw_own_daemon_start() { iw_daemon_start; }
 
 # iw_own_daemon_restart — a new daemon on the same config, sockets and state dir.
 iw_own_daemon_restart() {
