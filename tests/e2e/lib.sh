@@ -21,7 +21,9 @@ IW_SO=${IW_SO:-$IW_ROOT/.build/release/libpam_idlewarden.so}
 IW_PY=${IW_PY:-$(command -v /usr/bin/python3 || command -v python3)}
 IW_AUTHLOG=${IW_AUTHLOG:-/var/log/auth.log}
 IW_SSHD_ORIG=${IW_SSHD_ORIG:-/usr/sbin/sshd}
-IW_SSHD=/usr/local/sbin/idlewarden-test-sshd   # sshd names its PAM service after argv[0]'s basename
+# sshd names its PAM service after argv[0]'s basename: each test has its own copy (iw_run_test adds -ID), so
+# that tests running at the same time never share, overwrite or remove each other's /etc/pam.d service.
+IW_SSHD=/usr/local/sbin/idlewarden-test-sshd
 IW_SSHD_SERVICE=idlewarden-test-sshd
 IW_PAM_BACKUP_DIR=/var/tmp/idlewarden-test-pam-backup
 
@@ -103,6 +105,8 @@ iw__on_exit() {
 iw_run_test() {
     IW_TEST=$1
     IW_ID=$$
+    IW_SSHD=/usr/local/sbin/idlewarden-test-sshd-$IW_ID
+    IW_SSHD_SERVICE=${IW_SSHD##*/}
     IW_TLOG=${IW_LOG_DIR:-/tmp/idlewarden-e2e-logs}/$IW_TEST
     mkdir -p "$IW_TLOG"
     trap iw__on_exit EXIT
@@ -178,8 +182,8 @@ iw_proc_start() {
 # iw_same_proc PID START — true while that exact process (pid and start time) is alive.
 iw_same_proc() { [[ -n $2 && $(iw_proc_start "$1") == "$2" ]]; }
 
-# Remove users and groups of earlier test processes that were killed before their cleanup ran: the names made by
-# these tests carry the test's pid (iwtest-PID-x); only those whose pid is gone are touched.
+# Remove users, groups and sshd copies of earlier test processes that were killed before their cleanup ran: the
+# names made by these tests carry the test's pid (iwtest-PID-x); only those whose pid is gone are touched.
 iw_sweep_stale() {
     local name pid
     for name in $(getent passwd | cut -d: -f1 | grep -E '^iwtest-[0-9]+-'); do
@@ -191,6 +195,11 @@ iw_sweep_stale() {
         pid=${name#iwtest-}; pid=${pid%%-*}
         kill -0 "$pid" 2>/dev/null && continue
         iw_rmgroup "$name" && echo "removed stale group $name"
+    done
+    for name in /usr/local/sbin/idlewarden-test-sshd-*; do # the test's sshd copy (iw_sshd_start)
+        [[ -e $name ]] || continue
+        kill -0 "${name##*-}" 2>/dev/null && continue
+        rm -f "$name" && echo "removed stale $name"
     done
 }
 
@@ -544,8 +553,9 @@ iw__pamtester_kill() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# sshd: a copy of /usr/sbin/sshd named idlewarden-test-sshd (so its PAM service is /etc/pam.d/idlewarden-test-sshd)
-# on 127.0.0.1, a free port, its own host key and config, UsePAM yes, key authentication only.
+# sshd: a copy of /usr/sbin/sshd named idlewarden-test-sshd-ID (so its PAM service is
+# /etc/pam.d/idlewarden-test-sshd-ID, the test's own) on 127.0.0.1, a free port, its own host key and config,
+# UsePAM yes, key authentication only.
 
 iw_free_port() {
     "$IW_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -566,7 +576,7 @@ iw_sshd_start() {
             iw_fail "cannot copy $IW_SSHD_ORIG to $IW_SSHD"
         fi
     fi
-    iw_defer iw__sshd_copy_remove
+    iw_defer rm -f "$IW_SSHD"
     if [[ ! -d /run/sshd ]]; then # privilege separation directory
         install -d -m 0755 /run/sshd
         iw_defer iw__run_sshd_remove
@@ -626,9 +636,6 @@ iw_sshd_stop() {
     IW_SSHD_PID=
 }
 iw__run_sshd_remove() { pgrep -x sshd >/dev/null || pgrep -x idlewarden-test >/dev/null || rmdir /run/sshd 2>/dev/null; }
-iw__sshd_copy_remove() { # keep the copy while any test sshd still runs (another test run on this machine)
-    pgrep -x idlewarden-test >/dev/null || rm -f "$IW_SSHD" # comm: the first 15 characters of the name
-}
 
 # iw_kill_tree PID — SIGTERM a process and all its descendants, then SIGKILL what is left.
 iw_kill_tree() {

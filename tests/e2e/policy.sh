@@ -494,7 +494,7 @@ test_policy_end_leader_leaves_detached_tmux_running() {
     iw_log "left of $l: $(iw_user_procs "$l" | tr '\n' '|')"
     iw_log "left of $s: $(iw_user_procs "$s" | tr '\n' '|')"
     iw_check "the detached tmux server of $l (end = leader) is still running" iw_same_proc "$ltmux" "$lstart"
-    iw_user_procs "$l" | grep -E ' (-bash|idlewarden-test-sshd: )' && iw_fail "the login shell or sshd of $l survived"
+    iw_user_procs "$l" | grep -E ' (-bash|idlewarden-test-sshd-[0-9]+: )' && iw_fail "the login shell or sshd of $l survived"
     runuser -u "$l" -- tmux -L x has-session 2>/dev/null || iw_fail "the tmux server of $l does not answer"
     iw_ok "$l: login shell gone, detached tmux server running and answering"
     iw_same_proc "$snohup" "$snohup_start" && iw_fail "the nohup job of $s (end = session) survived"
