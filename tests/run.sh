@@ -18,6 +18,8 @@
 #   # iw: long              it takes minutes: it starts before the others
 #   # iw: root              it runs idlewarden in a Debian root of its own (tests/e2e/lib-roots.sh): the runner
 #                           fills the root cache in the background from the start
+#   # iw: deb               it installs the package (iw_root_deb): the runner builds it in the background once
+#                           the build is done
 # Long tests start first, serial tests after the others. One line per test, in file order whatever order they
 # run and finish in: PASS|FAIL NAME SECONDS; then a time line (wall time of the end-to-end tests and the sum of
 # their times); the last line is "N passed, M failed"; the exit status is non-zero if anything failed. A missing
@@ -145,7 +147,7 @@ tests_in() {
 }
 
 t_file=() t_name=() t_serial=() t_locks=() t_timeout=() t_long=()
-roots_needed=0
+roots_needed=0 deb_needed=0
 for file in "${files[@]}"; do
     while IFS=$'\t' read -r name markers; do
         [[ -n $name ]] || continue
@@ -160,7 +162,8 @@ for file in "${files[@]}"; do
                 timeout) [[ ${words[1]:-} =~ ^[0-9]+$ ]] && timeout=${words[1]} ;;
                 long) long=1 ;;
                 root) roots_needed=1 ;;
-                *) echo "unknown marker '# iw: $m' for $name in ${file##*/} (known: serial, lock NAME..., timeout SECONDS, long, root)" >&2 ;;
+                deb) roots_needed=1 deb_needed=1 ;;
+                *) echo "unknown marker '# iw: $m' for $name in ${file##*/} (known: serial, lock NAME..., timeout SECONDS, long, root, deb)" >&2 ;;
             esac
         done
         t_file+=("$file") t_name+=("$name") t_serial+=("$serial") t_locks+=("$locks") t_timeout+=("$timeout")
@@ -194,13 +197,15 @@ if [[ $(id -u) != 0 ]]; then
 fi
 trap 'echo "interrupted"; stop_all; finish' INT TERM
 
-# The tests that run idlewarden in a Debian root of their own (tests/e2e/lib-roots.sh) wait for its cached image;
-# fill the cache in the background now, while the build and the other tests run.
-if ((roots_needed)); then
-    setsid bash -c 'source "$1" && source "$2" && iw_root_image >/dev/null' iw-roots "$LIB" "$E2E_DIR/lib-roots.sh" \
-        </dev/null >"$IW_LOG_DIR/roots.log" 2>&1 &
+# The tests that run idlewarden in a Debian root of their own (tests/e2e/lib-roots.sh) wait for its cached image,
+# and those that install the package for the package: made in the background (its own session, logs in
+# IW_LOG_DIR/NAME.log) while the build and the other tests run. A test finds them made, or makes them itself.
+start_helper() { # NAME FUNCTION — a function of lib-roots.sh, run as a test would be (iw_run_test)
+    setsid bash -c 'source "$1" && source "$2" && iw_run_test "$3"' iw-helper "$LIB" "$E2E_DIR/lib-roots.sh" "$2" \
+        </dev/null >"$IW_LOG_DIR/$1.log" 2>&1 &
     helper_pids+=($!)
-fi
+}
+((roots_needed)) && start_helper roots iw_root_image
 
 # ---------------------------------------------------------------------------------------------------------------
 # Build and unit tests
@@ -218,13 +223,13 @@ if [[ $mode == all ]]; then
         show_log "$IW_LOG_DIR/build.log" 60
         finish # nothing else can be tested without the binaries
     fi
-    start=$SECONDS
-    if swift test >"$IW_LOG_DIR/unit.log" 2>&1; then
-        record PASS unit-tests $((SECONDS - start))
-    else
-        record FAIL unit-tests $((SECONDS - start))
-        show_log "$IW_LOG_DIR/unit.log" 80
-    fi
+    # The unit tests run beside the end-to-end tests (which mostly sleep), at a lower priority, in a build
+    # directory of their own (SwiftPM's lock on .build would stall install.sh in the roots); their line comes
+    # after the end-to-end tests.
+    setsid bash -c 't0=$SECONDS; nice -n 10 swift test --scratch-path "$1" >"$2/unit.log" 2>&1
+        echo "$? $((SECONDS - t0))" >"$2/unit.result"' iw-unit "$ROOT/.build-unit" "$IW_LOG_DIR" </dev/null &
+    unit_pid=$!
+    helper_pids+=("$unit_pid")
 fi
 
 # The tests in Debian roots run install.sh on the checkout's .build (see tests/e2e/lib-roots.sh), which links the
@@ -241,6 +246,8 @@ if [[ $mode == e2e ]] && ((roots_needed)) && [[ -x $scratch/release/idlewarden ]
         finish
     fi
 fi
+
+((deb_needed)) && start_helper deb iw_root_deb
 
 for f in "$IW_BIN" "$IW_SO"; do
     if [[ ! -f $f ]]; then
@@ -361,6 +368,17 @@ while ((${#pending[@]} > 0 || running > 0)); do
     done
 done
 e2e_wall=$((SECONDS - e2e_start))
+
+if [[ -n ${unit_pid:-} ]]; then
+    wait "$unit_pid" 2>/dev/null
+    read -r rc secs <"$IW_LOG_DIR/unit.result" 2>/dev/null || { rc=1 secs=0; }
+    if ((rc == 0)); then
+        record PASS unit-tests "$secs"
+    else
+        record FAIL unit-tests "$secs"
+        show_log "$IW_LOG_DIR/unit.log" 80
+    fi
+fi
 
 if ((passed + failed == 0)); then
     echo "no test matched '${pattern}'"

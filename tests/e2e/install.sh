@@ -148,7 +148,9 @@ _iwi_restore_pam() {
 
 # _iwi_run ARGS... — run install.sh from the checkout; its output goes to $IW_TLOG/install-N.log (IWI_LOG).
 _iwi_run() {
-    IWI_RUNS=$((IWI_RUNS + 1))
+    # install.sh's toolchain: one build at a time in .build (the tests in roots and on the host share it).
+    [[ -n ${SWIFT:-} ]] || { SWIFT=$(iw_root_swift_wrapper) && export SWIFT; }
+    IWI_RUNS=$((${IWI_RUNS:-0} + 1))
     IWI_LOG=$IW_TLOG/install-$IWI_RUNS.log
     iw_log "install.sh $* (log: ${IWI_LOG##*/})"
     # shellcheck disable=SC2086

@@ -8,7 +8,9 @@
 # Host daemons of other tests see the container's processes in /proc. The container's users have uids no host
 # user has (50000-59999, see lib-roots.sh), so a host daemon finds no account for them and adopts none of their
 # logins; the container's daemon sees only the container's processes (its own PID namespace).
-# iw: root
+# Each takes a minute or more (a boot, an install, an idle timeout): they start before the shorter tests.
+# iw: deb
+# iw: long
 # iw: timeout 900
 
 # shellcheck source=lib-roots.sh
