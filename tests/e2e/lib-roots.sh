@@ -5,7 +5,8 @@
 # The image: debootstrap --variant=minbase bookworm with IW_ROOT_PACKAGES (systemd, sshd with pam_systemd and
 # pam_loginuid, what the tests and install.sh's build need), made once and cached in
 # IW_ROOTS_CACHE/root-KEY (default /var/cache/idlewarden-test), KEY a hash of the package list, the mirror and
-# the set-up below; a missing or changed cache is made again (about 1-2 minutes, network to the Debian mirror).
+# the set-up below; a missing or changed cache is made again (2 to 5 minutes, with the network to the Debian
+# mirror; a tenth of that is CPU).
 # Each test gets a copy of its own: an overlay (the image read-only below, a directory of the test above), so
 # nothing a test does reaches the image or another test, and a copy costs nothing.
 #
