@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The idlewarden test suite: release build, unit tests, then the end-to-end tests (as root, on the real thing).
+# The idlewarden test suite: the release build (as install.sh builds it), then the unit tests (swift test, in
+# .build-unit, at nice 10) beside the end-to-end tests (as root, on the real thing).
 #
 #   bash tests/run.sh                  everything (what CI runs: .ci/run)
 #   bash tests/run.sh e2e [PATTERN]    only the end-to-end tests whose name matches the ERE PATTERN
@@ -39,7 +40,7 @@ pattern=
 case "${1:-}" in
     "") ;;
     e2e) mode=e2e; pattern=${2:-} ;;
-    -h | --help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "usage: bash tests/run.sh [e2e [PATTERN]]" >&2; exit 2 ;;
 esac
 

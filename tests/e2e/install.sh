@@ -872,6 +872,7 @@ declare -A IWI_README_INLINE=(
     ['./install.sh --help']='run'
     ['sudo bash .ci/run']='the whole suite: it is what runs this test'
     ['bash tests/run.sh']='the whole suite: it is what runs this test'
+    ['bash tests/run.sh --help']='run'
     ['bash tests/run.sh e2e PATTERN']='the suite, some tests only: it is what runs this test'
     ['bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
     ['sudo systemctl reload idlewarden']='systemd only: systemd is not PID 1 here; test_install_systemd_unit_verifies checks the unit'

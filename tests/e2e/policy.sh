@@ -146,7 +146,8 @@ test_policy_group_rule_gives_users_different_timeouts() {
 # A `ttys` rule exempts one terminal: the same user logs in with `login -f` on two tmux terminals; the session
 # on the terminal the rule names is exempt (status, event=exempt naming the rule, never warned, still there
 # after idle_timeout + the lateness bound) while the one on the other terminal is warned and ended.
-# iw: lock pam-login
+# It changes a pam.d file of the system for a while: one such test at a time.
+# iw: lock etc-pam.d
 test_policy_ttys_rule_exempts_a_terminal() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
@@ -189,7 +190,8 @@ test_policy_ttys_rule_exempts_a_terminal() {
 # A `services` rule: the sshd service gets a 40 s idle_timeout, `login` keeps the 15 s default. The same user,
 # logged in both ways and idle in both: the login session is ended on the 15 s schedule; the ssh session is
 # still connected and unwarned 30 s after its last input.
-# iw: lock pam-login
+# It changes a pam.d file of the system for a while: one such test at a time.
+# iw: lock etc-pam.d
 test_policy_services_rule_sets_a_service_timeout() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
