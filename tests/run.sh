@@ -9,7 +9,7 @@
 #
 # Every e2e test is a function named test_* in tests/e2e/*.sh (module.sh, daemon.sh, enforce.sh, then any other
 # file but lib*.sh; functions in file order). Each runs in its own bash process, with its own cleanup, under a
-# timeout (IW_TEST_TIMEOUT, default 240 s). Up to IW_JOBS tests (default 5) run at the same time: most of them
+# timeout (IW_TEST_TIMEOUT, default 240 s). Up to IW_JOBS tests (default 6) run at the same time: most of them
 # sleep while they wait for an idle timeout, and each has its own users, ports, pam.d service and daemon. A test
 # that cannot share the machine says so in the comment block right above its function, or, for every test of a
 # file, in the file's first comment block:
@@ -51,7 +51,7 @@ export PATH LC_ALL=C.UTF-8
 
 export IW_LOG_DIR=${IW_LOG_DIR:-/tmp/idlewarden-e2e-logs}
 IW_TEST_TIMEOUT=${IW_TEST_TIMEOUT:-240}
-IW_JOBS=${IW_JOBS:-5}
+IW_JOBS=${IW_JOBS:-6}
 [[ $IW_JOBS =~ ^[1-9][0-9]*$ ]] || { echo "IW_JOBS must be a positive number: $IW_JOBS" >&2; exit 2; }
 export IW_ROOT=$ROOT
 IW_BUILD_DIR=${IW_BUILD_DIR:-$ROOT/.build/release} # the binaries under test (override only to try another build)
