@@ -31,8 +31,9 @@ IW_ROOT_PACKAGES=(
     systemd systemd-sysv dbus libpam-systemd
     # logins and what the tests drive them with
     openssh-server openssh-client login passwd tmux pamtester procps psmisc iproute2 util-linux rsyslog python3
-    # what install.sh, its tests and the package need: PAM headers, binutils (strip, readelf, nm), man pages
-    libpam0g-dev binutils man-db groff-base libcap2-bin
+    # what install.sh, its tests and the package need: PAM and toml++ headers, binutils (strip, readelf, nm), man
+    # pages
+    libpam0g-dev libtomlplusplus-dev binutils man-db groff-base libcap2-bin
     # what the Swift toolchain (bind-mounted from the host, read-only) needs to build in the root
     libc6-dev libgcc-12-dev libstdc++-12-dev pkg-config git libcurl4 libxml2 libsqlite3-0 libncurses6 libedit2
     libicu72 libffi8 zlib1g-dev
