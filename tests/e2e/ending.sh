@@ -97,15 +97,14 @@ test_ending_respawners_leave_nothing_behind() {
 test_ending_container_login_is_never_adopted_or_touched() {
     iw_ct_boot
     local c=iwtest-$IW_ID-c h=iwtest-$IW_ID-h uid
-    iw_ct_mkuser "$c"
-    uid=$(iw_ct id -u "$c")
-    useradd -m -s /bin/bash -u "$uid" "$h" || iw_fail "useradd -u $uid $h on the host"
-    iw_defer iw_rmuser "$h"
-    iw_client_key
-    local home
-    home=$(getent passwd "$h" | cut -d: -f6)
-    install -d -m 0700 -o "$h" -g "$(id -g "$h")" "$home/.ssh"
-    install -m 0600 -o "$h" -g "$(id -g "$h")" "$IW_T/client_key.pub" "$home/.ssh/authorized_keys"
+    # The host user first, as any other (a uid from the host's own range: host users never get the container
+    # range, lib-roots.sh), then the container's user with the same uid.
+    iw_mkuser "$h"
+    uid=$(id -u "$h")
+    iw_ct useradd -m -s /bin/bash -u "$uid" "$c" || iw_fail "useradd -u $uid $c in the container"
+    iw_ct install -d -m 0700 -o "$c" -g "$c" "/home/$c/.ssh" || iw_fail "mkdir ~$c/.ssh in the container"
+    iw_ct sh -c 'cat >"$1" && chown "$2:$2" "$1" && chmod 0600 "$1"' sh "/home/$c/.ssh/authorized_keys" "$c" \
+        <"$IW_T/client_key.pub" || iw_fail "authorized_keys of $c in the container"
     iw_log "host user $h and container user $c share uid $uid"
 
     # The container login first, then left idle.
