@@ -1,12 +1,7 @@
 #define _GNU_SOURCE 1
 #include "cidlewarden.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <linux/nsfs.h>
-#include <stdio.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <utmpx.h>
 
 ssize_t iw_recv_with_creds(int fd, void *buf, size_t len, struct iw_credentials *creds, int *has_creds,
@@ -77,29 +72,5 @@ int iw_utmp_next(struct iw_login *out) {
 }
 
 void iw_utmp_close(void) { endutxent(); }
-
-int iw_pidns_owner(int pid, unsigned int *owner) {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
-    int ns = open(path, O_RDONLY | O_CLOEXEC);
-    if (ns < 0) return -1;
-    int userns = ioctl(ns, NS_GET_USERNS);
-    int saved = errno;
-    close(ns);
-    if (userns < 0) {
-        errno = saved;
-        return -1;
-    }
-    uid_t uid;
-    int result = ioctl(userns, NS_GET_OWNER_UID, &uid);
-    saved = errno;
-    close(userns);
-    if (result < 0) {
-        errno = saved;
-        return -1;
-    }
-    *owner = uid;
-    return 0;
-}
 
 int iw_flock_exclusive(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }

@@ -70,7 +70,7 @@ extension Daemon {
                 return nil
             }
             // A login program of a container that sees this socket (a bind mount) is another machine's.
-            if case .other = effects.processes.pidNamespace(sender.pid) {
+            if case .nested = effects.processes.pidNamespace(sender.pid) {
                 reject("foreign-pid-namespace", sender: sender, detail: "claimed-user=\(event.user)")
                 return nil
             }

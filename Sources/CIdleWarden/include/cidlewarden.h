@@ -51,11 +51,6 @@ struct iw_login {
     char host[257];
 };
 
-/* The uid that owns the user namespace owning the PID namespace of `pid` (NS_GET_USERNS, then NS_GET_OWNER_UID on
-   /proc/PID/ns/pid): 0 and *owner set, or -1 with errno. Tells a namespace a user made for themselves (unshare -Upf)
-   from a container that root started. */
-int iw_pidns_owner(int pid, unsigned int *owner);
-
 /* Takes an exclusive, non-blocking flock on `fd`: 0, or -1 with errno (EWOULDBLOCK: another process holds it). */
 int iw_flock_exclusive(int fd);
 

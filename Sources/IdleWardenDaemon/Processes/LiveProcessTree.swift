@@ -2,7 +2,6 @@
 import Glibc
 #endif
 
-import CIdleWarden
 import IdleWardenCore
 
 /// The process tree as /proc shows it now.
@@ -45,16 +44,14 @@ struct LiveProcessTree: ProcessTreeSource {
         ProcText.numericEntries("/proc").compactMap(record)
     }
 
-    /// The daemon's own PID namespace, as the device and inode of /proc/self/ns/pid; asked once.
-    static let ownPIDNamespace: (dev_t, ino_t)? = namespaceInode("/proc/self/ns/pid")
+    /// The pids of the daemon itself on its NSpid line: one, unless its /proc belongs to an outer namespace.
+    static let ownNamespacePIDs = ProcText.withContents("/proc/self/status") { ProcessRecord.parseNamespacePIDs($0) }
+        ?? nil
 
     func pidNamespace(_ pid: Int32) -> PIDNamespace {
-        guard let own = Self.ownPIDNamespace, let theirs = namespaceInode("/proc/\(pid)/ns/pid") else {
-            return .unknown
-        }
-        if theirs == own { return .own }
-        var owner: UInt32 = 0
-        return iw_pidns_owner(pid, &owner) == 0 ? .other(owner: owner) : .unknown
+        guard let own = Self.ownNamespacePIDs else { return .unknown }
+        let pids = ProcText.withContents("/proc/\(pid)/status") { ProcessRecord.parseNamespacePIDs($0) } ?? nil
+        return PIDNamespace(pids: pids, ownPIDs: own)
     }
 
     func liveness(of identity: ProcessIdentity) -> ProcessLiveness {
@@ -66,11 +63,4 @@ struct LiveProcessTree: ProcessTreeSource {
         case .failure(let failure): return failure.processIsGone ? .gone : .unknown
         }
     }
-}
-
-/// A namespace file's device and inode: two processes are in the same namespace when both are equal.
-private func namespaceInode(_ path: String) -> (dev_t, ino_t)? {
-    var info = stat()
-    guard stat(path, &info) == 0 else { return nil }
-    return (info.st_dev, info.st_ino)
 }

@@ -98,6 +98,23 @@ public struct ProcessRecord: Equatable, Sendable {
         return nil
     }
 
+    /// How many pids the "NSpid:" line of /proc/PID/status gives (one per PID namespace from the reader's down to
+    /// the process's own); nil without the line (a kernel before 4.1).
+    static func parseNamespacePIDs(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        let key = Array("NSpid:".utf8)
+        var lineStart = text.startIndex
+        while lineStart < text.endIndex {
+            let lineEnd = text[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
+            if text[lineStart..<lineEnd].starts(with: key) {
+                let count = text[(lineStart + key.count)..<lineEnd]
+                    .split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).count
+                return count > 0 ? count : nil
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
+    }
+
     /// The hexadecimal mask of the "SigIgn:" line of /proc/PID/status.
     static func parseIgnoredSignals(_ text: UnsafeBufferPointer<UInt8>) -> UInt64? {
         let key = Array("SigIgn:".utf8)

@@ -23,17 +23,17 @@ extension ProcessTable {
         }
         var seen: Set<Int32> = [root.pid]
         var kept = [root]
-        func reachable(_ namespace: PIDNamespace) -> Bool { namespace == .own }
-        kept += descendants(of: root, source: source, seen: &seen, reachable: reachable) { _ in true }
+        func entering(_ child: ProcessRecord, from _: ProcessRecord) -> Bool { child.pidNamespace == .own }
+        kept += descendants(of: root, source: source, seen: &seen, entering: entering) { _ in true }
         let ownedSessions = Set(kept.filter { $0.sid == $0.pid }.map(\.sid))
         func belongs(_ record: ProcessRecord) -> Bool { ownedSessions.contains(record.sid) }
         if !ownedSessions.isEmpty, let initProcess = source.stat(1) {
             for pid in source.children(of: initProcess) where seen.insert(pid).inserted {
                 guard var orphan = source.stat(pid), orphan.ppid == initProcess.pid, belongs(orphan) else { continue }
                 orphan.pidNamespace = source.pidNamespace(pid)
-                guard reachable(orphan.pidNamespace) else { continue }
+                guard orphan.pidNamespace == .own else { continue }
                 kept.append(orphan)
-                kept += descendants(of: orphan, source: source, seen: &seen, reachable: reachable, keeping: belongs)
+                kept += descendants(of: orphan, source: source, seen: &seen, entering: entering, keeping: belongs)
             }
         }
 
@@ -48,11 +48,12 @@ extension ProcessTable {
     }
 
     /// The processes below `top` that `keeping` accepts, breadth first, each with its PID namespace; the walk goes
-    /// on below those `keeping` rejects, but not into a namespace that `reachable` rejects. A listed child whose
-    /// stat names another parent exited and its pid was reused: it is left out.
+    /// on below those `keeping` rejects, but not to a child that `entering` rejects (given the child, with its
+    /// namespace, and its parent), nor below it. A listed child whose stat names another parent exited and its pid
+    /// was reused: it is left out.
     static func descendants<Source: ProcessTreeSource>(
-        of top: ProcessRecord, source: Source, seen: inout Set<Int32>, reachable: (PIDNamespace) -> Bool,
-        keeping: (ProcessRecord) -> Bool
+        of top: ProcessRecord, source: Source, seen: inout Set<Int32>,
+        entering: (ProcessRecord, ProcessRecord) -> Bool, keeping: (ProcessRecord) -> Bool
     ) -> [ProcessRecord] {
         var queue = [top]
         var next = 0
@@ -63,7 +64,7 @@ extension ProcessTable {
             for pid in source.children(of: parent) where seen.insert(pid).inserted {
                 guard var child = source.stat(pid), child.ppid == parent.pid else { continue }
                 child.pidNamespace = source.pidNamespace(pid)
-                guard reachable(child.pidNamespace) else { continue }
+                guard entering(child, parent) else { continue }
                 queue.append(child)
                 if keeping(child) { result.append(child) }
             }

@@ -118,6 +118,31 @@ struct SessionMembers {
         return groups
     }
 
+    /// Whether an end of a session of `uid` reaches `record` (its namespace read): in the daemon's PID namespace,
+    /// always; in one below it, only when every process from it up to where that namespace was entered runs as
+    /// the session's user, and that user is not root. A user can make a PID namespace only for a process of their
+    /// own (`unshare -Upf`); a container's first process runs as root (or as an uid of root's user namespace), so
+    /// nothing of a container is reached, even one started from the session, nor anything below it. `parent` is
+    /// the process a walk came from, already reached.
+    static func reaches(
+        _ record: ProcessRecord, parent: ProcessRecord?, uid: UInt32, processes: some ProcessTreeSource
+    ) -> Bool {
+        guard case .nested(let depth) = record.pidNamespace else { return record.pidNamespace == .own }
+        if let parentDepth = parent?.pidNamespace.depth, parentDepth >= depth { return true }
+        guard uid != 0, processes.realUID(record.pid) == uid else { return false }
+        // Up the chain to where the namespace was entered (at most as many steps as a walk could come down).
+        var current = record
+        for _ in 0..<64 {
+            guard var above = processes.stat(current.ppid) else { return false }
+            above.pidNamespace = processes.pidNamespace(above.pid)
+            guard let aboveDepth = above.pidNamespace.depth else { return false }
+            if aboveDepth < depth { return true }
+            guard processes.realUID(above.pid) == uid else { return false }
+            current = above
+        }
+        return false
+    }
+
     /// The session's processes now, each with its real uid and PID namespace: the tree walked from the leader and
     /// from `known` (processes found at earlier steps, which may have outlived it), the orphans of the session, and
     /// the scope's members (a process the user's service manager moved out of the scope is still found in the
@@ -132,16 +157,18 @@ struct SessionMembers {
         let (uid, mode, groups, auditSession) = (self.uid, self.mode, self.groups, self.auditSession)
         var seen: Set<Int32> = []
         var kept: [ProcessRecord] = []
-        func reachable(_ namespace: PIDNamespace) -> Bool { namespace.isReachable(bySessionOf: uid) }
+        func entering(_ child: ProcessRecord, from parent: ProcessRecord) -> Bool {
+            Self.reaches(child, parent: parent, uid: uid, processes: processes)
+        }
         func take(_ pid: Int32) -> ProcessRecord? {
             guard seen.insert(pid).inserted, var record = processes.stat(pid), !record.hasExited else { return nil }
             record.pidNamespace = processes.pidNamespace(pid)
-            return reachable(record.pidNamespace) ? record : nil
+            return Self.reaches(record, parent: nil, uid: uid, processes: processes) ? record : nil
         }
         for identity in [leader] + known {
             guard let record = take(identity.pid), record.startTime == identity.startTime else { continue }
             kept.append(record)
-            kept += ProcessTable.descendants(of: record, source: processes, seen: &seen, reachable: reachable) { _ in true }
+            kept += ProcessTable.descendants(of: record, source: processes, seen: &seen, entering: entering) { _ in true }
         }
         // The walks above reach every process whose parent is one of the session's; what was reparented to init
         // is looked for among init's children.
@@ -163,7 +190,7 @@ struct SessionMembers {
                       let record = take(pid)
                 else { continue }
                 kept.append(record)
-                kept += ProcessTable.descendants(of: record, source: processes, seen: &seen, reachable: reachable,
+                kept += ProcessTable.descendants(of: record, source: processes, seen: &seen, entering: entering,
                                                  keeping: belongs)
             }
         }

@@ -14,8 +14,8 @@ import Glibc
 /// scope thawed, so that the login process, root's, goes on to close the session). What survives is killed again,
 /// a few times, then reported.
 ///
-/// Every signal goes through a pidfd opened for that signal and closed after it: the process's start time, real
-/// uid and PID namespace are read again after the open, so the signal reaches exactly the process that was checked,
+/// Every signal goes through a pidfd opened for that signal and closed after it: the process's start time and real
+/// uid are read again after the open, so the signal reaches exactly the process that was checked,
 /// never a later holder of its pid; and an end holds no descriptor between steps, however many run at once.
 /// Never pid 1, the daemon, the login process (root's, it closes the session), a process of another uid, or one in
 /// a PID namespace the session does not reach (see `PIDNamespace`).
@@ -232,7 +232,7 @@ final class Termination {
             targets[index].endedBy = previous
             return false
         }
-        guard current.realUID == uid, current.pidNamespace.isReachable(bySessionOf: uid) else {
+        guard current.realUID == uid else {
             note(identity.pid, "changed")
             return false
         }

@@ -142,7 +142,7 @@ final class DaemonDatagramTests: XCTestCase {
     /// machine's: its open and close change nothing here.
     func testLoginProgramInAnotherPIDNamespaceIsRefused() throws {
         let registered = try harness.sshLogin("alice")
-        let containerInit = harness.processes.spawn("systemd", parent: 1, uid: 0, namespace: .other(owner: 0))
+        let containerInit = harness.processes.spawn("systemd", parent: 1, uid: 0, namespace: .nested(depth: 1))
         let containerSSHD = harness.processes.spawn("sshd", parent: containerInit.pid, uid: 0)
         harness.send(open(containerSSHD.pid), from: containerSSHD.pid)
         XCTAssertEqual(audit.lines("reject").last?["reason"], "foreign-pid-namespace", audit.text)

@@ -152,24 +152,36 @@ final class DaemonEndTests: XCTestCase {
         XCTAssertEqual(terminate["found_later"], "3")
     }
 
-    /// A container on the host started from the session (its processes in another PID namespace, root's) is
-    /// another machine: never signalled, nor anything below it. A namespace the user made (unshare -Upf) is the
-    /// user's: it ends with the session.
+    /// A container on the host started from the session (its processes in a PID namespace below the daemon's,
+    /// its init root's) is another machine: never signalled, nor anything below it, even its user with the
+    /// session's uid, and even where it sits in the session's scope (systemd-nspawn --keep-unit). A namespace the
+    /// user made (unshare -Upf: entered by a process of the user) is the user's: it ends with the session, also
+    /// once its maker is gone.
     func testProcessesInAnotherPIDNamespaceAreReachedOnlyWhenTheUserMadeIt() throws {
-        let login = try harness.sshLogin("alice", auditSession: 7)
+        let login = try harness.sshLogin("alice", auditSession: 7, scope: true)
         let shell = login.processes[1]
-        let nspawn = processes.spawn("sudo", parent: shell.pid, uid: 0, sid: shell.sid)
-        let containerInit = processes.spawn("systemd", parent: nspawn.pid, uid: 0, namespace: .other(owner: 0))
-        let containerShell = processes.spawn("bash", parent: containerInit.pid, uid: 1001)
-        let sandbox = processes.spawn("bash", parent: shell.pid, uid: 1001, sid: shell.sid,
-                                      namespace: .other(owner: 1001), reaction: .survivesUntilKill)
+        let sudo = processes.spawn("sudo", parent: shell.pid, uid: 0, sid: shell.sid)
+        let nspawn = processes.spawn("systemd-nspawn", parent: sudo.pid, uid: 0, sid: shell.sid)
+        let containerInit = processes.spawn("systemd", parent: nspawn.pid, uid: 0, namespace: .nested(depth: 1))
+        let containerSSHD = processes.spawn("sshd", parent: containerInit.pid, uid: 0)
+        let containerShell = processes.spawn("bash", parent: containerSSHD.pid, uid: 1001, reaction: .survivesUntilKill)
+        let unshare = processes.spawn("unshare", parent: shell.pid, uid: 1001, sid: shell.sid)
+        let sandbox = processes.spawn("bash", parent: unshare.pid, uid: 1001, namespace: .nested(depth: 1),
+                                      reaction: .survivesUntilKill)
+        let sandboxChild = processes.spawn("sleep", parent: sandbox.pid, uid: 1001, reaction: .survivesUntilKill)
         let unreadable = processes.spawn("bash", parent: shell.pid, uid: 1001, sid: shell.sid,
                                          namespace: .unknown, reaction: .survivesUntilKill)
+        // The maker of the user's namespace is gone: its first process is init's now.
+        processes.exit(unshare.pid)
         runPastTheEnd()
-        XCTAssertEqual(processes.signalNames(of: containerShell.pid), [], "the container's process is untouched")
-        XCTAssertTrue(processes.isAlive(containerShell.identity))
-        XCTAssertEqual(processes.signalNames(of: unreadable.pid), [], "a namespace that cannot be read is not reached")
+        for untouched in [containerInit, containerSSHD, containerShell, unreadable] {
+            XCTAssertEqual(processes.signalNames(of: untouched.pid), [], "\(untouched.name) \(untouched.pid)")
+            XCTAssertTrue(processes.isAlive(untouched.identity))
+        }
+        XCTAssertEqual(processes.signalNames(of: nspawn.pid), [], "root's")
         XCTAssertNil(processes.records[sandbox.pid], "the user's own namespace ended with the session")
+        XCTAssertNil(processes.records[sandboxChild.pid])
+        XCTAssertEqual(audit.lines("terminate", ["session": login.id]).first?["members"], "scope")
     }
 
     /// The daemon out of descriptors while sessions end: no pidfd can be opened and /proc cannot be read. A leader
