@@ -157,6 +157,82 @@ test_ending_container_login_is_never_adopted_or_touched() {
     iw_wait_as ct "$c"
 }
 
+# On a host with systemd-logind (a booted systemd container, the daemon and the module of this build run inside
+# it), an idle ssh login through pam_systemd is ended through its scope: the same respawner, double fork and
+# signal ignorer as above are gone, the scope was frozen before SIGKILL (members=scope, frozen=scope), and
+# logind's session closes (the login process, in the same scope, was thawed and closed it).
+# iw: root
+# iw: long
+# iw: timeout 600
+test_ending_logind_scope_is_frozen_and_emptied() {
+    iw_ct_boot
+    local c=iwtest-$IW_ID-c dir=/run/iwtest-$IW_ID log=$IW_TLOG/container-daemon.log
+    iw_ct_mkuser "$c"
+    iw_ct install -d -m 0755 "$dir" || iw_fail "mkdir $dir in the container"
+    {
+        echo 'allow_short_timeouts = true'
+        echo "idle_timeout = \"${IW_IDLE}s\""
+        echo "warn_before = \"${IW_WARN}s\""
+        echo "grace = \"${IW_GRACE}s\""
+        printf 'exclude_users = [%s]\n' "$(iw_ct getent passwd | cut -d: -f1 | grep -vx "$c" | sed 's/.*/"&"/' | paste -sd,)"
+    } >"$IW_CT/etc/iwtest-$IW_ID.conf"
+    cp "$IW_CT/etc/iwtest-$IW_ID.conf" "$IW_TLOG/container-idlewarden.conf"
+    printf '%s\n' "session optional $IW_SO socket=$dir/session.sock debug" >>"$IW_CT/etc/pam.d/sshd"
+    iw__e_attack_scripts
+    install -m 0755 "$IW_T/respawn.sh" "$IW_CT/usr/local/bin/iwtest-respawn"
+    install -m 0755 "$IW_T/ignore.sh" "$IW_CT/usr/local/bin/iwtest-ignore"
+    iw_ct install -d -m 1777 /var/tmp/iwtest || iw_fail "mkdir /var/tmp/iwtest in the container"
+    iw_ct "$IW_BIN" daemon --config "/etc/iwtest-$IW_ID.conf" --socket "$dir/control.sock" \
+        --state-dir "/var/lib/iwtest-$IW_ID" </dev/null >>"$log" 2>&1 &
+    IW__E_CT_DAEMON=$!
+    iw_defer iw__e_ct_daemon_stop
+    iw_wait_until 20 iw_ct "$IW_BIN" status --socket "$dir/control.sock" >/dev/null 2>&1 ||
+        iw_fail "the daemon in the container does not answer: $(tail -n 5 "$log")"
+    iw_ok "daemon of this build runs in the container (logind: $(iw_ct systemctl is-active systemd-logind))"
+
+    IW_SSH_PORT=$IW_CT_SSH_PORT iw_tmux_new ct "$(IW_SSH_PORT=$IW_CT_SSH_PORT iw_ssh_cmd "$c")"
+    iw_wait_as ct "$c"
+    iw_tmux_type ct 'cat /proc/self/cgroup | grep -m1 -o "session-[^/]*scope"; echo iwscope-$((6 * 7))'
+    iw_tmux_wait_text ct 'iwscope-42' 10 || iw_fail "the shell did not answer"
+    local scope
+    scope=$(iw_tmux_capture ct | grep -oE '^session-[^ ]*\.scope' | tail -n1)
+    [[ -n $scope ]] || iw_fail "the login is in no logind scope: $(iw__pane_tail ct)"
+    iw_ok "the ssh login is in $scope"
+    iw_tmux_type ct "setsid iwtest-respawn /var/tmp/iwtest/respawns </dev/null >/dev/null 2>&1 &"
+    iw_tmux_type ct '( ( exec sleep 1001 </dev/null >/dev/null 2>&1 & ) & )'
+    iw_tmux_type ct "nohup iwtest-ignore /var/tmp/iwtest/ignorer >/dev/null 2>&1 &"
+    iw_tmux_type ct 'sleep 1; echo iwstarted-$((6 * 7))'
+    iw_tmux_wait_text ct 'iwstarted-42' 15 || iw_fail "the jobs did not start: $(iw__pane_tail ct)"
+    iw__set_last_input ct "$(iw_now_ms)"
+    iw_log "processes of $c: $(iw_ct ps -o pid,ppid,sid,args -u "$c" | tr '\n' '|')"
+    iw_expect_logout ct yes
+    iw_wait_until 20 grep -q "event=terminate .*user=$c" "$log" || iw_fail "no terminate line: $(tail -n 5 "$log")"
+    local line
+    line=$(grep "event=terminate .*user=$c" "$log" | tail -n1)
+    iw_log "audit: ${line#*event=}"
+    [[ $(iw_audit_field "$line" members) == scope ]] || iw_fail "the end did not list the scope: $line"
+    [[ $(iw_audit_field "$line" scope) == */"$scope" ]] || iw_fail "the end's scope is not $scope: $line"
+    [[ $(iw_audit_field "$line" frozen) == scope ]] || iw_fail "the scope was not frozen before SIGKILL: $line"
+    [[ $(iw_audit_field "$line" ended_by) == *KILL* ]] || iw_fail "nothing was killed: $line"
+    iw_wait_until 10 iw__e_ct_no_procs "$c" || iw_fail "processes of $c left: $(iw_ct ps -o pid,args -u "$c")"
+    sleep 10
+    iw__e_ct_no_procs "$c" || iw_fail "processes of $c left 10 s later: $(iw_ct ps -o pid,args -u "$c")"
+    iw_ok "nothing of $c is left in the container"
+    iw_wait_until 15 iw__e_ct_no_session "$c" ||
+        iw_fail "logind still lists a session of $c: $(iw_ct loginctl list-sessions --no-legend | tr '\n' '|')"
+    iw_ok "logind's session of $c closed (its login process was thawed and closed the PAM session)"
+    grep -q "event=close .*user=$c.*reason=pam-close" "$log" || iw_fail "no event=close reason=pam-close: $(tail -n 3 "$log")"
+}
+iw__e_ct_no_procs() { ! iw_ct pgrep -u "$1" >/dev/null; }
+iw__e_ct_no_session() { ! iw_ct loginctl list-sessions --no-legend | awk '{ print $3 }' | grep -qx "$1"; }
+iw__e_ct_daemon_stop() {
+    [[ -n ${IW__E_CT_DAEMON:-} ]] || return 0
+    iw_ct pkill -TERM -f "^$IW_BIN daemon --config /etc/iwtest-$IW_ID.conf" 2>/dev/null
+    iw_wait_until 5 iw__not_alive "$IW__E_CT_DAEMON" || kill -KILL "$IW__E_CT_DAEMON" 2>/dev/null
+    wait "$IW__E_CT_DAEMON" 2>/dev/null
+    IW__E_CT_DAEMON=
+}
+
 # One daemon per state directory. A second `idlewarden daemon` on the same paths (an admin trying it by hand)
 # exits 75 and names the running daemon; one on the same sockets with another state directory exits 71 (the
 # sockets are in use). Neither takes or removes the first one's sockets: the first still answers status,
