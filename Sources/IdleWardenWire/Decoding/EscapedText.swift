@@ -1,8 +1,8 @@
 /// Text a login program passes on from elsewhere, kept as printable text whatever its bytes: PAM_RHOST is what
 /// the remote side or a resolver said (a reverse DNS name may hold any byte), so a control character or a
 /// malformed sequence in it is no reason to refuse the login. Control characters (C0, DEL, C1), the bidirectional
-/// overrides and isolates (which reorder what a terminal shows), bytes that are not UTF-8, and the backslash
-/// itself become `\xNN`, one per byte; everything else stays as it was.
+/// overrides and isolates (which reorder what a terminal shows) and bytes that are not UTF-8 become `\xNN`, one
+/// per byte; everything else, a backslash too, stays as it was (so printable text round-trips unchanged).
 public enum EscapedText {
     public static func escaping(_ bytes: some Collection<UInt8>) -> String {
         let bytes = Array(bytes)
@@ -49,7 +49,7 @@ public enum EscapedText {
     private static func mustEscape(_ sequence: ArraySlice<UInt8>) -> Bool {
         let scalar = String(decoding: sequence, as: UTF8.self).unicodeScalars.first!.value
         switch scalar {
-        case 0x00...0x1F, 0x5C, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: return true
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: return true
         default: return false
         }
     }
