@@ -8,8 +8,8 @@ public struct StatusEntry: Codable, Equatable, Sendable {
     public var rhost: String?
     public var pid: Int32
     public var openedAt: Int64
-    /// active, warned, exempt, no-tty, pending (terminals not found yet), terminating; for a graphical session
-    /// with `graphical = false`: unchecked.
+    /// active, inhibited (held by `idlewarden inhibit`), warned, exempt, no-tty, pending (terminals not found yet),
+    /// terminating; for a graphical session with `graphical = false`: unchecked.
     public var state: String
     public var exemptReason: String?
     public var terminals: [String]
@@ -19,11 +19,13 @@ public struct StatusEntry: Codable, Equatable, Sendable {
     public var nextDeadline: Int64?
     /// The X display of a graphical session (PAM_TTY ":N"), also listed first in `terminals`; nil otherwise.
     public var display: String?
+    /// The processes holding the session (`idlewarden inhibit`), oldest first.
+    public var inhibitors: [StatusInhibitor]
 
     public init(
         id: String, user: String, uid: UInt32, service: String, tty: String?, rhost: String?, pid: Int32,
         openedAt: Int64, state: String, exemptReason: String?, terminals: [String], idleSeconds: Int64,
-        idleTimeoutSeconds: Int64, nextDeadline: Int64?, display: String?
+        idleTimeoutSeconds: Int64, nextDeadline: Int64?, display: String?, inhibitors: [StatusInhibitor] = []
     ) {
         self.id = id
         self.user = user
@@ -40,10 +42,11 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.nextDeadline = nextDeadline
         self.display = display
+        self.inhibitors = inhibitors
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, user, uid, service, tty, rhost, pid, state, terminals, display
+        case id, user, uid, service, tty, rhost, pid, state, terminals, display, inhibitors
         case openedAt = "opened_at"
         case exemptReason = "exempt_reason"
         case idleSeconds = "idle_seconds"
@@ -69,5 +72,6 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         try container.encode(idleTimeoutSeconds, forKey: .idleTimeoutSeconds)
         try container.encode(nextDeadline, forKey: .nextDeadline)
         try container.encode(display, forKey: .display)
+        try container.encode(inhibitors, forKey: .inhibitors)
     }
 }

@@ -7,7 +7,7 @@ import IdleWardenWire
 import Glibc
 #endif
 
-/// Requests on the control socket: `status`, `keepalive`, `reload` and `sweep`. Any user may ask; each sees and
+/// Requests on the control socket: `status`, `keepalive`, `inhibit` (Daemon+Inhibit), `reload` and `sweep`. Any user may ask; each sees and
 /// touches only their own sessions, root all of them.
 extension Daemon {
     /// The reply to a request: its first chunk, or the chunk asked for of an answer given before (to the same
@@ -26,6 +26,8 @@ extension Daemon {
             })
         case .keepalive(let sessionID):
             reply = keepalive(sessionID, sender: sender)
+        case .inhibit(let why, let sessionID):
+            reply = inhibit(why: why, sessionID: sessionID, sender: sender)
         case .reload, .sweep:
             guard sender.isRoot else {
                 reject("not-root", sender: sender, detail: "request=\(request.action)")

@@ -126,7 +126,7 @@ public final class Daemon {
                 case .timer:
                     io.loop.drainTimer()
                     handleDue(now: clock.now())
-                case .leader(let handle): leaderExited(handle: handle)
+                case .process(let handle): processExited(handle: handle)
                 }
             }
         }

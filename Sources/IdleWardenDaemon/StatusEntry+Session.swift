@@ -8,18 +8,23 @@ extension StatusEntry {
         self.init(
             id: session.id, user: session.facts.user, uid: session.facts.uid, service: session.facts.service,
             tty: session.facts.tty, rhost: session.facts.rhost, pid: session.leader.pid,
-            openedAt: session.openedAt.seconds, state: Self.state(of: session),
+            openedAt: session.openedAt.seconds, state: Self.state(of: session, now: now),
             exemptReason: session.limits.exemption?.description,
             terminals: (display.map { [$0] } ?? []) + session.terminals,
             idleSeconds: session.idle(now: now).wholeSeconds,
             idleTimeoutSeconds: session.limits.idleTimeout.wholeSeconds, nextDeadline: nextDeadline?.seconds,
-            display: display)
+            display: display,
+            inhibitors: session.inhibitors.map {
+                StatusInhibitor(pid: $0.process.pid, why: $0.why, since: $0.since.seconds,
+                                holding: session.isInhibited(now: now))
+            })
     }
 
-    private static func state(of session: Session) -> String {
+    private static func state(of session: Session, now: Instant) -> String {
         if session.ending != nil { return "terminating" }
         if session.limits.exemption != nil { return "exempt" }
         if session.warning != nil { return "warned" }
+        if session.isInhibited(now: now) { return "inhibited" }
         if session.facts.isGraphical { return session.isDisplayChecked ? "active" : "unchecked" }
         if session.terminals.isEmpty && session.terminalDiscovery != .settled { return "pending" }
         if session.terminals.isEmpty && !session.limits.checkNoTTY { return "no-tty" }

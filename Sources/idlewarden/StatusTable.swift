@@ -26,7 +26,14 @@ enum StatusTable {
             }.joined(separator: "  ")
         }
         if entries.isEmpty { return lines[0] + "\n(no sessions)" }
-        return lines.joined(separator: "\n")
+        let holds = entries.flatMap { entry in
+            entry.inhibitors.map { hold in
+                "session \(entry.id) held by pid \(hold.pid) for \(ConfigDuration.format(.seconds(max(0, now - hold.since))))"
+                    + (hold.holding ? "" : " (not holding: allow_inhibit = false or max_inhibit reached)")
+                    + (hold.why.isEmpty ? "" : ": \(hold.why)")
+            }
+        }
+        return (lines + holds).joined(separator: "\n")
     }
 
     static func shortTTY(_ path: String) -> String {

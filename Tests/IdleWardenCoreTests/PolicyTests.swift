@@ -242,7 +242,48 @@ final class PolicyTests: XCTestCase {
             activity = input  (built-in default)
             end = session  (built-in default)
             graphical = true  (built-in default)
+            allow_inhibit = true  (built-in default)
+            max_inhibit = none  (built-in default)
             matched rules: 1, 2
             """)
+    }
+
+    /// allow_inhibit and max_inhibit: top level and per rule, first matching rule wins, shown by explain with
+    /// their sources; max_inhibit has the bounds of a timeout.
+    func testInhibitKeysResolvePerRuleAndAreBounded() throws {
+        let config = try config("""
+            max_inhibit = "4h"
+
+            [[rule]]
+            name = "lab"
+            groups = ["lab"]
+            allow_inhibit = false
+
+            [[rule]]
+            users = ["alice"]
+            max_inhibit = "30m"
+            """)
+        let lab = Policy.resolve(config, for: facts(groups: ["lab"]))
+        XCTAssertFalse(lab.limits.allowInhibit)
+        XCTAssertEqual(lab.source(of: .allowInhibit), .rule(index: 1, name: "lab", line: 3))
+        XCTAssertEqual(lab.limits.maxInhibit, .seconds(1800))
+        XCTAssertTrue(lab.description.contains("allow_inhibit = false  (rule 1 \"lab\" (line 3))"), lab.description)
+        XCTAssertTrue(lab.description.contains("max_inhibit = 30m  (rule 2 (line 8))"), lab.description)
+        let other = Policy.resolve(config, for: facts(user: "bob"))
+        XCTAssertTrue(other.limits.allowInhibit)
+        XCTAssertEqual(other.source(of: .allowInhibit), .builtInDefault)
+        XCTAssertEqual(other.limits.maxInhibit, .seconds(4 * 3600))
+        XCTAssertEqual(other.source(of: .maxInhibit), .topLevel)
+        let builtIn = Policy.resolve(.builtIn(), for: facts())
+        XCTAssertEqual(builtIn.value(of: .maxInhibit), "none")
+        XCTAssertEqual(builtIn.value(of: .allowInhibit), "true")
+
+        let bad = ConfigParser.parse("max_inhibit = \"10s\"\n[[rule]]\nallow_inhibit = \"no\"", path: "f")
+        XCTAssertNil(bad.config)
+        XCTAssertEqual(bad.errors.count, 2, "\(bad.errors)")
+        XCTAssertTrue(bad.errors.contains { $0.description.hasPrefix("f:1:") && $0.description.contains("max_inhibit") },
+                      "\(bad.errors)")
+        XCTAssertTrue(bad.errors.contains { $0.description.hasPrefix("f:3:") && $0.description.contains("allow_inhibit") },
+                      "\(bad.errors)")
     }
 }

@@ -12,7 +12,7 @@ public struct Config: Equatable, Sendable {
             idleTimeout: limits.idleTimeout, warnBefore: limits.warnBefore, grace: limits.grace,
             maxSession: limits.maxSession, exempt: false, checkNoTTY: limits.checkNoTTY,
             allowKeepalive: limits.allowKeepalive, activity: limits.activity, end: limits.end,
-            graphical: limits.graphical)
+            graphical: limits.graphical, allowInhibit: limits.allowInhibit, maxInhibit: limits.maxInhibit)
     }()
 
     /// The file it was read from; for built-in defaults, the path that was looked for.

@@ -27,7 +27,8 @@ public enum ConfigParser {
             grace: reader.duration("grace"), maxSession: reader.duration("max_session"),
             checkNoTTY: reader.bool("check_no_tty"), allowKeepalive: reader.bool("allow_keepalive"),
             activity: reader.choice("activity", as: ActivityMode.self), end: reader.choice("end", as: EndMode.self),
-            graphical: reader.bool("graphical"))
+            graphical: reader.bool("graphical"),
+            allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"))
         let allowShortTimeouts = reader.bool("allow_short_timeouts") ?? false
         let excludeUsers = reader.stringList("exclude_users") ?? []
         let excludeGroups = reader.stringList("exclude_groups") ?? []

@@ -47,6 +47,9 @@ struct ConfigValidation {
         if let max = settings.maxSession, let problem = LimitBounds.timeoutProblem(max, allowShort: allowShortTimeouts) {
             report("max_session", problem)
         }
+        if let max = settings.maxInhibit, let problem = LimitBounds.timeoutProblem(max, allowShort: allowShortTimeouts) {
+            report("max_inhibit", problem)
+        }
         if let grace = settings.grace, let problem = LimitBounds.graceProblem(grace) {
             report("grace", problem)
         }

@@ -37,7 +37,8 @@ struct RuleParser {
             grace: reader.duration("grace"), maxSession: reader.duration("max_session"),
             exempt: reader.bool("exempt"), checkNoTTY: reader.bool("check_no_tty"),
             allowKeepalive: reader.bool("allow_keepalive"), activity: reader.choice("activity", as: ActivityMode.self),
-            end: reader.choice("end", as: EndMode.self), graphical: reader.bool("graphical"))
+            end: reader.choice("end", as: EndMode.self), graphical: reader.bool("graphical"),
+            allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"))
         return rule
     }
 

@@ -26,11 +26,21 @@ public struct Limits: Equatable, Sendable, Codable {
         get { checkGraphical ?? true }
         set { checkGraphical = newValue }
     }
+    /// `allow_inhibit`: whether `idlewarden inhibit` may hold this session. Optional for older state files (nil
+    /// reads as the default, true).
+    public var inhibitAllowed: Bool?
+    public var allowInhibit: Bool {
+        get { inhibitAllowed ?? true }
+        set { inhibitAllowed = newValue }
+    }
+    /// `max_inhibit`: how long after the last input an inhibitor may hold the session; nil means no bound.
+    public var maxInhibit: Duration?
 
     public init(
         idleTimeout: Duration = .seconds(15 * 60), warnBefore: Duration = .seconds(60), grace: Duration = .seconds(10),
         maxSession: Duration? = nil, exemption: Exemption? = nil, checkNoTTY: Bool = false,
-        allowKeepalive: Bool = true, activity: ActivityMode = .input, end: EndMode = .session, graphical: Bool = true
+        allowKeepalive: Bool = true, activity: ActivityMode = .input, end: EndMode = .session, graphical: Bool = true,
+        allowInhibit: Bool = true, maxInhibit: Duration? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -42,6 +52,8 @@ public struct Limits: Equatable, Sendable, Codable {
         self.activity = activity
         self.end = end
         self.checkGraphical = graphical
+        self.inhibitAllowed = allowInhibit
+        self.maxInhibit = maxInhibit
     }
 }
 

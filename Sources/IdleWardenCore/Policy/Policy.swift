@@ -54,6 +54,11 @@ public enum Policy {
         limits.activity = first(.activity, \.activity, else: limits.activity)
         limits.end = first(.end, \.end, else: limits.end)
         limits.graphical = first(.graphical, \.graphical, else: limits.graphical)
+        limits.allowInhibit = first(.allowInhibit, \.allowInhibit, else: limits.allowInhibit)
+        limits.maxInhibit = candidates(.maxInhibit, \.maxInhibit).first.map { value, source in
+            sources[.maxInhibit] = source
+            return value
+        }
 
         if config.excludeUsers.contains(facts.user) {
             limits.exemption = .user(facts.user)

@@ -10,4 +10,6 @@ public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
     case activity
     case end
     case graphical
+    case allowInhibit = "allow_inhibit"
+    case maxInhibit = "max_inhibit"
 }

@@ -13,11 +13,14 @@ public struct PolicySettings: Equatable, Sendable {
     public var activity: ActivityMode?
     public var end: EndMode?
     public var graphical: Bool?
+    public var allowInhibit: Bool?
+    public var maxInhibit: Duration?
 
     public init(
         idleTimeout: Duration? = nil, warnBefore: Duration? = nil, grace: Duration? = nil,
         maxSession: Duration? = nil, exempt: Bool? = nil, checkNoTTY: Bool? = nil, allowKeepalive: Bool? = nil,
-        activity: ActivityMode? = nil, end: EndMode? = nil, graphical: Bool? = nil
+        activity: ActivityMode? = nil, end: EndMode? = nil, graphical: Bool? = nil,
+        allowInhibit: Bool? = nil, maxInhibit: Duration? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -29,6 +32,8 @@ public struct PolicySettings: Equatable, Sendable {
         self.activity = activity
         self.end = end
         self.graphical = graphical
+        self.allowInhibit = allowInhibit
+        self.maxInhibit = maxInhibit
     }
 
     /// True when nothing is set, i.e. a rule with these settings changes nothing.
@@ -52,6 +57,8 @@ public struct PolicySettings: Equatable, Sendable {
         case .activity: return activity?.rawValue
         case .end: return end?.rawValue
         case .graphical: return graphical.map(String.init)
+        case .allowInhibit: return allowInhibit.map(String.init)
+        case .maxInhibit: return maxInhibit.map(ConfigDuration.format)
         }
     }
 }

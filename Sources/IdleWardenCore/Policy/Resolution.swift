@@ -36,6 +36,8 @@ public struct Resolution: Equatable, Sendable, CustomStringConvertible {
         case .activity: return limits.activity.rawValue
         case .end: return limits.end.rawValue
         case .graphical: return String(limits.graphical)
+        case .allowInhibit: return String(limits.allowInhibit)
+        case .maxInhibit: return limits.maxInhibit.map(ConfigDuration.format) ?? "none"
         }
     }
 

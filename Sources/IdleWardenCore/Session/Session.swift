@@ -22,6 +22,12 @@ public struct Session: Equatable, Sendable, Codable {
     public var ending: EndReason?
     /// How the daemon learned of the session.
     public var origin: SessionOrigin
+    /// Stored as an optional so that state files written before inhibitors existed still load.
+    private var inhibitorList: [Inhibitor]?
+    /// The processes that hold the session now (`idlewarden inhibit`), oldest first.
+    public var inhibitors: [Inhibitor] { inhibitorList ?? [] }
+    /// When the last inhibitor ended, if one ever did: the idle clock runs from there (see `idleClockStart`).
+    public private(set) var heldUntil: Instant?
 
     public init(
         id: String, facts: SessionFacts, leader: ProcessIdentity, sid: Int32, xdgSessionID: String? = nil,
@@ -40,6 +46,49 @@ public struct Session: Equatable, Sendable, Codable {
         self.warning = nil
         self.ending = nil
         self.origin = origin
+        self.inhibitorList = nil
+        self.heldUntil = nil
+    }
+
+    /// A process begins to hold the session; like input, it takes back an idle warning.
+    public mutating func inhibit(_ inhibitor: Inhibitor) {
+        inhibitorList = inhibitors + [inhibitor]
+        if warning?.reason == .idle { warning = nil }
+    }
+
+    /// The inhibitor `process` has ended at `now`: the idle clock runs from then on (within `max_inhibit`, see
+    /// `idleClockStart`). Returns it, or nil when it held nothing.
+    @discardableResult
+    public mutating func release(_ process: ProcessIdentity, now: Instant) -> Inhibitor? {
+        guard let index = inhibitors.firstIndex(where: { $0.process == process }) else { return nil }
+        let inhibitor = inhibitors[index]
+        var list = inhibitors
+        list.remove(at: index)
+        inhibitorList = list.isEmpty ? nil : list
+        heldUntil = max(heldUntil ?? now, now)
+        return inhibitor
+    }
+
+    /// Whether an inhibitor holds the session at `now`: allowed by policy and within max_inhibit of the last input.
+    public func isInhibited(now: Instant) -> Bool {
+        guard limits.allowInhibit, !inhibitors.isEmpty else { return false }
+        guard let maxInhibit = limits.maxInhibit else { return true }
+        return now < lastInput + maxInhibit
+    }
+
+    /// Where the idle clock starts: the last input, or the moment inhibitors stopped holding the session. A hold
+    /// reaches at most `max_inhibit` past the last input, however many inhibitors come and go, so a user cannot
+    /// keep the session longer than `max_inhibit + idle_timeout` without input. Nil while a hold has no bound.
+    public var idleClockStart: Instant? {
+        guard limits.allowInhibit else { return lastInput }
+        var held = heldUntil
+        if !inhibitors.isEmpty {
+            guard let maxInhibit = limits.maxInhibit else { return nil }
+            held = lastInput + maxInhibit
+        }
+        guard var held else { return lastInput }
+        if let maxInhibit = limits.maxInhibit { held = min(held, lastInput + maxInhibit) }
+        return max(lastInput, held)
     }
 
     /// Records the newest atime among the session's terminals. Returns true when it shows input since the
@@ -89,6 +138,8 @@ public struct Session: Equatable, Sendable, Codable {
         openedAt = openedAt + jump
         lastInput = lastInput + jump
         if let atime = lastAtimeSeconds { lastAtimeSeconds = atime + jump.wholeSeconds }
+        if let held = heldUntil { heldUntil = held + jump }
+        inhibitorList = inhibitorList?.map { Inhibitor(process: $0.process, why: $0.why, since: $0.since + jump) }
         if var warning {
             warning.issuedAt = warning.issuedAt + jump
             warning.deadline = warning.deadline + jump
@@ -111,8 +162,11 @@ public struct Session: Equatable, Sendable, Codable {
         }
         // A graphical session is idle-checked through its desktop (and `graphical = false` turns that off,
         // terminals included); a terminal session through its terminals.
-        if facts.isGraphical ? limits.graphical : (!terminals.isEmpty || limits.checkNoTTY) {
-            let idleDeadline = lastInput + limits.idleTimeout
+        // While an inhibitor holds it without bound, the session has no idle deadline.
+        if facts.isGraphical ? limits.graphical : (!terminals.isEmpty || limits.checkNoTTY),
+           let start = idleClockStart
+        {
+            let idleDeadline = start + limits.idleTimeout
             if due == nil || idleDeadline < due!.moment { due = (idleDeadline, .idle) }
         }
         let discovery = terminalDiscovery.nextAttempt(openedAt: openedAt)

@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The daemon's single wait point: an epoll set holding the control socket, a signalfd, a boot-clock
-/// timerfd (it counts suspend, and setting the wall clock does not move it) armed for the earliest due moment, and one pidfd per session leader. It sleeps until one of
+/// timerfd (it counts suspend, and setting the wall clock does not move it) armed for the earliest due moment, and one pidfd per session leader and per inhibitor. It sleeps until one of
 /// them is ready; nothing wakes it periodically.
 final class EventLoop {
     enum Source: Equatable {
@@ -13,7 +13,8 @@ final class EventLoop {
         case socket(Int)
         case signal
         case timer
-        case leader(Int32)
+        /// A process handle (a session leader's or an inhibitor's) became readable: its process exited.
+        case process(Int32)
     }
 
     private let epollFD: Int32
@@ -45,11 +46,11 @@ final class EventLoop {
         close(signalFD)
     }
 
-    func watchLeader(_ pidfd: Int32) throws {
+    func watchProcess(_ pidfd: Int32) throws {
         try add(pidfd, key: UInt64(UInt32(bitPattern: pidfd)))
     }
 
-    func unwatchLeader(_ pidfd: Int32) {
+    func unwatchProcess(_ pidfd: Int32) {
         epoll_ctl(epollFD, EPOLL_CTL_DEL, pidfd, nil)
     }
 
@@ -74,7 +75,7 @@ final class EventLoop {
             case Self.socketKey..<(Self.socketKey + 16): return .socket(Int(event.data.u64 - Self.socketKey))
             case Self.signalKey: return .signal
             case Self.timerKey: return .timer
-            default: return .leader(Int32(truncatingIfNeeded: event.data.u64))
+            default: return .process(Int32(truncatingIfNeeded: event.data.u64))
             }
         }
     }

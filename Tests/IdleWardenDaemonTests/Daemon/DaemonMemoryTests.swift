@@ -38,7 +38,7 @@ final class DaemonMemoryTests: XCTestCase {
         XCTAssertEqual(harness.audit.count("open"), 150 * 5)
         XCTAssertEqual(harness.audit.count("close"), 150 * 3 + 150)
         let sizes = daemon.registry.indexSizes
-        XCTAssertEqual([sizes.sessions, sizes.leaders, sizes.handles, sizes.deadlines], [0, 0, 0, 0])
+        XCTAssertEqual([sizes.sessions, sizes.leaders, sizes.handles, sizes.inhibitors, sizes.deadlines], [0, 0, 0, 0, 0])
         XCTAssertEqual(harness.handles.open.count, 0, "every pidfd was closed")
         XCTAssertTrue(daemon.stateChanges.isEmpty)
         XCTAssertEqual(daemon.displays.unreapedNotices, 0)
