@@ -125,6 +125,8 @@ extension Daemon {
         case .sleep(let until): return "look again in \(ConfigDuration.format(until - now))"
         case .warn(let deadline, let reason):
             return "warn now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"
+        case .warnAgain(let deadline, let reason):
+            return "warn again now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"
         case .terminate(let reason): return "end it now (\(reason.rawValue))"
         }
     }

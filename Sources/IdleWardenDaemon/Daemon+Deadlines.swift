@@ -67,8 +67,14 @@ extension Daemon {
             registry.unschedule(id)
         case .sleep(let until):
             registry.schedule(id, at: until)
-        case .warn(let deadline, let reason):
-            entry.session.warning = Warning(issuedAt: now, deadline: deadline, reason: reason)
+        case .warn(let deadline, let reason), .warnAgain(let deadline, let reason):
+            let again: Bool
+            if case .warnAgain = verdict { again = true } else { again = false }
+            if again {
+                entry.session.warning?.repeatedAt = now
+            } else {
+                entry.session.warning = Warning(issuedAt: now, deadline: deadline, reason: reason)
+            }
             markStateChanged(id)
             let text = Notice.warning(for: entry.session, deadline: deadline, reason: reason, now: now)
             let results = entry.session.terminals.map { effects.terminals.write(text, to: $0) }
@@ -79,8 +85,9 @@ extension Daemon {
                 ("reason", reason.rawValue), ("idle", String(entry.session.idle(now: now).wholeSeconds)),
                 ("deadline", String(deadline.seconds)), ("terminals", terminalField(entry.session)),
                 ("delivered", deliveryField(results)), ("display", entry.session.facts.display), ("desktop", desktop),
+                ("again", again ? "yes" : nil),
             ]))
-            registry.schedule(id, at: deadline)
+            reschedule(id, now: now)
         case .terminate(let reason):
             let session = entry.session
             let text = Notice.farewell(for: session, reason: reason, now: now)
@@ -128,7 +135,7 @@ extension Daemon {
         switch session.verdict(now: now) {
         case .exempt, .unchecked: registry.unschedule(id)
         case .sleep(let until): registry.schedule(id, at: until)
-        case .warn, .terminate: registry.schedule(id, at: now)
+        case .warn, .warnAgain, .terminate: registry.schedule(id, at: now)
         }
     }
 

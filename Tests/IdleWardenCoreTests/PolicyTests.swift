@@ -235,6 +235,8 @@ final class PolicyTests: XCTestCase {
             exempt = false  (built-in default)
             idle_timeout = 2h  (rule 1 "oncall" (line 4))
             warn_before = 5m  (rule 2 (line 9))
+            warn_again = none  (built-in default)
+            warn_message = built-in  (built-in default)
             grace = 15s  (config top level)
             max_session = 8h  (module argument max_session=8h)
             check_no_tty = false  (built-in default)

@@ -536,7 +536,8 @@ iw_wayland_session() {
 
 # A Wayland desktop has no X display: logind's idle hint is its only idle source. (a) Its desktop tells logind it
 # is idle: it is warned through its session bus (a desktop notification, received here by a mock notification
-# server on the session's own dbus-run-session bus) and ended. (b) Its desktop never set a hint: unknown, never
+# server on the session's own dbus-run-session bus), with the site's text (warn_message, filled in, and the
+# desktop's way to stay), and ended. (b) Its desktop never set a hint: unknown, never
 # idle, logged once; it survives.
 test_graphical_wayland_logind() {
     local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b
@@ -547,7 +548,7 @@ test_graphical_wayland_logind() {
     iw_mkuser "$a"
     iw_mkuser "$b"
     iw_logind_start
-    iw_config
+    iw_config 'warn_message = "Desktop notice for {user}: {stay}."'
     iw_daemon_start
     printf '%s' "$IW_PY_NOTIFY_MOCK" >"$IW_T/mock-notify.py"
     local notices=$IW_T/notices-$a
@@ -569,6 +570,8 @@ test_graphical_wayland_logind() {
     local warned=$(iw_now_ms)
     ((warned - t0 >= (IW_IDLE - IW_WARN - 1) * 1000)) || iw_fail "warned too early: $(iw_secs $((warned - t0))) s"
     iw_ok "notification after $(iw_secs $((warned - t0))) s: $(head -n1 "$notices")"
+    iw_wait_until 3 grep -qF "Desktop notice for $a: Move the mouse or press a key to stay logged in." "$notices" ||
+        iw_fail "the notification does not carry the site's text: $(cat "$notices")"
     iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$a")" "$(iw_kv desktop notification)" ||
         iw_fail "no warn line with desktop=notification: $(iw_audit "$(iw_kv user "$a")")"
     iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" python3 ||

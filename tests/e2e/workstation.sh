@@ -161,3 +161,31 @@ test_workstation_max_inhibit_caps_the_hold() {
     iw_expect_logout s1 yes
     iw__w_terminated "$id" "$a"
 }
+
+# The site's warning text: a rule's warn_message with every placeholder, and warn_again = "4s". The idle ssh
+# session's terminal shows the text filled in (user, session, idle and time left, clock time, how to stay), then
+# again 4 s before the end, both audited (the second with again=yes); then the session is logged out on schedule.
+test_workstation_custom_warning_text_and_warn_again() {
+    local a=iwtest-$IW_ID-a
+    iw_mkuser "$a"
+    iw__w_setup 'warn_again = "4s"' '[[rule]]' "users = [\"$a\"]" \
+        'warn_message = "Lab notice for {user} (session {session}): idle {idle}, logout at {deadline} in {left}. {stay}."'
+    iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
+    iw_tmux_mark s1
+    iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a in status"
+    local id
+    id=$(iw_sessions_of "$a" | cut -f1)
+    iw_expect_logout s1 yes
+    local text
+    text=$(iw_tmux_capture s1 | tr -d '\n')
+    grep -qE "Lab notice for $a \\(session $id\\): idle [0-9]+s, logout at [0-9]{2}:[0-9]{2}:[0-9]{2} [A-Z]+ in [0-9]+s\\. Press any key to stay logged in\\." <<<"$text" ||
+        iw_fail "the site's text, filled in, is not on the terminal: $(iw__pane_tail s1)"
+    local n
+    n=$(iw_tmux_capture s1 | tr -d '\n' | grep -o "Lab notice for $a" | grep -c .)
+    ((n == 2)) || iw_fail "expected the notice twice (warn_again), saw it $n times"
+    iw_ok "the site's text reached the terminal twice"
+    [[ $(iw_audit_count "$(iw_kv event warn)" "$(iw_kv session "$id")" "$(iw_kv again yes)") == 1 ]] ||
+        iw_fail "no 'event=warn again=yes' line: $(iw_audit "$(iw_kv event warn)")"
+    iw_ok "audited: $(iw_audit "$(iw_kv event warn)" "$(iw_kv again yes)" | tail -n1)"
+    iw__w_terminated "$id" "$a"
+}

@@ -50,6 +50,11 @@ struct ConfigValidation {
         if let max = settings.maxInhibit, let problem = LimitBounds.timeoutProblem(max, allowShort: allowShortTimeouts) {
             report("max_inhibit", problem)
         }
+        if let again = settings.warnAgain, again != .zero,
+           let problem = LimitBounds.warnAgainProblem(again, warnBefore: effective(settings, inherited: inherited).warn)
+        {
+            report("warn_again", problem)
+        }
         if let grace = settings.grace, let problem = LimitBounds.graceProblem(grace) {
             report("grace", problem)
         }

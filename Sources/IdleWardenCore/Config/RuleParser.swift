@@ -38,7 +38,8 @@ struct RuleParser {
             exempt: reader.bool("exempt"), checkNoTTY: reader.bool("check_no_tty"),
             allowKeepalive: reader.bool("allow_keepalive"), activity: reader.choice("activity", as: ActivityMode.self),
             end: reader.choice("end", as: EndMode.self), graphical: reader.bool("graphical"),
-            allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"))
+            allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"),
+            warnMessage: reader.notice("warn_message"), warnAgain: reader.duration("warn_again"))
         return rule
     }
 

@@ -35,12 +35,18 @@ public struct Limits: Equatable, Sendable, Codable {
     }
     /// `max_inhibit`: how long after the last input an inhibitor may hold the session; nil means no bound.
     public var maxInhibit: Duration?
+    /// `warn_message`: the site's text of the idle warning; nil for the built-in one.
+    public var warnMessage: NoticeTemplate?
+    /// `warn_again`: warn a second time this long before the end if there was no input since the first
+    /// warning; nil for one warning only.
+    public var warnAgain: Duration?
 
     public init(
         idleTimeout: Duration = .seconds(15 * 60), warnBefore: Duration = .seconds(60), grace: Duration = .seconds(10),
         maxSession: Duration? = nil, exemption: Exemption? = nil, checkNoTTY: Bool = false,
         allowKeepalive: Bool = true, activity: ActivityMode = .input, end: EndMode = .session, graphical: Bool = true,
-        allowInhibit: Bool = true, maxInhibit: Duration? = nil
+        allowInhibit: Bool = true, maxInhibit: Duration? = nil, warnMessage: NoticeTemplate? = nil,
+        warnAgain: Duration? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -54,6 +60,8 @@ public struct Limits: Equatable, Sendable, Codable {
         self.checkGraphical = graphical
         self.inhibitAllowed = allowInhibit
         self.maxInhibit = maxInhibit
+        self.warnMessage = warnMessage
+        self.warnAgain = warnAgain
     }
 }
 

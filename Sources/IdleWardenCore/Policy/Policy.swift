@@ -44,6 +44,20 @@ public enum Policy {
             sources[.warnBefore] = source
             break
         }
+        // warn_again must come after the first warning, i.e. be shorter than warn_before; zero means none.
+        for (again, source) in candidates(.warnAgain, \.warnAgain) {
+            if again != .zero, let problem = LimitBounds.warnAgainProblem(again, warnBefore: limits.warnBefore) {
+                ignored.append(IgnoredValue(source: source, key: PolicyKey.warnAgain.rawValue, reason: problem))
+                continue
+            }
+            limits.warnAgain = again == .zero ? nil : again
+            sources[.warnAgain] = source
+            break
+        }
+        limits.warnMessage = candidates(.warnMessage, \.warnMessage).first.map { value, source in
+            sources[.warnMessage] = source
+            return value
+        }
         limits.grace = first(.grace, \.grace, else: limits.grace)
         limits.maxSession = candidates(.maxSession, \.maxSession).first.map { value, source in
             sources[.maxSession] = source

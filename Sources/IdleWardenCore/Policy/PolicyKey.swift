@@ -3,6 +3,8 @@ public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
     case exempt
     case idleTimeout = "idle_timeout"
     case warnBefore = "warn_before"
+    case warnAgain = "warn_again"
+    case warnMessage = "warn_message"
     case grace
     case maxSession = "max_session"
     case checkNoTTY = "check_no_tty"

@@ -15,12 +15,15 @@ public struct PolicySettings: Equatable, Sendable {
     public var graphical: Bool?
     public var allowInhibit: Bool?
     public var maxInhibit: Duration?
+    public var warnMessage: NoticeTemplate?
+    public var warnAgain: Duration?
 
     public init(
         idleTimeout: Duration? = nil, warnBefore: Duration? = nil, grace: Duration? = nil,
         maxSession: Duration? = nil, exempt: Bool? = nil, checkNoTTY: Bool? = nil, allowKeepalive: Bool? = nil,
         activity: ActivityMode? = nil, end: EndMode? = nil, graphical: Bool? = nil,
-        allowInhibit: Bool? = nil, maxInhibit: Duration? = nil
+        allowInhibit: Bool? = nil, maxInhibit: Duration? = nil, warnMessage: NoticeTemplate? = nil,
+        warnAgain: Duration? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -34,6 +37,8 @@ public struct PolicySettings: Equatable, Sendable {
         self.graphical = graphical
         self.allowInhibit = allowInhibit
         self.maxInhibit = maxInhibit
+        self.warnMessage = warnMessage
+        self.warnAgain = warnAgain
     }
 
     /// True when nothing is set, i.e. a rule with these settings changes nothing.
@@ -59,6 +64,13 @@ public struct PolicySettings: Equatable, Sendable {
         case .graphical: return graphical.map(String.init)
         case .allowInhibit: return allowInhibit.map(String.init)
         case .maxInhibit: return maxInhibit.map(ConfigDuration.format)
+        case .warnMessage: return warnMessage.map { Self.quoted($0.text) }
+        case .warnAgain: return warnAgain.map(ConfigDuration.format)
         }
+    }
+
+    /// A string as TOML would quote it, for summaries.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n") + "\""
     }
 }

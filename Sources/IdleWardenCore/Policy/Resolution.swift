@@ -38,6 +38,8 @@ public struct Resolution: Equatable, Sendable, CustomStringConvertible {
         case .graphical: return String(limits.graphical)
         case .allowInhibit: return String(limits.allowInhibit)
         case .maxInhibit: return limits.maxInhibit.map(ConfigDuration.format) ?? "none"
+        case .warnMessage: return limits.warnMessage.map { PolicySettings.quoted($0.text) } ?? "built-in"
+        case .warnAgain: return limits.warnAgain.map(ConfigDuration.format) ?? "none"
         }
     }
 

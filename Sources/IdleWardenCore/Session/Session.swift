@@ -143,6 +143,7 @@ public struct Session: Equatable, Sendable, Codable {
         if var warning {
             warning.issuedAt = warning.issuedAt + jump
             warning.deadline = warning.deadline + jump
+            warning.repeatedAt = warning.repeatedAt.map { $0 + jump }
             self.warning = warning
         }
     }
@@ -176,7 +177,13 @@ public struct Session: Equatable, Sendable, Codable {
         }
         if let warning {
             let end = max(due.moment, warning.issuedAt + limits.warnBefore)
-            return now >= end ? .terminate(reason: due.reason) : .sleep(until: min(end, discovery ?? end))
+            if now >= end { return .terminate(reason: due.reason) }
+            var wake = end
+            if let again = limits.warnAgain, warning.repeatedAt == nil, end - again > warning.issuedAt {
+                if now >= end - again { return .warnAgain(deadline: end, reason: due.reason) }
+                wake = end - again
+            }
+            return .sleep(until: min(wake, discovery ?? wake))
         }
         let warnAt = due.moment - limits.warnBefore
         if limits.warnBefore > .zero && now >= warnAt {
