@@ -127,6 +127,7 @@ extension Daemon {
             return "warn now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"
         case .warnAgain(let deadline, let reason):
             return "warn again now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"
+        case .lock: return "lock its desktop now"
         case .terminate(let reason): return "end it now (\(reason.rawValue))"
         }
     }

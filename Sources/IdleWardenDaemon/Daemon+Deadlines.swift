@@ -88,6 +88,22 @@ extension Daemon {
                 ("again", again ? "yes" : nil),
             ]))
             reschedule(id, now: now)
+        case .lock:
+            let session = entry.session
+            let endpoint = displays.endpoint(
+                of: session, state: &entry.display, table: { ProcessTable.session(of: session.leader, source: effects.processes) })
+            let outcome = effects.locker.lock(session, endpoint: endpoint, command: config.lockCommand)
+            entry.session.lockedFor = session.lastInput
+            if let previous = entry.display.locker { effects.locker.release(previous) }
+            entry.display.locker = outcome.process
+            markStateChanged(id)
+            registry.update(id) { $0 = entry }
+            audit.record(AuditRecord("lock", sessionFields(session) + [
+                ("method", outcome.method), ("result", outcome.result),
+                ("idle", String(session.idle(now: now).wholeSeconds)),
+                ("lock_after", session.limits.lockAfter.map(ConfigDuration.format)), ("display", session.facts.display),
+            ]), priority: outcome.result == "ok" || outcome.result == "started" ? LOG_INFO : LOG_WARNING)
+            reschedule(id, now: now)
         case .terminate(let reason):
             let session = entry.session
             let text = Notice.farewell(for: session, reason: reason, now: now)
@@ -135,7 +151,7 @@ extension Daemon {
         switch session.verdict(now: now) {
         case .exempt, .unchecked: registry.unschedule(id)
         case .sleep(let until): registry.schedule(id, at: until)
-        case .warn, .warnAgain, .terminate: registry.schedule(id, at: now)
+        case .warn, .warnAgain, .lock, .terminate: registry.schedule(id, at: now)
         }
     }
 

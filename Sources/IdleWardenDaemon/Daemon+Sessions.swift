@@ -40,6 +40,7 @@ extension Daemon {
         if let handle = entry.leaderHandle { release(handle) }
         for handle in entry.inhibitorHandles.keys { release(handle) }
         displays.cancelNotice(&entry.display)
+        if let locker = entry.display.locker { effects.locker.release(locker) }
     }
 
     /// A process handle reported readable: a leader's or an inhibitor's. The report may come late, for a

@@ -234,6 +234,7 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(resolution.description, """
             exempt = false  (built-in default)
             idle_timeout = 2h  (rule 1 "oncall" (line 4))
+            lock_after = none  (built-in default)
             warn_before = 5m  (rule 2 (line 9))
             warn_again = none  (built-in default)
             warn_message = built-in  (built-in default)

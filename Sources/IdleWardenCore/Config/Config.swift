@@ -25,12 +25,15 @@ public struct Config: Equatable, Sendable {
     public var excludeUsers: [String]
     public var excludeGroups: [String]
     public var scope: IdleScope
+    /// `lock_command`: the program (and its arguments) that locks a desktop where logind does not, run as the
+    /// session's user in its display; nil for `xdg-screensaver lock`.
+    public var lockCommand: [String]?
     public var rules: [Rule]
 
     public init(
         path: String = Config.defaultPath, fromFile: Bool = true, defaults: PolicySettings = .init(),
         allowShortTimeouts: Bool = false, excludeUsers: [String] = [], excludeGroups: [String] = [],
-        scope: IdleScope = .session, rules: [Rule] = []
+        scope: IdleScope = .session, lockCommand: [String]? = nil, rules: [Rule] = []
     ) {
         self.path = path
         self.fromFile = fromFile
@@ -39,6 +42,7 @@ public struct Config: Equatable, Sendable {
         self.excludeUsers = excludeUsers
         self.excludeGroups = excludeGroups
         self.scope = scope
+        self.lockCommand = lockCommand
         self.rules = rules
     }
 
@@ -57,6 +61,8 @@ public struct Config: Equatable, Sendable {
             lines.append("  \(key.rawValue) = \(value)  (\(source))")
         }
         lines.append("  scope = \(scope.rawValue)")
+        lines.append("  lock_command = " + (lockCommand.map { "[" + $0.map(PolicySettings.quoted).joined(separator: ", ") + "]" }
+            ?? "none (loginctl lock-session, else xdg-screensaver lock)"))
         lines.append("  allow_short_timeouts = \(allowShortTimeouts)")
         lines.append("exclusions (never warned or ended):")
         lines.append("  exclude_users = [\(excludeUsers.joined(separator: ", "))]")

@@ -7,8 +7,8 @@ enum ConfigKeys {
     /// Per-session keys valid both at the top level and in a rule.
     static let shared = ["idle_timeout", "warn_before", "grace", "max_session", "check_no_tty", "allow_keepalive",
                          "activity", "end", "graphical", "allow_inhibit", "max_inhibit",
-                         "warn_message", "warn_again"]
-    static let topLevelOnly = ["allow_short_timeouts", "exclude_users", "exclude_groups", "scope"]
+                         "warn_message", "warn_again", "lock_after"]
+    static let topLevelOnly = ["allow_short_timeouts", "exclude_users", "exclude_groups", "scope", "lock_command"]
     static let ruleOnly = ["name", "groups", "users", "services", "ttys", "types", "remote", "exempt"]
 
     static let topLevel = shared + topLevelOnly + ["rule"]

@@ -29,11 +29,19 @@ public enum ConfigParser {
             activity: reader.choice("activity", as: ActivityMode.self), end: reader.choice("end", as: EndMode.self),
             graphical: reader.bool("graphical"),
             allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"),
-            warnMessage: reader.notice("warn_message"), warnAgain: reader.duration("warn_again"))
+            warnMessage: reader.notice("warn_message"), warnAgain: reader.duration("warn_again"),
+            lockAfter: reader.duration("lock_after"))
         let allowShortTimeouts = reader.bool("allow_short_timeouts") ?? false
         let excludeUsers = reader.stringList("exclude_users") ?? []
         let excludeGroups = reader.stringList("exclude_groups") ?? []
         let scope = reader.choice("scope", as: IdleScope.self) ?? .session
+        var lockCommand = reader.stringList("lock_command")?.map(\.text)
+        if let command = lockCommand, !(command.first?.hasPrefix("/") ?? false) {
+            reader.report(.invalidValue(reader.location("lock_command"), key: "lock_command",
+                                        message: "give the program as an absolute path, then its arguments, "
+                                            + "e.g. [\"/usr/bin/xdg-screensaver\", \"lock\"]"))
+            lockCommand = nil
+        }
 
         var warnings: [ConfigWarning] = []
         if allowShortTimeouts { warnings.append(.shortTimeoutsAllowed(reader.location("allow_short_timeouts"))) }
@@ -73,7 +81,7 @@ public enum ConfigParser {
         let config = Config(
             path: path, fromFile: true, defaults: defaults, allowShortTimeouts: allowShortTimeouts,
             excludeUsers: excludeUsers.map(\.text), excludeGroups: excludeGroups.map(\.text), scope: scope,
-            rules: rules)
+            lockCommand: lockCommand, rules: rules)
         return ConfigParseResult(config: config, errors: errors, warnings: warnings, nameReferences: references)
     }
 

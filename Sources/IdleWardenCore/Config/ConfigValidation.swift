@@ -50,6 +50,11 @@ struct ConfigValidation {
         if let max = settings.maxInhibit, let problem = LimitBounds.timeoutProblem(max, allowShort: allowShortTimeouts) {
             report("max_inhibit", problem)
         }
+        if let lock = settings.lockAfter, lock != .zero, let idle = effective(settings, inherited: inherited).idle,
+           let problem = LimitBounds.lockAfterProblem(lock, idleTimeout: idle)
+        {
+            report("lock_after", problem)
+        }
         if let again = settings.warnAgain, again != .zero,
            let problem = LimitBounds.warnAgainProblem(again, warnBefore: effective(settings, inherited: inherited).warn)
         {

@@ -39,7 +39,8 @@ struct RuleParser {
             allowKeepalive: reader.bool("allow_keepalive"), activity: reader.choice("activity", as: ActivityMode.self),
             end: reader.choice("end", as: EndMode.self), graphical: reader.bool("graphical"),
             allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"),
-            warnMessage: reader.notice("warn_message"), warnAgain: reader.duration("warn_again"))
+            warnMessage: reader.notice("warn_message"), warnAgain: reader.duration("warn_again"),
+            lockAfter: reader.duration("lock_after"))
         return rule
     }
 

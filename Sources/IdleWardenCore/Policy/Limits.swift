@@ -37,6 +37,8 @@ public struct Limits: Equatable, Sendable, Codable {
     public var maxInhibit: Duration?
     /// `warn_message`: the site's text of the idle warning; nil for the built-in one.
     public var warnMessage: NoticeTemplate?
+    /// `lock_after`: lock the desktop after this long without input, before it is ended; nil for no lock.
+    public var lockAfter: Duration?
     /// `warn_again`: warn a second time this long before the end if there was no input since the first
     /// warning; nil for one warning only.
     public var warnAgain: Duration?
@@ -46,7 +48,7 @@ public struct Limits: Equatable, Sendable, Codable {
         maxSession: Duration? = nil, exemption: Exemption? = nil, checkNoTTY: Bool = false,
         allowKeepalive: Bool = true, activity: ActivityMode = .input, end: EndMode = .session, graphical: Bool = true,
         allowInhibit: Bool = true, maxInhibit: Duration? = nil, warnMessage: NoticeTemplate? = nil,
-        warnAgain: Duration? = nil
+        warnAgain: Duration? = nil, lockAfter: Duration? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -62,6 +64,7 @@ public struct Limits: Equatable, Sendable, Codable {
         self.maxInhibit = maxInhibit
         self.warnMessage = warnMessage
         self.warnAgain = warnAgain
+        self.lockAfter = lockAfter
     }
 }
 

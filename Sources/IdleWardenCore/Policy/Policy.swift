@@ -44,6 +44,16 @@ public enum Policy {
             sources[.warnBefore] = source
             break
         }
+        // The lock comes before the end: lock_after shorter than idle_timeout; zero means none.
+        for (lock, source) in candidates(.lockAfter, \.lockAfter) {
+            if lock != .zero, let problem = LimitBounds.lockAfterProblem(lock, idleTimeout: limits.idleTimeout) {
+                ignored.append(IgnoredValue(source: source, key: PolicyKey.lockAfter.rawValue, reason: problem))
+                continue
+            }
+            limits.lockAfter = lock == .zero ? nil : lock
+            sources[.lockAfter] = source
+            break
+        }
         // warn_again must come after the first warning, i.e. be shorter than warn_before; zero means none.
         for (again, source) in candidates(.warnAgain, \.warnAgain) {
             if again != .zero, let problem = LimitBounds.warnAgainProblem(again, warnBefore: limits.warnBefore) {

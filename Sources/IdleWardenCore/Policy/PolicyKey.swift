@@ -2,6 +2,7 @@
 public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
     case exempt
     case idleTimeout = "idle_timeout"
+    case lockAfter = "lock_after"
     case warnBefore = "warn_before"
     case warnAgain = "warn_again"
     case warnMessage = "warn_message"

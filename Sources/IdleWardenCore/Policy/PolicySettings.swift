@@ -17,13 +17,14 @@ public struct PolicySettings: Equatable, Sendable {
     public var maxInhibit: Duration?
     public var warnMessage: NoticeTemplate?
     public var warnAgain: Duration?
+    public var lockAfter: Duration?
 
     public init(
         idleTimeout: Duration? = nil, warnBefore: Duration? = nil, grace: Duration? = nil,
         maxSession: Duration? = nil, exempt: Bool? = nil, checkNoTTY: Bool? = nil, allowKeepalive: Bool? = nil,
         activity: ActivityMode? = nil, end: EndMode? = nil, graphical: Bool? = nil,
         allowInhibit: Bool? = nil, maxInhibit: Duration? = nil, warnMessage: NoticeTemplate? = nil,
-        warnAgain: Duration? = nil
+        warnAgain: Duration? = nil, lockAfter: Duration? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -39,6 +40,7 @@ public struct PolicySettings: Equatable, Sendable {
         self.maxInhibit = maxInhibit
         self.warnMessage = warnMessage
         self.warnAgain = warnAgain
+        self.lockAfter = lockAfter
     }
 
     /// True when nothing is set, i.e. a rule with these settings changes nothing.
@@ -66,6 +68,7 @@ public struct PolicySettings: Equatable, Sendable {
         case .maxInhibit: return maxInhibit.map(ConfigDuration.format)
         case .warnMessage: return warnMessage.map { Self.quoted($0.text) }
         case .warnAgain: return warnAgain.map(ConfigDuration.format)
+        case .lockAfter: return lockAfter.map(ConfigDuration.format)
         }
     }
 

@@ -28,6 +28,9 @@ public struct Session: Equatable, Sendable, Codable {
     public var inhibitors: [Inhibitor] { inhibitorList ?? [] }
     /// When the last inhibitor ended, if one ever did: the idle clock runs from there (see `idleClockStart`).
     public private(set) var heldUntil: Instant?
+    /// The last input as it was when the desktop was locked: it is locked once per idle spell, again only after
+    /// new input.
+    public var lockedFor: Instant?
 
     public init(
         id: String, facts: SessionFacts, leader: ProcessIdentity, sid: Int32, xdgSessionID: String? = nil,
@@ -139,6 +142,7 @@ public struct Session: Equatable, Sendable, Codable {
         lastInput = lastInput + jump
         if let atime = lastAtimeSeconds { lastAtimeSeconds = atime + jump.wholeSeconds }
         if let held = heldUntil { heldUntil = held + jump }
+        if let locked = lockedFor { lockedFor = locked + jump }
         inhibitorList = inhibitorList?.map { Inhibitor(process: $0.process, why: $0.why, since: $0.since + jump) }
         if var warning {
             warning.issuedAt = warning.issuedAt + jump
@@ -155,7 +159,30 @@ public struct Session: Equatable, Sendable, Codable {
         return !terminals.isEmpty || limits.checkNoTTY || terminalDiscovery != .settled
     }
 
+    /// When the desktop is to be locked (`lock_after` after the last input: a hold by `idlewarden inhibit`
+    /// does not stop a lock); nil when it is not, or is locked already for this idle spell. Only desktops are
+    /// locked: a terminal has no locker the daemon could start for the user.
+    public var lockMoment: Instant? {
+        guard let lockAfter = limits.lockAfter, isDisplayChecked, lockedFor != lastInput else { return nil }
+        return lastInput + lockAfter
+    }
+
     public func verdict(now: Instant) -> Verdict {
+        let idle = idleVerdict(now: now)
+        guard let lockAt = lockMoment else { return idle }
+        switch idle {
+        case .exempt, .terminate: return idle
+        default: if now >= lockAt { return .lock }
+        }
+        switch idle {
+        case .sleep(let until): return .sleep(until: min(until, lockAt))
+        case .unchecked: return .sleep(until: lockAt)
+        default: return idle
+        }
+    }
+
+    /// The verdict on warnings and the end, without the lock.
+    private func idleVerdict(now: Instant) -> Verdict {
         if limits.exemption != nil { return .exempt }
         var due: (moment: Instant, reason: EndReason)?
         if let maxSession = limits.maxSession {

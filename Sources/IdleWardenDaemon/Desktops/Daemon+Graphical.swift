@@ -88,7 +88,7 @@ extension Daemon {
     func holdsForUnknownDisplay(_ observation: DisplayObservation, session: Session, now: Instant) -> Bool {
         guard observation == .unknown else { return false }
         switch session.verdict(now: now) {
-        case .warn(_, .idle), .warnAgain(_, .idle), .terminate(.idle):
+        case .warn(_, .idle), .warnAgain(_, .idle), .lock, .terminate(.idle):
             let retry = min(Duration.seconds(30), max(Duration.seconds(5), session.limits.idleTimeout / 4))
             registry.schedule(session.id, at: now + retry)
             return true

@@ -24,6 +24,8 @@ final class DisplayWatch {
         /// The desktop notice on show, as the id of its process (and process group). The process stays an
         /// unreaped child until the notice is taken back, so the group id cannot name anything else by then.
         var notifier: pid_t?
+        /// The locker program the daemon started for the session (`lock_command`, xdg-screensaver), if any.
+        var locker: pid_t?
     }
 
     private let helper: String
@@ -160,7 +162,7 @@ final class DisplayWatch {
         pendingReap.removeAll { iw_reap($0) == 1 }
     }
 
-    private static func primaryGID(uid: UInt32) -> UInt32 {
+    static func primaryGID(uid: UInt32) -> UInt32 {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)

@@ -14,6 +14,8 @@ struct DaemonEffects {
     /// cgroups: the logind scope of a session, frozen and listed at its end.
     var cgroups: any ControlGroups
     var audit: any AuditSink
+    /// Desktop locks (`lock_after`).
+    var locker: any SessionLocker
     /// The live logins utmp lists, for adoption at start-up.
     var logins: () -> [LoginRecord]
 
@@ -21,6 +23,6 @@ struct DaemonEffects {
         DaemonEffects(
             clock: SystemClock(), processes: LiveProcessTree(), accounts: AccountDirectory(),
             terminals: DeviceTerminals(), handles: Pidfds(), cgroups: LiveControlGroups(), audit: audit,
-            logins: { LoginRecord.current() })
+            locker: DesktopLocker(), logins: { LoginRecord.current() })
     }
 }

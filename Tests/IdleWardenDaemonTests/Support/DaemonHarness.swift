@@ -33,6 +33,7 @@ final class DaemonHarness {
     let terminals: FakeTerminals
     let accounts = FakeAccounts()
     let audit = MemoryAudit()
+    let locker = FakeLocker()
     /// What utmp lists, for adoption at start-up.
     var utmp: [LoginRecord] = []
     let directory: String
@@ -62,7 +63,7 @@ final class DaemonHarness {
     var effects: DaemonEffects {
         DaemonEffects(
             clock: clock, processes: processes, accounts: accounts, terminals: terminals, handles: handles,
-            cgroups: cgroups, audit: audit, logins: { [unowned self] in utmp })
+            cgroups: cgroups, audit: audit, locker: locker, logins: { [unowned self] in utmp })
     }
 
     func writeConfig(_ text: String) {
