@@ -282,6 +282,36 @@ test_graphical_input_after_lock_keeps_desktop() {
     iw_ok "not warned or ended: $((IW_IDLE + 10)) s of input after the lock (idle_timeout ${IW_IDLE} s)"
 }
 
+# A desktop started as xrdp's sesman starts one: the cookie is in the user's ~/.Xauthority and XAUTHORITY is not
+# exported. The daemon finds the authority file as Xlib does ($HOME/.Xauthority, else the home of the account),
+# so the display is read (no event=display result=unknown): the idle desktop is warned and ended on schedule.
+test_graphical_home_xauthority_as_xrdp_leaves_it() {
+    local user=iwtest-$IW_ID-g
+    iw_gui_setup "$user"
+    local home
+    home=$(getent passwd "$user" | cut -d: -f6)
+    install -m 0600 -o "$user" -g "$(id -g "$user")" "$IW_XAUTH" "$home/.Xauthority"
+    iw_config
+    iw_daemon_start
+    iw__desktop_service a "$user" "session  required pam_permit.so" "DISPLAY=$IW_DISPLAY" -- "$(command -v "$IW_GUI_CLIENT")"
+    grep -q XAUTHORITY "$IW_T/desktop-a.sh" && iw_fail "the desktop's environment names XAUTHORITY"
+    iw__desktop_pamtester a "$user" -I "tty=$IW_DISPLAY"
+    iw_wait_until 15 iw_gui_client_running "$user" ||
+        iw_fail "the desktop of $user did not start: $(cat "$IW_TLOG/pamtester-a.log" "$IW_TLOG/pam_exec-a.log" 2>/dev/null)"
+    iw_gui_input
+    local t0
+    t0=$(iw_now_ms)
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" ||
+        iw_fail "the idle desktop was not ended: $(iw_audit "$(iw_kv user "$user")" | tail -n 3)"
+    iw_expect_end_on_time graphical_home_xauthority "$t0"
+    iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$user")" "$(iw_kv display "$IW_DISPLAY")" ||
+        iw_fail "no warn line: $(iw_audit "$(iw_kv user "$user")")"
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" || iw_fail "no terminate line"
+    (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "the display could not be read: $(iw_audit "$(iw_kv event display)")"
+    iw_ok "read through ~/.Xauthority, warned and ended: $(iw_audit "$(iw_kv event terminate)" | tail -n1)"
+}
+
 # A user in exclude_users keeps an idle desktop: never warned, never ended, shown as exempt.
 test_graphical_exempt_user_survives() {
     local user=iwtest-$IW_ID-x

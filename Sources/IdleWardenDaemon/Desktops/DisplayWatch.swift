@@ -56,6 +56,7 @@ final class DisplayWatch {
             .filter { $0.realUID == session.facts.uid }
         let environments = members.compactMap { ProcText.bytes(of: "/proc/\($0.pid)/environ", limit: 256 * 1024) }
         var endpoint = DisplayEndpoint.find(display: display, environments: environments)
+        endpoint.fillXlibDefaults(accountHome: Self.homeDirectory(uid: session.facts.uid))
         let userBus = "/run/user/\(session.facts.uid)/bus"
         if endpoint.dbusAddress == nil, access(userBus, F_OK) == 0 { endpoint.dbusAddress = "unix:path=\(userBus)" }
         state.endpoint = endpoint
@@ -160,6 +161,15 @@ final class DisplayWatch {
 
     private func reapNotifiers() {
         pendingReap.removeAll { iw_reap($0) == 1 }
+    }
+
+    static func homeDirectory(uid: UInt32) -> String? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let home = entry.pw_dir
+        else { return nil }
+        return String(cString: home)
     }
 
     static func primaryGID(uid: UInt32) -> UInt32 {
