@@ -32,7 +32,7 @@ final class ClockSampleTests: XCTestCase {
             leader: ProcessIdentity(pid: 2, startTime: 3), sid: 2, openedAt: opened,
             limits: Limits(idleTimeout: .seconds(600), warnBefore: .seconds(60)), terminals: ["/dev/pts/0"])
         session.terminalDiscovery = .settled
-        session.observe(atimeSeconds: opened.seconds + 60)   // input at +60 s → bound +64 s
+        session.observeRead(atimeSeconds: opened.seconds + 60)   // input at +60 s → bound +64 s
         for jump: Int64 in [86_400, -86_400] {
             var shifted = session
             let now = later(wall: 120 + jump, boot: 120)
@@ -41,7 +41,7 @@ final class ClockSampleTests: XCTestCase {
             shifted.shift(by: detected!)
             XCTAssertEqual(shifted.verdict(now: now.wall), .sleep(until: now.wall + .seconds(64 + 540 - 120)))
             // New input after the jump is recognised even when the clock went back.
-            XCTAssertTrue(shifted.observe(atimeSeconds: now.wall.seconds))
+            XCTAssertTrue(shifted.observeRead(atimeSeconds: now.wall.seconds))
         }
     }
 }
