@@ -119,7 +119,8 @@ extension Daemon {
         // No process listing at open: the login's processes below it do not exist yet. The terminal PAM_TTY names
         // is listed now, with its owner at open (see `TerminalOwnership`); what it shows is first taken at the
         // search 1 s after open, once login has made it the user's.
-        if let device = effects.terminals.device(forPAMTTY: event.tty), let stamp = effects.terminals.stamp(of: device) {
+        if let device = effects.terminals.device(forPAMTTY: event.tty),
+           let stamp = effects.terminals.stamp(of: device) {
             session.pamTerminalOwner = stamp.owner
             session.terminals = [device]
         }

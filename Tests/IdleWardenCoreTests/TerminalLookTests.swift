@@ -129,7 +129,8 @@ final class TerminalLookTests: XCTestCase {
         XCTAssertEqual(UnobservableDisplay.retryDelay(idleTimeout: .seconds(15)), .seconds(5))
         XCTAssertEqual(UnobservableDisplay.retryDelay(idleTimeout: .seconds(15 * 60)), .seconds(30))
         XCTAssertEqual(UnobservableDisplay.retryDelay(idleTimeout: .seconds(60)), .seconds(15))
-        XCTAssertFalse(UnobservableDisplay.isTreatedAsIdle(unreadableSince: at(0), now: at(599), idleTimeout: .seconds(600)))
-        XCTAssertTrue(UnobservableDisplay.isTreatedAsIdle(unreadableSince: at(0), now: at(600), idleTimeout: .seconds(600)))
+        let limit = Duration.seconds(600)
+        XCTAssertFalse(UnobservableDisplay.isTreatedAsIdle(unreadableSince: at(0), now: at(599), idleTimeout: limit))
+        XCTAssertTrue(UnobservableDisplay.isTreatedAsIdle(unreadableSince: at(0), now: at(600), idleTimeout: limit))
     }
 }
