@@ -16,6 +16,8 @@ protocol Desktops: AnyObject {
     ) -> String
     /// Takes a shown warning away.
     func cancelNotice(_ state: inout DisplayWatch.SessionState)
+    /// Notices whose process is still held: none may stay once their sessions are gone.
+    var unreapedNotices: Int { get }
 }
 
 extension DisplayWatch: Desktops {

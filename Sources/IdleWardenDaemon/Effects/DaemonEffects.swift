@@ -10,6 +10,8 @@ struct DaemonEffects {
     var terminals: any Terminals
     /// pidfds: the leaders' exit, and the signals that end a session.
     var handles: any ProcessHandles
+    /// cgroups: the logind scope of a session, frozen and listed at its end.
+    var cgroups: any ControlGroups
     var audit: any AuditSink
     /// Graphical sessions' desktops: their idle time and warnings shown on them (child processes).
     var desktops: any Desktops
@@ -20,7 +22,8 @@ struct DaemonEffects {
         let clock = SystemClock()
         return DaemonEffects(
             clock: clock, processes: LiveProcessTree(), accounts: AccountDirectory(),
-            terminals: DeviceTerminals(), handles: Pidfds(), audit: audit, desktops: DisplayWatch(clock: clock),
+            terminals: DeviceTerminals(), handles: Pidfds(), cgroups: LiveControlGroups(), audit: audit,
+            desktops: DisplayWatch(clock: clock),
             logins: { LoginRecord.current() })
     }
 }

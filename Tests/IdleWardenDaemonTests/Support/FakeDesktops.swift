@@ -9,6 +9,8 @@ final class FakeDesktops: Desktops {
     private(set) var reads: [String] = []
     private(set) var notices: [(session: String, body: String)] = []
     private(set) var cancelled = 0
+    /// A notice is held from its show until it is taken back.
+    var unreapedNotices: Int { notices.count - cancelled }
 
     func logindActivity(of session: Session, state: inout LogindWatch.SessionState) -> LogindActivity? { nil }
 
