@@ -153,7 +153,7 @@ public final class Daemon {
 
     /// Detects a wall clock that was set (not one that ran, nor a suspend) and moves every session's
     /// recorded instants by the jump, see `ClockSample`, so that the jump neither adds idle time nor takes any
-    /// away. The event loop wakes the moment the clock is set (`EventLoop.Source.clockSet`), so a terminal read
+    /// away; an end under way keeps its next signal step, and the next state save its time, as far away as before. The event loop wakes the moment the clock is set (`EventLoop.Source.clockSet`), so a terminal read
     /// since the last look was read before the jump and its time is in the old frame: every watched session's
     /// terminals are looked at first, in that frame, and only then moved with the rest.
     func followClock() {
@@ -166,6 +166,7 @@ public final class Daemon {
             let answered = registry.update(id) { entry in
                 let warned = entry.session.warning != nil
                 if entry.phase.isWatched { lookAtTerminals(&entry, now: before) }
+                if case .ending(let termination, _) = entry.phase { termination.shift(by: jump) }
                 entry.session.shift(by: jump)
                 entry.display.shift(by: jump)
                 return warned && entry.session.warning == nil
@@ -176,11 +177,18 @@ public final class Daemon {
                 ]))
             }
         }
+        stateSaveNotBefore = stateSaveNotBefore.map { $0 + jump }
         markAllStateChanged()
         audit.record(AuditRecord("clock-jump", [
             ("jump", String(jump.wholeSeconds)), ("sessions", String(registry.count)),
         ]), priority: LOG_WARNING)
-        for id in ids where registry[id]?.phase.isWatched == true { reschedule(id, now: sample.wall) }
+        for id in ids {
+            switch registry[id]?.phase {
+            case .watched?: reschedule(id, now: sample.wall)
+            case .ending?: registry.schedule(id, at: sample.wall)
+            case .ended?, nil: continue
+            }
+        }
     }
 
     // MARK: Signals

@@ -194,6 +194,23 @@ final class DaemonRestartTests: XCTestCase {
         XCTAssertEqual(audit.lines("terminate", ["session": login.id]).first?["idle"], "900", audit.text)
     }
 
+    /// The wall clock set back an hour while a session is being ended (SIGHUP sent, its shell ignores it): the
+    /// SIGTERM still follows `grace` later as the boot clock counts, not an hour and `grace` later.
+    func testClockSetBackDuringAnEndDoesNotDelayItsSignals() throws {
+        let login = try harness.sshLogin("alice", reactions: (.exits, .ignoresHangup))
+        let shell = login.processes[1].pid
+        let hangup = TerminalInput.latestInput(atimeSeconds: harness.clock.now().seconds) + .seconds(15 * 60)
+            + Termination.farewellDelay
+        harness.run(until: hangup)
+        XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP"], audit.text)
+        harness.setClock(by: .seconds(-3600))
+        harness.run(for: .seconds(10) - .milliseconds(1))
+        XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP"], "not before grace")
+        harness.run(for: .seconds(1))
+        XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP", "TERM"], audit.text)
+        XCTAssertEqual(audit.count("terminate", ["session": login.id]), 1, audit.text)
+    }
+
     /// A key press the daemon has not looked at yet when the clock is set forwards was made before the jump: it
     /// counts at the moment it happened, so the jump takes no idle time away either (the session is not warned
     /// early).
