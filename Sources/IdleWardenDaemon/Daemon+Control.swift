@@ -97,9 +97,8 @@ extension Daemon {
                 continue
             }
             if dryRun {
-                discoverTerminals(&session, table: processes.table(of: session.leader), announce: false)
-                session.observe(atimeSeconds: probe.latestActivity(
-                    session.terminals, countOutput: session.limits.activity == .inputAndOutput))
+                session.look(at: probe.stamps(of: session.terminals), now: now)
+                discoverTerminals(&session, table: processes.table(of: session.leader), now: now, announce: false)
                 lines.append("session \(id) (\(session.facts.user)): would \(describe(session.verdict(now: now), now: now))")
             } else {
                 evaluate(id, processes: processes, now: now)
@@ -119,7 +118,7 @@ extension Daemon {
     private func describe(_ verdict: Verdict, now: Instant) -> String {
         switch verdict {
         case .exempt: return "never end it (exempt)"
-        case .unchecked: return "not idle-check it (no terminal)"
+        case .unchecked: return "not idle-check it (graphical = false)"
         case .sleep(let until): return "look again in \(ConfigDuration.format(until - now))"
         case .warn(let deadline, let reason):
             return "warn now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"

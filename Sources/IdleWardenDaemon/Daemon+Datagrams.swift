@@ -122,8 +122,14 @@ extension Daemon {
         var session = Session(
             id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID, openedAt: now,
             limits: resolution.limits)
-        // No process listing at open: the login's processes below it do not exist yet.
-        discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
+        // No process listing at open: the login's processes below it do not exist yet. The terminal PAM_TTY names
+        // is listed now, with its owner at open (see `TerminalOwnership`); what it shows is first taken at the
+        // search 1 s after open, once login has made it the user's.
+        if let device = effects.terminals.device(forPAMTTY: event.tty),
+           let stamp = effects.terminals.stamp(of: device) {
+            session.pamTerminalOwner = stamp.owner
+            session.terminals = [device]
+        }
         track(session, now: now)
 
         audit.record(AuditRecord("open", sessionFields(session) + [

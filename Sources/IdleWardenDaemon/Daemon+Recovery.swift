@@ -46,7 +46,7 @@ extension Daemon {
             // The config may have changed while the daemon was down; the recorded last input stands.
             session.limits = Policy.resolve(config, for: session.facts).limits
             session.ending = nil
-            discoverTerminals(&session, table: table, announce: false)
+            discoverTerminals(&session, table: table, now: now, announce: false)
             track(session, now: now)
             audit.record(AuditRecord("restore", sessionFields(session) + [
                 ("idle", String(session.idle(now: now).wholeSeconds)),
@@ -136,12 +136,14 @@ extension Daemon {
         var session = Session(
             id: id, facts: facts, leader: process.identity, sid: process.sid, openedAt: now,
             limits: Policy.resolve(config, for: facts).limits, origin: origin)
-        discoverTerminals(&session, table: table, announce: false)
+        session.pamTerminalOwner = effects.terminals.device(forPAMTTY: tty).flatMap(effects.terminals.stamp)?.owner
         session.terminalDiscovery = .settled
-        // Input before the daemon started counts: an adopted session is as idle as its terminals say.
-        if let atime = probe.latestActivity(session.terminals) {
-            session.lastAtimeSeconds = atime
-            session.lastInput = min(now, TerminalInput.latestInput(atimeSeconds: atime))
+        discoverTerminals(&session, table: table, now: now, announce: false)
+        // Input before the daemon started counts: an adopted session is as idle as its terminals say (and no
+        // more used than now, whatever a forged time says).
+        let stamps = probe.stamps(of: session.terminals).values
+        if let last = stamps.compactMap({ TerminalInput.lastInputAtAdoption($0, now: now) }).max() {
+            session.lastInput = last
         }
         track(session, now: now)
         audit.record(AuditRecord("adopt", sessionFields(session) + [

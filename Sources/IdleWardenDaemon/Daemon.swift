@@ -48,7 +48,7 @@ public final class Daemon {
     var nextSessionNumber: UInt64 = 1 { didSet { stateChanges.insertCounter() } }
     let probe: ActivityProbe
     /// Graphical sessions: X idle time and desktop warnings (see Daemon+Graphical).
-    let displays: DisplayWatch
+    var displays: any Desktops { effects.desktops }
 
     let store: StateStore
     /// One daemon per state directory (and so per socket paths).
@@ -83,7 +83,6 @@ public final class Daemon {
         lock = try StateLock(directory: options.stateDirectory)
         store = StateStore(directory: options.stateDirectory)
         probe = ActivityProbe(devices: effects.terminals)
-        displays = DisplayWatch(clock: effects.clock)
         lastClockSample = effects.clock.sample()
         bootID = effects.clock.bootID()
         lastRefusalReport = effects.clock.now()
@@ -113,6 +112,7 @@ public final class Daemon {
             ("socket", options.socketPath), ("session_socket", options.sessionSocketPath), ("config", options.configPath),
             ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
         ]))
+        auditHostNotices()
         recover(now: clock.now())
         while running {
             saveStateIfNeeded(now: clock.now())
@@ -127,6 +127,7 @@ public final class Daemon {
                     io.loop.drainTimer()
                     handleDue(now: clock.now())
                 case .leader(let handle): leaderExited(handle: handle)
+                case .clockSet: io.loop.rearmClockWatch()
                 }
             }
         }
@@ -135,24 +136,59 @@ public final class Daemon {
         audit.record(AuditRecord("stop", [("sessions", String(registry.count))]))
     }
 
+    /// What about the host weakens enforcement and is the admin's to change, said once at start.
+    private func auditHostNotices() {
+        let injection = TerminalInjection.current()
+        guard case .allowed(let setting) = injection, let notice = injection.notice else { return }
+        audit.record(AuditRecord("host-notice", [
+            ("topic", "tiocsti"), ("sysctl", TerminalInjection.sysctlName), ("setting", setting),
+            ("fix", "\(TerminalInjection.sysctlName) = 0"), ("detail", notice),
+        ]), priority: LOG_WARNING)
+    }
+
     /// The earliest moment something is due: a session's deadline, or a state save that was put off.
     func nextWakeUp() -> Instant? {
         [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil].compactMap { $0 }.min()
     }
 
     /// Detects a wall clock that was set (not one that ran, nor a suspend) and moves every session's
-    /// recorded instants by the jump, see `ClockSample`.
+    /// recorded instants by the jump, see `ClockSample`, so that the jump neither adds idle time nor takes any
+    /// away; an end under way keeps its next signal step, and the next state save its time, as far away as before. The event loop wakes the moment the clock is set (`EventLoop.Source.clockSet`), so a terminal read
+    /// since the last look was read before the jump and its time is in the old frame: every watched session's
+    /// terminals are looked at first, in that frame, and only then moved with the rest.
     func followClock() {
         let sample = clock.sample()
         defer { lastClockSample = sample }
         guard let jump = sample.jump(since: lastClockSample) else { return }
         let ids = registry.orderedIDs
-        for id in ids { registry.update(id) { $0.session.shift(by: jump) } }
+        let before = sample.wall - jump
+        for id in ids {
+            let answered = registry.update(id) { entry in
+                let warned = entry.session.warning != nil
+                if entry.phase.isWatched { lookAtTerminals(&entry, now: before) }
+                if case .ending(let termination, _) = entry.phase { termination.shift(by: jump) }
+                entry.session.shift(by: jump)
+                entry.display.shift(by: jump)
+                return warned && entry.session.warning == nil
+            }
+            if answered == true, let session = registry[id]?.session {
+                audit.record(AuditRecord("activity", sessionFields(session) + [
+                    ("result", "warning-cancelled"), ("source", "terminal"),
+                ]))
+            }
+        }
+        stateSaveNotBefore = stateSaveNotBefore.map { $0 + jump }
         markAllStateChanged()
         audit.record(AuditRecord("clock-jump", [
             ("jump", String(jump.wholeSeconds)), ("sessions", String(registry.count)),
         ]), priority: LOG_WARNING)
-        for id in ids where registry[id]?.phase.isWatched == true { reschedule(id, now: sample.wall) }
+        for id in ids {
+            switch registry[id]?.phase {
+            case .watched?: reschedule(id, now: sample.wall)
+            case .ending?: registry.schedule(id, at: sample.wall)
+            case .ended?, nil: continue
+            }
+        }
     }
 
     // MARK: Signals

@@ -6,7 +6,8 @@ struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Check a config file: print a summary, or every error as FILE:LINE:COLUMN: KEY: MESSAGE.",
-        discussion: "Exit status 0 when the file is valid (warnings allowed), 1 when it has errors.")
+        discussion: "Exit status 0 when the file is valid (warnings allowed), 1 when it has errors. A valid file's "
+            + "summary ends with host notices: settings of this machine, not of the file, that weaken enforcement.")
 
     @Argument(help: "The config file to check.")
     var file = Defaults.config
@@ -24,5 +25,7 @@ struct CheckConfigCommand: ParsableCommand {
         }
         print(config.summary)
         print("\(file): OK" + (warnings.isEmpty ? "" : " (\(warnings.count) warning(s))"))
+        // About this host, not the file: no warning of the config, and no effect on the exit status.
+        if let notice = TerminalInjection.current().notice { print("host notice: \(notice)") }
     }
 }

@@ -1,5 +1,5 @@
 /// One registered login session and everything the policy needs to decide about it. Pure data: the daemon
-/// fills in observations (terminal atimes, discovered terminals), Core turns them into a `Verdict`.
+/// fills in observations (what its terminals show, the terminals found), Core turns them into a `Verdict`.
 public struct Session: Equatable, Sendable, Codable {
     /// Short daemon-assigned id, unique for the daemon's lifetime; shown by `status`, taken by `keepalive`.
     public let id: String
@@ -12,10 +12,13 @@ public struct Session: Equatable, Sendable, Codable {
     public var limits: Limits
     /// Latest moment the last input can have happened (see `TerminalInput`); starts at `openedAt`.
     public var lastInput: Instant
-    /// Highest terminal atime seen so far, in seconds; input is an atime above it.
-    public var lastAtimeSeconds: Int64?
     /// Terminal device paths watched for input; several when one login multiplexes shells.
     public var terminals: [String]
+    /// What each of `terminals` showed at the last look, the baseline of the next (see `look`); optional so that
+    /// state files written before it existed still load.
+    public var watched: [WatchedTerminal]?
+    /// The owner of the terminal PAM_TTY named when the session opened (see `TerminalOwnership`).
+    public var pamTerminalOwner: UInt32?
     public var terminalDiscovery: TerminalDiscovery
     public var warning: Warning?
     /// Set once termination has begun; the session stays registered until its leader exits.
@@ -42,31 +45,6 @@ public struct Session: Equatable, Sendable, Codable {
         self.origin = origin
     }
 
-    /// Records the newest atime among the session's terminals. Returns true when it shows input since the
-    /// last observation; input cancels an idle warning (a max-session warning stands).
-    @discardableResult
-    public mutating func observe(atimeSeconds: Int64?) -> Bool {
-        guard let atimeSeconds else { return false }
-        guard atimeSeconds > (lastAtimeSeconds ?? Int64.min) else { return false }
-        let isFirstObservation = lastAtimeSeconds == nil
-        lastAtimeSeconds = atimeSeconds
-        let latest = TerminalInput.latestInput(atimeSeconds: atimeSeconds)
-        // A terminal seen for the first time carries its creation or earlier-use time: that is not input
-        // in this session unless it is newer than the session itself.
-        if isFirstObservation && latest <= openedAt { return false }
-        guard latest > lastInput else { return false }
-        lastInput = latest
-        if warning?.reason == .idle { warning = nil }
-        return true
-    }
-
-    /// Takes a newer activity time as the baseline without counting it as input: used after idlewarden's
-    /// own notice changed a terminal's mtime.
-    public mutating func acknowledge(atimeSeconds: Int64?) {
-        guard let atimeSeconds, atimeSeconds > (lastAtimeSeconds ?? Int64.min) else { return }
-        lastAtimeSeconds = atimeSeconds
-    }
-
     /// Input seen in another session of the same user, for `scope = "user"`: it keeps this session alive
     /// too. Returns true when it moved the idle clock.
     @discardableResult
@@ -83,12 +61,21 @@ public struct Session: Equatable, Sendable, Codable {
         if warning?.reason == .idle { warning = nil }
     }
 
-    /// Moves every recorded wall-clock instant by `jump` after the wall clock was set, so that idle time
-    /// keeps counting as the boot clock saw it and new atimes compare with old ones in the same frame.
+    /// The terminals' baselines (see `watched`).
+    public var watchedTerminals: [WatchedTerminal] {
+        get { watched ?? [] }
+        set { watched = newValue }
+    }
+
+    /// Moves every recorded wall-clock instant by `jump` after the wall clock was set, so that idle time keeps
+    /// counting as the boot clock saw it. The terminals' stamps stay as the kernel wrote them: a look compares
+    /// them with what the kernel shows then, in the kernel's frame, so an unchanged time is never input.
     public mutating func shift(by jump: Duration) {
         openedAt = openedAt + jump
         lastInput = lastInput + jump
-        if let atime = lastAtimeSeconds { lastAtimeSeconds = atime + jump.wholeSeconds }
+        for index in watchedTerminals.indices {
+            watchedTerminals[index].lastInput = watchedTerminals[index].lastInput.map { $0 + jump }
+        }
         if var warning {
             warning.issuedAt = warning.issuedAt + jump
             warning.deadline = warning.deadline + jump
@@ -115,7 +102,7 @@ public struct Session: Equatable, Sendable, Codable {
             let idleDeadline = lastInput + limits.idleTimeout
             if due == nil || idleDeadline < due!.moment { due = (idleDeadline, .idle) }
         }
-        let discovery = terminalDiscovery.nextAttempt(openedAt: openedAt)
+        let discovery = terminalDiscovery.nextAttempt(openedAt: openedAt) ?? nextTerminalSearch(after: now)
         guard let due else {
             if let discovery { return .sleep(until: discovery) }
             return .unchecked
@@ -132,6 +119,14 @@ public struct Session: Equatable, Sendable, Codable {
             return .terminate(reason: due.reason)
         }
         return .sleep(until: min(warnAt, discovery ?? warnAt))
+    }
+
+    /// When a terminal session that has none is searched for one again (see `TerminalDiscovery.nextSearch`); nil
+    /// while the first searches are not done, or when it has a terminal or is a desktop.
+    func nextTerminalSearch(after now: Instant) -> Instant? {
+        guard !facts.isGraphical, terminals.isEmpty, terminalDiscovery == .settled else { return nil }
+        return TerminalDiscovery.nextSearch(
+            lastInput: lastInput, every: limits.idleTimeout - limits.warnBefore, after: now)
     }
 
     /// Seconds since the last input, for `status` and the audit `idle=` field.

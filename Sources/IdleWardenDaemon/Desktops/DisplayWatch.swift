@@ -21,9 +21,19 @@ final class DisplayWatch {
         var endpoint: DisplayEndpoint?
         /// A failed query was logged: once per session until a query succeeds again.
         var failureReported = false
+        /// When the current run of failed reads began; nil while the display can be read.
+        var unreadableSince: Instant?
+        /// The run of failed reads outlasted idle_timeout and that was logged (`event=display
+        /// result=unobservable`): once per run.
+        var treatedAsIdleReported = false
         /// The desktop notice on show, as the id of its process (and process group). The process stays an
         /// unreaped child until the notice is taken back, so the group id cannot name anything else by then.
         var notifier: pid_t?
+
+        /// After the wall clock was set by `jump` (see `Daemon.followClock`).
+        mutating func shift(by jump: Duration) {
+            unreadableSince = unreadableSince.map { $0 + jump }
+        }
     }
 
     private let helper: String

@@ -5,8 +5,9 @@ import Glibc
 #endif
 
 /// The daemon's single wait point: an epoll set holding the control socket, a signalfd, a boot-clock
-/// timerfd (it counts suspend, and setting the wall clock does not move it) armed for the earliest due moment, and one pidfd per session leader. It sleeps until one of
-/// them is ready; nothing wakes it periodically.
+/// timerfd (it counts suspend, and setting the wall clock does not move it) armed for the earliest due moment, a
+/// wall-clock timerfd that only reports the wall clock being set, and one pidfd per session leader. It sleeps
+/// until one of them is ready; nothing wakes it periodically.
 final class EventLoop {
     enum Source: Equatable {
         /// The socket at this index of the ones given at creation.
@@ -14,12 +15,18 @@ final class EventLoop {
         case signal
         case timer
         case leader(Int32)
+        /// The wall clock was set (`date`, an NTP step): see `Daemon.followClock`.
+        case clockSet
     }
 
     private let epollFD: Int32
     let timerFD: Int32
     let signalFD: Int32
+    /// A CLOCK_REALTIME timer armed for a moment that never comes, with TFD_TIMER_CANCEL_ON_SET: it becomes
+    /// readable (its read fails with ECANCELED) when the wall clock is set, and only then.
+    private let clockFD: Int32
     private static let timerKey: UInt64 = 1 << 40
+    private static let clockKey: UInt64 = 1 << 43
     private static let signalKey: UInt64 = 1 << 41
     private static let socketKey: UInt64 = 1 << 42
 
@@ -34,15 +41,20 @@ final class EventLoop {
         guard sigprocmask(SIG_BLOCK, &mask, nil) == 0 else { throw SystemError("sigprocmask") }
         signalFD = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
         guard signalFD >= 0 else { throw SystemError("signalfd") }
+        clockFD = timerfd_create(CLOCK_REALTIME, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
+        guard clockFD >= 0 else { throw SystemError("timerfd_create") }
         for (index, socket) in sockets.enumerated() { try add(socket, key: Self.socketKey + UInt64(index)) }
         try add(timerFD, key: Self.timerKey)
         try add(signalFD, key: Self.signalKey)
+        rearmClockWatch()
+        try add(clockFD, key: Self.clockKey)
     }
 
     deinit {
         close(epollFD)
         close(timerFD)
         close(signalFD)
+        close(clockFD)
     }
 
     func watchLeader(_ pidfd: Int32) throws {
@@ -74,9 +86,17 @@ final class EventLoop {
             case Self.socketKey..<(Self.socketKey + 16): return .socket(Int(event.data.u64 - Self.socketKey))
             case Self.signalKey: return .signal
             case Self.timerKey: return .timer
+            case Self.clockKey: return .clockSet
             default: return .leader(Int32(truncatingIfNeeded: event.data.u64))
             }
         }
+    }
+
+    /// Arms (again) the wall-clock watch: after it reported a set clock it stays readable until re-armed.
+    func rearmClockWatch() {
+        var spec = itimerspec()
+        spec.it_value.tv_sec = Int(Int32.max) * 4  // the year 2514: never reached
+        timerfd_settime(clockFD, Int32(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), &spec, nil)
     }
 
     /// Consumes the timer's expiry count.

@@ -170,7 +170,8 @@ final class DaemonControlTests: XCTestCase {
         let dry = try harness.request(.sweep(dryRun: true))
         XCTAssertEqual(dry.lines.count, 2)
         XCTAssertTrue(dry.lines[0].hasPrefix("session \(login.id) (alice): would warn now (idle)"), dry.lines[0])
-        XCTAssertEqual(dry.lines[1], "session \(quiet.id) (bob): would not idle-check it (no terminal)")
+        // No terminal: not idle-checked, searched for one again when a session with one would be warned.
+        XCTAssertEqual(dry.lines[1], "session \(quiet.id) (bob): would look again in 13m49s")
         XCTAssertEqual(audit.count("warn"), 0)
         XCTAssertEqual(try harness.status(of: login)?.state, "active")
         let sweep = try harness.request(.sweep(dryRun: false))
