@@ -13,7 +13,7 @@ struct KeepaliveCommand: ParsableCommand {
 
     func run() throws {
         let reply = try ControlCall.send(.keepalive(sessionID: session), socket: control.socket)
-        if let message = reply.message { print(message) }
+        if let message = reply.message { print(TerminalText.escaped(message)) }
         if !reply.ok { throw ExitCode.failure }
     }
 }

@@ -11,8 +11,8 @@ struct ReloadCommand: ParsableCommand {
 
     func run() throws {
         let reply = try ControlCall.send(.reload, socket: control.socket)
-        if let message = reply.message { print(message) }
-        for line in reply.lines { printError(line) }
+        if let message = reply.message { print(TerminalText.escaped(message)) }
+        for line in reply.lines { printError(TerminalText.escaped(line)) }
         if !reply.ok { throw ExitCode.failure }
     }
 }

@@ -13,8 +13,8 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let reply = try ControlCall.send(.sweep(dryRun: dryRun), socket: control.socket)
-        if let message = reply.message { print(message) }
-        for line in reply.lines { print(line) }
+        if let message = reply.message { print(TerminalText.escaped(message)) }
+        for line in reply.lines { print(TerminalText.escaped(line)) }
         if reply.lines.isEmpty && reply.ok { print("(no sessions)") }
         if !reply.ok { throw ExitCode.failure }
     }

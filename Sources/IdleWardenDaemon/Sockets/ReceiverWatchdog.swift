@@ -1,0 +1,132 @@
+import IdleWardenCore
+
+/// When to give up on the control receiver and when to start a new one. Pure: the daemon tells it what the
+/// receiver said and what time it is, and does what it answers (see Daemon+Receiver).
+///
+/// A receiver forwards a datagram, then dequeues it and says so. Dequeuing takes microseconds, unless the
+/// datagram carries a descriptor whose last close sleeps (a TCP socket with SO_LINGER and unsent data): then
+/// the receiver is killed after `patience`, and a new one starts once the old one has exited (or after
+/// `exitWait`, should it not die). A receiver that dies on its own is started again at once, or with a growing
+/// delay when it keeps dying young.
+struct ReceiverWatchdog {
+    /// How long a receiver may take to dequeue a datagram it forwarded. A stalled one costs the control socket
+    /// this long per datagram; enforcement never waits for it.
+    static let patience: Duration = .milliseconds(250)
+    /// How long a killed receiver may take to exit before a new one starts beside it.
+    static let exitWait: Duration = .seconds(1)
+    /// A receiver that lived less than this before it died was dying young: the next start is delayed.
+    static let youngAge: Duration = .seconds(10)
+    static let longestDelay: Duration = .seconds(10)
+
+    /// A datagram the receiver forwarded and has not said it dequeued.
+    struct Pending: Equatable {
+        var since: Instant
+        var sender: Sender?
+        var payload: [UInt8]?
+        var carriesDescriptors: Bool
+    }
+
+    enum Phase: Equatable {
+        case running(dequeuing: Pending?)
+        /// Killed while dequeuing `pending`; waiting for it to exit.
+        case killed(at: Instant, pending: Pending)
+        /// Exited on its own; a new one starts at `restartAt`.
+        case down(restartAt: Instant)
+    }
+
+    enum Action: Equatable {
+        /// Kill the receiver: it has been dequeuing `pending` for `waited`.
+        case kill(pending: Pending, waited: Duration)
+        /// Start a new receiver.
+        case start
+    }
+
+    private(set) var phase: Phase = .running(dequeuing: nil)
+    private var startedAt: Instant
+    private var delay: Duration = .zero
+    /// The datagram a killed receiver was dequeuing: if it had not dequeued it yet, the next receiver forwards it
+    /// again, and that copy is not acted on twice.
+    private var interrupted: Pending?
+
+    init(startedAt: Instant) {
+        self.startedAt = startedAt
+    }
+
+    /// The next moment `due` has something to do.
+    var deadline: Instant? {
+        switch phase {
+        case .running(let pending): return pending.map { $0.since + Self.patience }
+        case .killed(let at, _): return at + Self.exitWait
+        case .down(let restartAt): return restartAt
+        }
+    }
+
+    /// The receiver forwarded a datagram. True when it is the copy of the one a killed receiver was dequeuing:
+    /// then it is watched, but not acted on again.
+    mutating func forwarded(_ pending: Pending) -> Bool {
+        guard case .running = phase else { return false }
+        phase = .running(dequeuing: pending)
+        defer { interrupted = nil }
+        guard let interrupted else { return false }
+        return interrupted.sender == pending.sender && interrupted.payload == pending.payload
+            && interrupted.carriesDescriptors == pending.carriesDescriptors
+    }
+
+    /// The receiver dequeued what it forwarded last.
+    mutating func consumed() {
+        guard case .running = phase else { return }
+        phase = .running(dequeuing: nil)
+    }
+
+    /// What is due at `now`, if anything. After `.kill`, the daemon kills the receiver; after `.start`, it starts
+    /// one and calls `started`.
+    mutating func due(now: Instant) -> Action? {
+        switch phase {
+        case .running(let pending?) where now >= pending.since + Self.patience:
+            phase = .killed(at: now, pending: pending)
+            interrupted = pending
+            return .kill(pending: pending, waited: now - pending.since)
+        case .killed(let at, _) where now >= at + Self.exitWait:
+            return .start
+        case .down(let restartAt) where now >= restartAt:
+            return .start
+        default:
+            return nil
+        }
+    }
+
+    /// The receiver process exited. Returns `.start` when a new one is to start now.
+    mutating func exited(now: Instant) -> Action? {
+        if case .killed = phase { return .start }
+        interrupted = nil
+        if now - startedAt < Self.youngAge {
+            delay = delay == .zero ? .milliseconds(100) : min(delay * 2, Self.longestDelay)
+        } else {
+            delay = .zero
+        }
+        phase = .down(restartAt: now + delay)
+        return delay == .zero ? .start : nil
+    }
+
+    /// A new receiver runs.
+    mutating func started(now: Instant) {
+        startedAt = now
+        phase = .running(dequeuing: nil)
+    }
+
+    /// The wall clock was set by `jump`: the recorded moments move with it (see `Daemon.followClock`).
+    mutating func shift(by jump: Duration) {
+        startedAt = startedAt + jump
+        switch phase {
+        case .running(var pending?):
+            pending.since = pending.since + jump
+            phase = .running(dequeuing: pending)
+        case .running(nil): break
+        case .killed(let at, var pending):
+            pending.since = pending.since + jump
+            phase = .killed(at: at + jump, pending: pending)
+        case .down(let restartAt):
+            phase = .down(restartAt: restartAt + jump)
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import IdleWardenCore
+import XCTest
+@testable import IdleWardenDaemon
+
+/// When the daemon kills the control receiver and when it starts another, with time as a value.
+final class ReceiverWatchdogTests: XCTestCase {
+    private let start = Instant(seconds: 1_000_000)
+    private let alice = Sender(pid: 42, uid: 1001, gid: 1001, address: [1, 0, 0, 0x61])
+
+    private func pending(at moment: Instant, _ payload: [UInt8] = [1, 2, 3], descriptors: Bool = false)
+        -> ReceiverWatchdog.Pending
+    {
+        .init(since: moment, sender: alice, payload: payload, carriesDescriptors: descriptors)
+    }
+
+    /// Forwarded and dequeued: nothing to watch. Forwarded and not dequeued: killed at exactly `patience`, not a
+    /// millisecond before, with who sent what it was stuck on.
+    func testStalledReceiverIsKilledAfterPatience() {
+        var watchdog = ReceiverWatchdog(startedAt: start)
+        XCTAssertNil(watchdog.deadline)
+        XCTAssertFalse(watchdog.forwarded(pending(at: start)))
+        watchdog.consumed()
+        XCTAssertNil(watchdog.deadline)
+
+        let stuck = pending(at: start + .seconds(1), descriptors: true)
+        XCTAssertFalse(watchdog.forwarded(stuck))
+        XCTAssertEqual(watchdog.deadline, stuck.since + ReceiverWatchdog.patience)
+        XCTAssertNil(watchdog.due(now: stuck.since + ReceiverWatchdog.patience - .milliseconds(1)))
+        XCTAssertEqual(watchdog.due(now: stuck.since + .milliseconds(300)),
+                       .kill(pending: stuck, waited: .milliseconds(300)))
+        XCTAssertEqual(watchdog.exited(now: stuck.since + .milliseconds(310)), .start, "a killed receiver is replaced at once")
+        watchdog.started(now: stuck.since + .milliseconds(320))
+        XCTAssertEqual(watchdog.phase, .running(dequeuing: nil))
+    }
+
+    /// The next receiver forwards again the datagram the killed one may not have dequeued: that copy is watched
+    /// like any other but reported as a repeat (not acted on twice); only the first frame after the kill can be.
+    func testCopyOfTheInterruptedDatagramIsARepeat() {
+        var watchdog = ReceiverWatchdog(startedAt: start)
+        let stuck = pending(at: start)
+        _ = watchdog.forwarded(stuck)
+        _ = watchdog.due(now: start + .seconds(1))
+        _ = watchdog.exited(now: start + .seconds(1))
+        watchdog.started(now: start + .seconds(1))
+        XCTAssertTrue(watchdog.forwarded(pending(at: start + .seconds(2))))
+        XCTAssertEqual(watchdog.deadline, start + .seconds(2) + ReceiverWatchdog.patience, "the copy is watched too")
+        watchdog.consumed()
+        XCTAssertFalse(watchdog.forwarded(pending(at: start + .seconds(3))), "a later identical request is acted on")
+
+        var other = ReceiverWatchdog(startedAt: start)
+        _ = other.forwarded(stuck)
+        _ = other.due(now: start + .seconds(1))
+        _ = other.exited(now: start + .seconds(1))
+        other.started(now: start + .seconds(1))
+        XCTAssertFalse(other.forwarded(pending(at: start + .seconds(2), [9])), "another datagram is no repeat")
+    }
+
+    /// A killed receiver that does not exit (an uninterruptible sleep) is left behind after `exitWait`.
+    func testKilledReceiverThatDoesNotExitIsReplacedAfterTheWait() {
+        var watchdog = ReceiverWatchdog(startedAt: start)
+        _ = watchdog.forwarded(pending(at: start))
+        let killedAt = start + ReceiverWatchdog.patience
+        XCTAssertNotNil(watchdog.due(now: killedAt))
+        XCTAssertEqual(watchdog.deadline, killedAt + ReceiverWatchdog.exitWait)
+        XCTAssertNil(watchdog.due(now: killedAt + ReceiverWatchdog.exitWait - .milliseconds(1)))
+        XCTAssertEqual(watchdog.due(now: killedAt + ReceiverWatchdog.exitWait), .start)
+    }
+
+    /// A receiver that dies on its own is started again at once, unless it keeps dying young: then after 100 ms,
+    /// 200 ms, ... up to 10 s; one that lived long starts at once again.
+    func testReceiverDyingYoungIsRestartedWithAGrowingDelay() {
+        var watchdog = ReceiverWatchdog(startedAt: start)
+        var now = start + .seconds(60)
+        XCTAssertEqual(watchdog.exited(now: now), .start)
+        watchdog.started(now: now)
+        var delays: [Int64] = []
+        for _ in 0..<9 {
+            now = now + .seconds(1)
+            XCTAssertNil(watchdog.exited(now: now))
+            let restart = watchdog.deadline!
+            delays.append((restart - now).milliseconds)
+            XCTAssertNil(watchdog.due(now: restart - .milliseconds(1)))
+            XCTAssertEqual(watchdog.due(now: restart), .start)
+            now = restart
+            watchdog.started(now: now)
+        }
+        XCTAssertEqual(delays, [100, 200, 400, 800, 1600, 3200, 6400, 10000, 10000])
+        now = now + .seconds(30)
+        XCTAssertEqual(watchdog.exited(now: now), .start)
+    }
+
+    /// Setting the wall clock moves the watched moments with it: no kill for a jump forward.
+    func testClockJumpMovesTheDeadline() {
+        var watchdog = ReceiverWatchdog(startedAt: start)
+        _ = watchdog.forwarded(pending(at: start))
+        watchdog.shift(by: .seconds(3600))
+        XCTAssertNil(watchdog.due(now: start + .seconds(3600) + .milliseconds(100)))
+        XCTAssertEqual(watchdog.deadline, start + .seconds(3600) + ReceiverWatchdog.patience)
+    }
+}
