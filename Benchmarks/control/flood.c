@@ -113,7 +113,7 @@ static void flooder(uid_t uid, int64_t end) {
     uint8_t buffer[5000];
     memset(buffer, 0, sizeof buffer);
     uint32_t id = (uint32_t)uid << 16;
-    for (long i = 0; now_ms() < end; i++) {
+    for (long i = 0; now_ms() < end && !stopping; i++) {
         int fd = fds[i % 4], kind = (int)(i % 6);
         size_t n;
         ssize_t rc;

@@ -39,12 +39,12 @@ extension Daemon {
         }
     }
 
-    /// The receiver exited: it is reaped, and a new one starts (at once after a kill; after one that died on its
-    /// own, at once or after a delay that grows while it keeps dying young).
+    /// The receiver exited: what it wrote is read, it is reaped, and a new one starts (at once after a kill; after
+    /// one that died on its own, at once or after a delay that grows while it keeps dying young).
     func receiverExited(_ io: DaemonIO) {
         let killed: Bool
         if case .killed = receiverWatch.phase { killed = true } else { killed = false }
-        if !killed { drainReceiver(io) }
+        drainReceiver(io)
         let pid = io.receiver.pid
         guard let status = io.receiver.reap() else { return }
         io.retireReceiver()
@@ -61,12 +61,12 @@ extension Daemon {
     func superviseReceiver(_ io: DaemonIO) {
         guard let deadline = receiverWatch.deadline, clock.now() >= deadline else { return }
         // What the receiver wrote while the loop was busy elsewhere counts before it is judged.
-        if case .running = receiverWatch.phase { drainReceiver(io) }
+        drainReceiver(io)
         let now = clock.now()
         switch receiverWatch.due(now: now) {
         case .kill(let pending, let waited):
+            // Its channel stays open: what it wrote before it died is read when it has exited.
             io.receiver.kill()
-            io.muteReceiver()
             audit.record(AuditRecord("receiver", [
                 ("result", "killed"), ("reason", "stalled"), ("pid", String(io.receiver.pid)),
                 ("waited_ms", String(waited.milliseconds)),
@@ -75,7 +75,8 @@ extension Daemon {
                 ("descriptors", pending.carriesDescriptors ? "passed" : "none"),
             ]), priority: LOG_WARNING)
         case .start:
-            // Killed and not gone within the wait, or down after dying young: a new one runs.
+            // Killed and not gone within the wait (what it writes from now on is lost), or down after dying
+            // young: a new one runs.
             io.retireReceiver()
             startReceiver(io, now: now)
         case nil:

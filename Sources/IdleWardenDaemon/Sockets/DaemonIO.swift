@@ -32,11 +32,6 @@ final class DaemonIO {
         try loop.watchReceiver(channel: receiver.channel, pidfd: receiver.pidfd)
     }
 
-    /// Stops reading a receiver that is being killed: what it may still write is dropped.
-    func muteReceiver() {
-        if receiver.channel >= 0 { loop.unwatch(receiver.channel) }
-    }
-
     /// Stops watching the receiver and lets go of it (see `ControlReceiver.retire`).
     func retireReceiver() {
         if receiver.channel >= 0 { loop.unwatch(receiver.channel) }

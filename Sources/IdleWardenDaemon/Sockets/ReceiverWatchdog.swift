@@ -6,8 +6,9 @@ import IdleWardenCore
 /// A receiver forwards a datagram, then dequeues it and says so. Dequeuing takes microseconds, unless the
 /// datagram carries a descriptor whose last close sleeps (a TCP socket with SO_LINGER and unsent data): then
 /// the receiver is killed after `patience`, and a new one starts once the old one has exited (or after
-/// `exitWait`, should it not die). A receiver that dies on its own is started again at once, or with a growing
-/// delay when it keeps dying young.
+/// `exitWait`, should it not die). What a killed receiver wrote before it died is still read: a receiver that
+/// was only slow (a loaded machine) loses no request. A receiver that dies on its own is started again at once,
+/// or with a growing delay when it keeps dying young.
 struct ReceiverWatchdog {
     /// How long a receiver may take to dequeue a datagram it forwarded. A stalled one costs the control socket
     /// this long per datagram; enforcement never waits for it.
@@ -28,8 +29,8 @@ struct ReceiverWatchdog {
 
     enum Phase: Equatable {
         case running(dequeuing: Pending?)
-        /// Killed while dequeuing `pending`; waiting for it to exit.
-        case killed(at: Instant, pending: Pending)
+        /// Killed; waiting for it to exit. What it wrote meanwhile is still read, and `dequeuing` follows it.
+        case killed(at: Instant, dequeuing: Pending?)
         /// Exited on its own; a new one starts at `restartAt`.
         case down(restartAt: Instant)
     }
@@ -44,8 +45,8 @@ struct ReceiverWatchdog {
     private(set) var phase: Phase = .running(dequeuing: nil)
     private var startedAt: Instant
     private var delay: Duration = .zero
-    /// The datagram a killed receiver was dequeuing: if it had not dequeued it yet, the next receiver forwards it
-    /// again, and that copy is not acted on twice.
+    /// The datagram a killed receiver was dequeuing when it died: if it had not dequeued it yet, the next
+    /// receiver forwards it again, and that copy is not acted on twice.
     private var interrupted: Pending?
 
     init(startedAt: Instant) {
@@ -64,8 +65,15 @@ struct ReceiverWatchdog {
     /// The receiver forwarded a datagram. True when it is the copy of the one a killed receiver was dequeuing:
     /// then it is watched, but not acted on again.
     mutating func forwarded(_ pending: Pending) -> Bool {
-        guard case .running = phase else { return false }
-        phase = .running(dequeuing: pending)
+        switch phase {
+        case .running:
+            phase = .running(dequeuing: pending)
+        case .killed(let at, _):
+            phase = .killed(at: at, dequeuing: pending)
+            return false
+        case .down:
+            return false
+        }
         defer { interrupted = nil }
         guard let interrupted else { return false }
         return interrupted.sender == pending.sender && interrupted.payload == pending.payload
@@ -74,8 +82,11 @@ struct ReceiverWatchdog {
 
     /// The receiver dequeued what it forwarded last.
     mutating func consumed() {
-        guard case .running = phase else { return }
-        phase = .running(dequeuing: nil)
+        switch phase {
+        case .running: phase = .running(dequeuing: nil)
+        case .killed(let at, _): phase = .killed(at: at, dequeuing: nil)
+        case .down: break
+        }
     }
 
     /// What is due at `now`, if anything. After `.kill`, the daemon kills the receiver; after `.start`, it starts
@@ -83,10 +94,10 @@ struct ReceiverWatchdog {
     mutating func due(now: Instant) -> Action? {
         switch phase {
         case .running(let pending?) where now >= pending.since + Self.patience:
-            phase = .killed(at: now, pending: pending)
-            interrupted = pending
+            phase = .killed(at: now, dequeuing: pending)
             return .kill(pending: pending, waited: now - pending.since)
-        case .killed(let at, _) where now >= at + Self.exitWait:
+        case .killed(let at, let pending) where now >= at + Self.exitWait:
+            interrupted = pending
             return .start
         case .down(let restartAt) where now >= restartAt:
             return .start
@@ -95,9 +106,13 @@ struct ReceiverWatchdog {
         }
     }
 
-    /// The receiver process exited. Returns `.start` when a new one is to start now.
+    /// The receiver process exited (and what it wrote has been read). Returns `.start` when a new one is to start
+    /// now.
     mutating func exited(now: Instant) -> Action? {
-        if case .killed = phase { return .start }
+        if case .killed(_, let pending) = phase {
+            interrupted = pending
+            return .start
+        }
         interrupted = nil
         if now - startedAt < Self.youngAge {
             delay = delay == .zero ? .milliseconds(100) : min(delay * 2, Self.longestDelay)
@@ -118,15 +133,17 @@ struct ReceiverWatchdog {
     mutating func shift(by jump: Duration) {
         startedAt = startedAt + jump
         switch phase {
-        case .running(var pending?):
-            pending.since = pending.since + jump
-            phase = .running(dequeuing: pending)
-        case .running(nil): break
-        case .killed(let at, var pending):
-            pending.since = pending.since + jump
-            phase = .killed(at: at + jump, pending: pending)
-        case .down(let restartAt):
-            phase = .down(restartAt: restartAt + jump)
+        case .running(let pending): phase = .running(dequeuing: pending?.shifted(by: jump))
+        case .killed(let at, let pending): phase = .killed(at: at + jump, dequeuing: pending?.shifted(by: jump))
+        case .down(let restartAt): phase = .down(restartAt: restartAt + jump)
         }
+    }
+}
+
+extension ReceiverWatchdog.Pending {
+    func shifted(by jump: Duration) -> Self {
+        var moved = self
+        moved.since = since + jump
+        return moved
     }
 }

@@ -55,6 +55,28 @@ final class ReceiverWatchdogTests: XCTestCase {
         XCTAssertFalse(other.forwarded(pending(at: start + .seconds(2), [9])), "another datagram is no repeat")
     }
 
+    /// A receiver killed for being slow (a loaded machine, not a stalled close) may still write before it dies:
+    /// that is read and followed, so only the datagram it was dequeuing when it died can come again.
+    func testSlowReceiverThatWritesAfterTheKill() {
+        var watchdog = ReceiverWatchdog(startedAt: start)
+        _ = watchdog.forwarded(pending(at: start, [1]))
+        XCTAssertNotNil(watchdog.due(now: start + .seconds(1)))
+        watchdog.consumed()
+        XCTAssertFalse(watchdog.forwarded(pending(at: start + .seconds(1), [2])), "a late datagram is acted on")
+        XCTAssertEqual(watchdog.exited(now: start + .seconds(1)), .start)
+        watchdog.started(now: start + .seconds(1))
+        XCTAssertTrue(watchdog.forwarded(pending(at: start + .seconds(2), [2])), "its copy is the repeat")
+        watchdog.consumed()
+
+        var clean = ReceiverWatchdog(startedAt: start)
+        _ = clean.forwarded(pending(at: start, [1]))
+        _ = clean.due(now: start + .seconds(1))
+        clean.consumed()
+        _ = clean.exited(now: start + .seconds(1))
+        clean.started(now: start + .seconds(1))
+        XCTAssertFalse(clean.forwarded(pending(at: start + .seconds(2), [1])), "it had dequeued all it forwarded")
+    }
+
     /// A killed receiver that does not exit (an uninterruptible sleep) is left behind after `exitWait`.
     func testKilledReceiverThatDoesNotExitIsReplacedAfterTheWait() {
         var watchdog = ReceiverWatchdog(startedAt: start)
