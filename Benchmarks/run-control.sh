@@ -170,8 +170,9 @@ for run in sys.argv[2:]:
         duration = (int(t1) - int(t0)) / 1000
         sent = sum(int(v[0]) for v in flood.values())
         refused = sum(int(v[1]) for v in flood.values())
-        detail = ", ".join(f"{k} {int(v[0])}" + (f" (+{int(v[1])} refused by the kernel)" if int(v[1]) else "")
-                           + (f" ({int(v[2])} lost the race)" if int(v[2]) else "") for k, v in flood.items())
+        detail = ", ".join(f"{k} {int(v[0])}" + (f" (+{int(v[1])} refused: EPERM)" if int(v[1]) else "")
+                           + (f" ({int(v[2])} cut short at the end)" if int(v[2]) else "")
+                           + (f" ({int(v[3])} lost the race)" if int(v[3]) else "") for k, v in flood.items())
         flood_rows.append((name, passed, f"{sent:,} in {duration:.0f} s ({sent / duration:,.0f}/s) + {refused:,} refused",
                            detail, kills, starts))
     except OSError:

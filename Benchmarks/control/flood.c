@@ -12,8 +12,9 @@
  * kernel has SO_PASSRIGHTS) and one with forged credentials (SCM_CREDENTIALS naming pid 1 and uid 0: refused with
  * EPERM by every kernel). With LINGER_MS, one more process (uid FIRST_UID + UIDS) sends, every LINGER_MS, a status
  * request carrying a loopback TCP socket with unsent data and an hour of SO_LINGER whose last reference is the
- * datagram's: whoever dequeues it sleeps in its close. OUT: one line per kind, "kind sent refused lost" (lost: a
- * lingering socket whose last reference stayed with the sender after all), summed over the processes.
+ * datagram's: whoever dequeues it sleeps in its close. OUT: one line per kind, "kind sent refused failed lost"
+ * (refused: EPERM from the kernel; failed: another error; lost: a lingering socket whose last reference stayed
+ * with the sender after all), summed over the processes.
  *
  * probe: as UID, every INTERVAL_MS a status request, every chunk of the answer fetched in turn as
  * `idlewarden status` does, 5 s timeout per chunk. OUT: one line per request, "t_ms latency_ms ok chunks".
@@ -44,7 +45,7 @@ enum { STATUS, GARBAGE, OVERSIZED, EMPTY, DESCRIPTOR, FORGED, LINGER, KINDS };
 static const char *kind_names[KINDS] = {"status", "garbage", "oversized", "empty", "descriptor",
                                         "forged-credentials", "lingering-descriptor"};
 struct counts {
-    long sent[KINDS], refused[KINDS], lost[KINDS];
+    long sent[KINDS], refused[KINDS], failed[KINDS], lost[KINDS];
 };
 static struct counts *shared;
 static volatile sig_atomic_t stopping;
@@ -80,11 +81,11 @@ static size_t status_request(uint8_t *b, uint32_t id, uint16_t chunk) {
     return sizeof r;
 }
 
+/* refused: EPERM, the kernel's answer to descriptors (SO_PASSRIGHTS) and forged credentials; failed: any other
+ * error (a send cut short by the SIGTERM that ends the run). */
 static void count(int kind, ssize_t rc) {
-    if (rc >= 0)
-        __atomic_fetch_add(&shared->sent[kind], 1, __ATOMIC_RELAXED);
-    else
-        __atomic_fetch_add(&shared->refused[kind], 1, __ATOMIC_RELAXED);
+    long *counter = rc >= 0 ? &shared->sent[kind] : errno == EPERM ? &shared->refused[kind] : &shared->failed[kind];
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
 }
 
 static ssize_t send_with(int fd, const uint8_t *bytes, size_t length, int level, int type, const void *data,
@@ -240,7 +241,8 @@ static int flood(int argc, char **argv) {
     FILE *f = fopen(out, "w");
     if (!f) return 2;
     for (int kind = 0; kind < KINDS; kind++)
-        fprintf(f, "%s %ld %ld %ld\n", kind_names[kind], shared->sent[kind], shared->refused[kind], shared->lost[kind]);
+        fprintf(f, "%s %ld %ld %ld %ld\n", kind_names[kind], shared->sent[kind], shared->refused[kind],
+                shared->failed[kind], shared->lost[kind]);
     fclose(f);
     return 0;
 }
@@ -307,6 +309,7 @@ static int probe(char **argv) {
             chunks++;
             if (final) break;
         }
+        if (stopping) break; /* a request cut short by the end of the run is no answer */
         fprintf(f, "%lld %lld %d %d\n", (long long)t0, (long long)(now_ms() - t0), ok, chunks);
         fflush(f);
         int64_t next = t0 + interval;

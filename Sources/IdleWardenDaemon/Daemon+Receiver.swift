@@ -63,7 +63,7 @@ extension Daemon {
         // What the receiver wrote while the loop was busy elsewhere counts before it is judged.
         drainReceiver(io)
         let now = clock.now()
-        switch receiverWatch.due(now: now) {
+        switch receiverWatch.due(now: now, receiverIsRunnable: io.receiver.isRunnable) {
         case .kill(let pending, let waited):
             // Its channel stays open: what it wrote before it died is read when it has exited.
             io.receiver.kill()

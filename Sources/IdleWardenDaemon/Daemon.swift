@@ -111,9 +111,9 @@ public final class Daemon {
     public func run() {
         guard let io else { preconditionFailure("Daemon.run needs the daemon made with its sockets") }
         audit.record(AuditRecord("start", [
-            ("socket", options.socketPath), ("session_socket", options.sessionSocketPath), ("config", options.configPath),
-            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
-            ("receiver", String(io.receiver.pid)),
+            ("socket", options.socketPath), ("session_socket", options.sessionSocketPath),
+            ("config", options.configPath), ("config_file", config.fromFile ? "read" : "missing-using-defaults"),
+            ("rules", String(config.rules.count)), ("receiver", String(io.receiver.pid)),
             ("passed_descriptors", io.receiver.refusesDescriptors ? "refused-by-kernel" : "dropped-by-receiver"),
         ]))
         recover(now: clock.now())

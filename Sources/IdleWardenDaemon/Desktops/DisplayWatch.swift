@@ -64,7 +64,9 @@ final class DisplayWatch {
     private func readEnvironments(of pids: [Int32], uid: UInt32, display: String?) -> DisplayEndpoint {
         let chosen = pids.prefix(SessionEnvironment.maxProcesses)
         guard !chosen.isEmpty else { return DisplayEndpoint(display: display) }
-        var arguments = [helper, "session-env", "--uid", String(uid), "--pids", chosen.map(String.init).joined(separator: ",")]
+        var arguments = [
+            helper, "session-env", "--uid", String(uid), "--pids", chosen.map(String.init).joined(separator: ","),
+        ]
         if let display { arguments += ["--display", display] }
         let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
         var output = [CChar](repeating: 0, count: 16 * 1024)

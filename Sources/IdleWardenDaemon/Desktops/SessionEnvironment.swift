@@ -16,7 +16,8 @@ public enum SessionEnvironment {
         let processes = LiveProcessTree()
         let environments = pids.prefix(maxProcesses).compactMap { pid -> [UInt8]? in
             guard processes.realUID(pid) == uid else { return nil }
-            return ProcText.bytes(of: "/proc/\(pid)/environ", limit: maxBytesPerProcess).map { Array($0.prefix(maxBytesPerProcess)) }
+            return ProcText.bytes(of: "/proc/\(pid)/environ", limit: maxBytesPerProcess)
+                .map { Array($0.prefix(maxBytesPerProcess)) }
         }
         return DisplayEndpoint.find(display: display, environments: environments)
     }

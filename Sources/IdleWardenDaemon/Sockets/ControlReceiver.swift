@@ -64,6 +64,16 @@ public final class ControlReceiver {
         _ = iw_pidfd_send_signal(pidfd, SIGKILL)
     }
 
+    /// The receiver is running or waiting for a CPU ("R" in /proc/PID/stat), not asleep in the kernel: then it is
+    /// slow, not stuck in a close.
+    var isRunnable: Bool {
+        guard pid > 0 else { return false }
+        return ProcText.withContents("/proc/\(pid)/stat") { text in
+            guard let close = text.lastIndex(of: UInt8(ascii: ")")), close + 2 < text.endIndex else { return false }
+            return text[close + 2] == UInt8(ascii: "R")
+        } ?? false
+    }
+
     /// Reaps the receiver if it has exited: its wait status, or nil while it runs.
     func reap() -> Int32? {
         guard pid > 0 else { return nil }
@@ -92,9 +102,8 @@ public final class ControlReceiver {
             let count = buffer.withUnsafeMutableBytes { recv(channel, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { return nil }
-            if let frame = buffer.withUnsafeBytes({ ReceiverFrame(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }) {
-                return frame
-            }
+            let frame = buffer.withUnsafeBytes { ReceiverFrame(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+            if let frame { return frame }
         }
     }
 

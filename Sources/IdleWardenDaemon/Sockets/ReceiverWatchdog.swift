@@ -6,13 +6,16 @@ import IdleWardenCore
 /// A receiver forwards a datagram, then dequeues it and says so. Dequeuing takes microseconds, unless the
 /// datagram carries a descriptor whose last close sleeps (a TCP socket with SO_LINGER and unsent data): then
 /// the receiver is killed after `patience`, and a new one starts once the old one has exited (or after
-/// `exitWait`, should it not die). What a killed receiver wrote before it died is still read: a receiver that
-/// was only slow (a loaded machine) loses no request. A receiver that dies on its own is started again at once,
-/// or with a growing delay when it keeps dying young.
+/// `exitWait`, should it not die). A receiver that is runnable at that moment is not stuck but waiting for a CPU
+/// (a loaded machine, users' processes at a higher priority): it gets more time, up to `longestPatience`. What a
+/// killed receiver wrote before it died is still read, so a kill loses no request. A receiver that dies on its
+/// own is started again at once, or with a growing delay when it keeps dying young.
 struct ReceiverWatchdog {
     /// How long a receiver may take to dequeue a datagram it forwarded. A stalled one costs the control socket
     /// this long per datagram; enforcement never waits for it.
     static let patience: Duration = .milliseconds(250)
+    /// How long a receiver that is runnable (not asleep in the kernel) may take before it is killed anyway.
+    static let longestPatience: Duration = .seconds(5)
     /// How long a killed receiver may take to exit before a new one starts beside it.
     static let exitWait: Duration = .seconds(1)
     /// A receiver that lived less than this before it died was dying young: the next start is delayed.
@@ -25,6 +28,16 @@ struct ReceiverWatchdog {
         var sender: Sender?
         var payload: [UInt8]?
         var carriesDescriptors: Bool
+        /// When the receiver is looked at next.
+        var checkAt: Instant
+
+        init(since: Instant, sender: Sender?, payload: [UInt8]?, carriesDescriptors: Bool) {
+            self.since = since
+            self.sender = sender
+            self.payload = payload
+            self.carriesDescriptors = carriesDescriptors
+            checkAt = since + ReceiverWatchdog.patience
+        }
     }
 
     enum Phase: Equatable {
@@ -56,7 +69,7 @@ struct ReceiverWatchdog {
     /// The next moment `due` has something to do.
     var deadline: Instant? {
         switch phase {
-        case .running(let pending): return pending.map { $0.since + Self.patience }
+        case .running(let pending): return pending?.checkAt
         case .killed(let at, _): return at + Self.exitWait
         case .down(let restartAt): return restartAt
         }
@@ -89,11 +102,17 @@ struct ReceiverWatchdog {
         }
     }
 
-    /// What is due at `now`, if anything. After `.kill`, the daemon kills the receiver; after `.start`, it starts
-    /// one and calls `started`.
-    mutating func due(now: Instant) -> Action? {
+    /// What is due at `now`, if anything; `receiverIsRunnable`: the receiver is running or waiting for a CPU, not
+    /// asleep in the kernel. After `.kill`, the daemon kills the receiver; after `.start`, it starts one and calls
+    /// `started`.
+    mutating func due(now: Instant, receiverIsRunnable: Bool) -> Action? {
         switch phase {
-        case .running(let pending?) where now >= pending.since + Self.patience:
+        case .running(var pending?) where now >= pending.checkAt:
+            if receiverIsRunnable && now - pending.since < Self.longestPatience {
+                pending.checkAt = now + Self.patience
+                phase = .running(dequeuing: pending)
+                return nil
+            }
             phase = .killed(at: now, dequeuing: pending)
             return .kill(pending: pending, waited: now - pending.since)
         case .killed(let at, let pending) where now >= at + Self.exitWait:
@@ -144,6 +163,7 @@ extension ReceiverWatchdog.Pending {
     func shifted(by jump: Duration) -> Self {
         var moved = self
         moved.since = since + jump
+        moved.checkAt = checkAt + jump
         return moved
     }
 }

@@ -67,7 +67,7 @@ final class DaemonReceiverTests: XCTestCase {
         XCTAssertNotNil(daemon.receive(frame))
         XCTAssertEqual(audit.count("keepalive"), 1)
         harness.clock.advance(by: .seconds(1))
-        guard case .kill = daemon.receiverWatch.due(now: harness.clock.now()) else {
+        guard case .kill = daemon.receiverWatch.due(now: harness.clock.now(), receiverIsRunnable: false) else {
             return XCTFail("a receiver that never said CONSUMED was not killed")
         }
         XCTAssertEqual(daemon.receiverWatch.exited(now: harness.clock.now()), .start)
@@ -94,11 +94,13 @@ final class DaemonReceiverTests: XCTestCase {
         XCTAssertTrue(line.record.description.contains("\\x1B"), "the path is escaped in the audit line")
 
         daemon.receive(.consumed)
-        XCTAssertNil(daemon.receive(.datagram(.datagram(try keepalive(), sender(address: [])), carriesDescriptors: false)))
+        let unnamed = sender(address: [])
+        XCTAssertNil(daemon.receive(.datagram(.datagram(try keepalive(), unnamed), carriesDescriptors: false)))
         XCTAssertEqual(audit.count("keepalive"), 1)
 
         daemon.receive(.consumed)
-        let reply = try XCTUnwrap(daemon.receive(.datagram(.datagram(try keepalive(), sender()), carriesDescriptors: false)))
+        let frame = ReceiverFrame.datagram(.datagram(try keepalive(), sender()), carriesDescriptors: false)
+        let reply = try XCTUnwrap(daemon.receive(frame))
         XCTAssertEqual(reply.address, abstract)
         XCTAssertEqual(ReplyAddress(abstract), .abstract(abstract))
         XCTAssertEqual(ReplyAddress(pathAddress("/run/x.sock")), .path("/run/x.sock"))

@@ -93,7 +93,8 @@ final class ControlReceiverTests: XCTestCase {
         var bytes = [UInt8](repeating: 0, count: ReceiverFrame.headerSize + Datagram.requestLimit + 1)
         let count = bytes.withUnsafeMutableBytes { recv(channel[0], $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
         XCTAssertGreaterThan(count, 0, "no frame on the channel")
-        return try XCTUnwrap(bytes.withUnsafeBytes { ReceiverFrame(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) })
+        let frame = bytes.withUnsafeBytes { ReceiverFrame(UnsafeRawBufferPointer(rebasing: $0.prefix(count))) }
+        return try XCTUnwrap(frame)
     }
 
     private func channelIsEmpty() -> Bool {

@@ -25,10 +25,12 @@ final class ReceiverWatchdogTests: XCTestCase {
         let stuck = pending(at: start + .seconds(1), descriptors: true)
         XCTAssertFalse(watchdog.forwarded(stuck))
         XCTAssertEqual(watchdog.deadline, stuck.since + ReceiverWatchdog.patience)
-        XCTAssertNil(watchdog.due(now: stuck.since + ReceiverWatchdog.patience - .milliseconds(1)))
-        XCTAssertEqual(watchdog.due(now: stuck.since + .milliseconds(300)),
+        let justBefore = stuck.since + ReceiverWatchdog.patience - .milliseconds(1)
+        XCTAssertNil(watchdog.due(now: justBefore, receiverIsRunnable: false))
+        XCTAssertEqual(watchdog.due(now: stuck.since + .milliseconds(300), receiverIsRunnable: false),
                        .kill(pending: stuck, waited: .milliseconds(300)))
-        XCTAssertEqual(watchdog.exited(now: stuck.since + .milliseconds(310)), .start, "a killed receiver is replaced at once")
+        XCTAssertEqual(watchdog.exited(now: stuck.since + .milliseconds(310)), .start,
+                       "a killed receiver is replaced at once")
         watchdog.started(now: stuck.since + .milliseconds(320))
         XCTAssertEqual(watchdog.phase, .running(dequeuing: nil))
     }
@@ -39,7 +41,7 @@ final class ReceiverWatchdogTests: XCTestCase {
         var watchdog = ReceiverWatchdog(startedAt: start)
         let stuck = pending(at: start)
         _ = watchdog.forwarded(stuck)
-        _ = watchdog.due(now: start + .seconds(1))
+        _ = watchdog.due(now: start + .seconds(1), receiverIsRunnable: false)
         _ = watchdog.exited(now: start + .seconds(1))
         watchdog.started(now: start + .seconds(1))
         XCTAssertTrue(watchdog.forwarded(pending(at: start + .seconds(2))))
@@ -49,7 +51,7 @@ final class ReceiverWatchdogTests: XCTestCase {
 
         var other = ReceiverWatchdog(startedAt: start)
         _ = other.forwarded(stuck)
-        _ = other.due(now: start + .seconds(1))
+        _ = other.due(now: start + .seconds(1), receiverIsRunnable: false)
         _ = other.exited(now: start + .seconds(1))
         other.started(now: start + .seconds(1))
         XCTAssertFalse(other.forwarded(pending(at: start + .seconds(2), [9])), "another datagram is no repeat")
@@ -60,7 +62,7 @@ final class ReceiverWatchdogTests: XCTestCase {
     func testSlowReceiverThatWritesAfterTheKill() {
         var watchdog = ReceiverWatchdog(startedAt: start)
         _ = watchdog.forwarded(pending(at: start, [1]))
-        XCTAssertNotNil(watchdog.due(now: start + .seconds(1)))
+        XCTAssertNotNil(watchdog.due(now: start + .seconds(1), receiverIsRunnable: false))
         watchdog.consumed()
         XCTAssertFalse(watchdog.forwarded(pending(at: start + .seconds(1), [2])), "a late datagram is acted on")
         XCTAssertEqual(watchdog.exited(now: start + .seconds(1)), .start)
@@ -70,11 +72,39 @@ final class ReceiverWatchdogTests: XCTestCase {
 
         var clean = ReceiverWatchdog(startedAt: start)
         _ = clean.forwarded(pending(at: start, [1]))
-        _ = clean.due(now: start + .seconds(1))
+        _ = clean.due(now: start + .seconds(1), receiverIsRunnable: false)
         clean.consumed()
         _ = clean.exited(now: start + .seconds(1))
         clean.started(now: start + .seconds(1))
         XCTAssertFalse(clean.forwarded(pending(at: start + .seconds(2), [1])), "it had dequeued all it forwarded")
+    }
+
+    /// A receiver that is runnable when its patience runs out is waiting for a CPU, not stuck in a close: it is
+    /// looked at again a patience later, and killed only once it sleeps, or after `longestPatience` in any case.
+    func testRunnableReceiverGetsMoreTimeUpToALimit() {
+        var watchdog = ReceiverWatchdog(startedAt: start)
+        let slow = pending(at: start)
+        _ = watchdog.forwarded(slow)
+        var now = start + ReceiverWatchdog.patience
+        XCTAssertNil(watchdog.due(now: now, receiverIsRunnable: true))
+        XCTAssertEqual(watchdog.deadline, now + ReceiverWatchdog.patience)
+        now = now + ReceiverWatchdog.patience
+        guard case .kill(_, let waited)? = watchdog.due(now: now, receiverIsRunnable: false) else {
+            return XCTFail("a receiver asleep past its patience was not killed")
+        }
+        XCTAssertEqual(waited, .milliseconds(500))
+
+        var spinning = ReceiverWatchdog(startedAt: start)
+        _ = spinning.forwarded(slow)
+        now = start
+        var checks = 0
+        while true {
+            now = spinning.deadline!
+            checks += 1
+            if case .kill = spinning.due(now: now, receiverIsRunnable: true) { break }
+        }
+        XCTAssertEqual(now - start, ReceiverWatchdog.longestPatience)
+        XCTAssertEqual(checks, 20)
     }
 
     /// A killed receiver that does not exit (an uninterruptible sleep) is left behind after `exitWait`.
@@ -82,10 +112,11 @@ final class ReceiverWatchdogTests: XCTestCase {
         var watchdog = ReceiverWatchdog(startedAt: start)
         _ = watchdog.forwarded(pending(at: start))
         let killedAt = start + ReceiverWatchdog.patience
-        XCTAssertNotNil(watchdog.due(now: killedAt))
+        XCTAssertNotNil(watchdog.due(now: killedAt, receiverIsRunnable: false))
         XCTAssertEqual(watchdog.deadline, killedAt + ReceiverWatchdog.exitWait)
-        XCTAssertNil(watchdog.due(now: killedAt + ReceiverWatchdog.exitWait - .milliseconds(1)))
-        XCTAssertEqual(watchdog.due(now: killedAt + ReceiverWatchdog.exitWait), .start)
+        let justBefore = killedAt + ReceiverWatchdog.exitWait - .milliseconds(1)
+        XCTAssertNil(watchdog.due(now: justBefore, receiverIsRunnable: false))
+        XCTAssertEqual(watchdog.due(now: killedAt + ReceiverWatchdog.exitWait, receiverIsRunnable: false), .start)
     }
 
     /// A receiver that dies on its own is started again at once, unless it keeps dying young: then after 100 ms,
@@ -101,8 +132,8 @@ final class ReceiverWatchdogTests: XCTestCase {
             XCTAssertNil(watchdog.exited(now: now))
             let restart = watchdog.deadline!
             delays.append((restart - now).milliseconds)
-            XCTAssertNil(watchdog.due(now: restart - .milliseconds(1)))
-            XCTAssertEqual(watchdog.due(now: restart), .start)
+            XCTAssertNil(watchdog.due(now: restart - .milliseconds(1), receiverIsRunnable: false))
+            XCTAssertEqual(watchdog.due(now: restart, receiverIsRunnable: false), .start)
             now = restart
             watchdog.started(now: now)
         }
@@ -116,7 +147,7 @@ final class ReceiverWatchdogTests: XCTestCase {
         var watchdog = ReceiverWatchdog(startedAt: start)
         _ = watchdog.forwarded(pending(at: start))
         watchdog.shift(by: .seconds(3600))
-        XCTAssertNil(watchdog.due(now: start + .seconds(3600) + .milliseconds(100)))
+        XCTAssertNil(watchdog.due(now: start + .seconds(3600) + .milliseconds(100), receiverIsRunnable: false))
         XCTAssertEqual(watchdog.deadline, start + .seconds(3600) + ReceiverWatchdog.patience)
     }
 }

@@ -36,7 +36,9 @@ final class ReplyCacheTests: XCTestCase {
 
         var large = ReplyCache()
         let size = large.byteLimit / 3
-        for uid in 0..<5 as Range<UInt32> { large.store(answer(uid, bytes: size), requestID: uid, uid: uid + 1, now: now) }
+        for uid in 0..<5 as Range<UInt32> {
+            large.store(answer(uid, bytes: size), requestID: uid, uid: uid + 1, now: now)
+        }
         XCTAssertLessThanOrEqual(large.bytes, large.byteLimit)
         XCTAssertEqual(large.count, 3)
         large.store(answer(9, bytes: large.byteLimit + 1), requestID: 9, uid: 9, now: now)
