@@ -411,8 +411,10 @@ PY
 }
 
 # A login whose PAM_RHOST and PAM_TTY carry C1 controls (CSI, NEL) and bidi overrides and isolates: `status`
-# shows them escaped (\x9B, \u202E, ...) in the table, for root and for the user, with no raw byte of them in
-# the output; `status --json` carries the exact strings (JSON-escaped as JSON does).
+# shows them escaped, one \xNN per UTF-8 byte (U+009B is \xC2\x9B), in the table, for root and for the user,
+# with no raw byte of them in the output. The daemon keeps PAM_RHOST escaped (as in its audit lines), so
+# `status --json` carries the escaped rhost and the exact tty (JSON-escaped as JSON does). Before: status wrote
+# C1 and bidi characters to the reader's terminal as they came.
 test_control_status_escapes_c1_and_bidi() {
     local a=iwtest-$IW_ID-a service=idlewarden-test-pam-$IW_ID
     iw_mkuser "$a"
@@ -434,7 +436,8 @@ bad = [hex(ord(c)) for c in text if ord(c) < 0x20 and c != "\n" or 0x7f <= ord(c
        or 0x202a <= ord(c) <= 0x202e or 0x2066 <= ord(c) <= 0x2069]
 if bad:
     sys.exit("raw: %s" % bad)
-for escaped in [r"host\x9B2J\u202Egnp.exe\u2066x\u2069", r"pts/\x85\u202Dtty\x80\x9F"]:
+for escaped in [r"host\xC2\x9B2J\xE2\x80\xAEgnp.exe\xE2\x81\xA6x\xE2\x81\xA9",
+                r"pts/\xC2\x85\xE2\x80\xADtty\xC2\x80\xC2\x9F"]:
     if escaped not in text:
         sys.exit("missing %s" % escaped)
 PY
@@ -444,8 +447,9 @@ PY
 import json, sys
 rhost, tty = sys.argv[1:]
 s = [e for e in json.load(sys.stdin) if e["rhost"] == rhost]
-sys.exit(0 if len(s) == 1 and s[0]["tty"] == tty else "json: %r" % s)' "$rhost" "$tty" ||
-        iw_fail "status --json does not carry the exact rhost and tty"
-    iw_ok "status --json carries the exact strings"
+sys.exit(0 if len(s) == 1 and s[0]["tty"] == tty else "json: %r" % s)' \
+        'host\xC2\x9B2J\xE2\x80\xAEgnp.exe\xE2\x81\xA6x\xE2\x81\xA9' "$tty" ||
+        iw_fail "status --json does not carry the escaped rhost and the exact tty"
+    iw_ok "status --json carries the escaped rhost and the exact tty""
     iw_pamtester_release one
 }

@@ -12,6 +12,8 @@
 # pamtester runs in a private mount namespace (unshare -m) where /dev/log is bound to a test socket, so the
 # module's pam_syslog lines are captured and checked without touching the host's syslog. The pam.d lines use
 # `required` so that a module that fails to load fails the test instead of being skipped by libpam.
+# The test user has one name (iwtest-mod) for all of them: one of these tests at a time.
+# iw: lock module-user
 
 # One user per test process, named like lib.sh's (iwtest-PID-...), so that runs side by side never share or
 # remove each other's user, and tests/run.sh removes one left by a killed run.
@@ -470,7 +472,8 @@ expect_logs(TMP + "/log.out", 2, 7, "sent session", socket)
 # (6) Hostile items: a 4 KiB user name and a 4 KiB rhost: pamtester ends by itself (no signal, no hang) in
 # fail-open and require_daemon modes, nothing is sent, and the open logs one escaped line (its close, never
 # registered, sends and logs nothing). A user name, tty or rhost that is not UTF-8 or holds a newline is sent byte
-# for byte: the module looks nothing up, the daemon judges them (and rejects such a session, audited).
+# for byte: the module looks nothing up, the daemon judges them (it rejects such a user name or tty, audited, and
+# stores such an rhost escaped).
 test_module_survives_hostile_items() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1

@@ -23,8 +23,6 @@ struct ReplyCache {
     let byteLimit = 32 << 20
     let lifetime: Duration = .seconds(30)
 
-    var count: Int { entries.count }
-
     mutating func store(_ chunks: [ReplyChunk], requestID: UInt32, uid: UInt32, now: Instant) {
         let lifetime = lifetime
         remove { now - $0.storedAt > lifetime || ($0.requestID == requestID && $0.uid == uid) }
@@ -39,6 +37,9 @@ struct ReplyCache {
         entries.append(Entry(requestID: requestID, uid: uid, chunks: chunks, size: size, storedAt: now))
         bytes += size
     }
+
+    /// Answers kept now (at most `capacity`).
+    var count: Int { entries.count }
 
     /// The chunk, only for the uid that asked for the answer.
     func chunk(requestID: UInt32, uid: UInt32, index: UInt16) -> ReplyChunk? {
