@@ -120,12 +120,16 @@ public final class Daemon {
             ("rules", String(config.rules.count)), ("receiver", String(io.receiver.pid)),
             ("passed_descriptors", io.receiver.refusesDescriptors ? "refused-by-kernel" : "dropped-by-receiver"),
         ]))
+        var steps = StepMeter()
+        steps.begin(.start, at: StepMeter.sample())
         recover(now: clock.now())
         while running {
             saveStateIfNeeded(now: clock.now())
             let wakeUp = [nextWakeUp(), receiverWatch.deadline].compactMap { $0 }.min()
             io.loop.arm(afterMilliseconds: wakeUp.map { ($0 - clock.now()).milliseconds })
+            steps.end(at: StepMeter.sample())
             let sources = io.loop.wait()
+            steps.begin(StepMeter.Sources(sources), at: StepMeter.sample())
             followClock()
             for source in sources {
                 switch source {
@@ -143,7 +147,8 @@ public final class Daemon {
         }
         saveStateIfNeeded(now: clock.now(), force: true)
         io.unlinkPaths()
-        audit.record(AuditRecord("stop", [("sessions", String(registry.count))]))
+        steps.end(at: StepMeter.sample())
+        audit.record(AuditRecord("stop", [("sessions", String(registry.count))] + steps.fields))
     }
 
     /// The earliest moment something is due: a session's deadline, or a state save that was put off.
