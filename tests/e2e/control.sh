@@ -450,6 +450,6 @@ s = [e for e in json.load(sys.stdin) if e["rhost"] == rhost]
 sys.exit(0 if len(s) == 1 and s[0]["tty"] == tty else "json: %r" % s)' \
         'host\xC2\x9B2J\xE2\x80\xAEgnp.exe\xE2\x81\xA6x\xE2\x81\xA9' "$tty" ||
         iw_fail "status --json does not carry the escaped rhost and the exact tty"
-    iw_ok "status --json carries the escaped rhost and the exact tty""
+    iw_ok "status --json carries the escaped rhost and the exact tty"
     iw_pamtester_release one
 }
