@@ -17,7 +17,8 @@
 #                  LD_PRELOAD shim makes setsockopt(SO_PASSRIGHTS) fail, so every such datagram reaches the
 #                  receiver and stalls it until the daemon kills it.
 # Probes ask for status every PROBE_MS (200) ms, each waiting 5 s at most per chunk, from the end of registration
-# (fleet's phase Q: 5 s with nothing due) to the last end. Results: stdout and
+# (fleet's phase Q: 5 s with nothing due) to the last end. The event loop's longest step comes from the daemon's
+# stop line (StepMeter). Results: stdout and
 # Benchmarks/results/control.md; raw files in Benchmarks/results/control-RUN/.
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -128,7 +129,7 @@ def stats(values, digits=f1):
     return f"{digits(statistics.median(values))} / {digits(pct(values, 99))} / {digits(max(values))}"
 def ms(x): return "–" if x != x else f"{x:.0f}"
 
-status_rows, end_rows, flood_rows = [], [], []
+status_rows, end_rows, flood_rows, step_rows = [], [], [], []
 for run in sys.argv[2:]:
     name, d, rc, t0, t1 = run.split()
     tl = []
@@ -160,6 +161,11 @@ for run in sys.argv[2:]:
     kills = len(re.findall(r"event=receiver result=killed", log))
     starts = len(re.findall(r"event=receiver result=started", log))
     passed = "refused-by-kernel" if "passed_descriptors=refused-by-kernel" in log else "dropped-by-receiver"
+    stop = re.search(r"event=stop .*", log)
+    stop = dict(re.findall(r"(\w+)=(\S+)", stop.group(0))) if stop else {}
+    step_rows.append((name, stop.get("steps", "–"), stop.get("longest_step_ms", "–"),
+                      stop.get("longest_step_cpu_ms", "–"), stop.get("longest_step_woken_by", "–"),
+                      stop.get("most_cpu_step_ms", "–"), stop.get("steps_over_100ms", "–")))
     early = sum(1 for v in true_late if v < 0)
     over = sum(1 for v in true_late if v > 9)
     end_rows.append((name, len(ended), sum(1 for x in sessions if x[1] == "1"), stats(true_late), stats(sched_late),
@@ -194,6 +200,15 @@ print("| run | ended | vs last input | vs daemon deadline | ended early | > 9 s 
 print("|---|---|---|---|---|---|---|---|")
 for name, n_end, n_exp, tl_, sl, early, over, cpu, rss, rc in end_rows:
     print(f"| {name} | {n_end}/{n_exp} | {tl_} | {sl} | {early} | {over} | {cpu} | {rss:.1f} MiB |")
+print()
+print("The event loop's steps (from a wake-up to the next wait: how long anything that became ready may wait for the "
+      "daemon), as the daemon's stop line reports them: the longest by wall time (with its thread CPU time and what "
+      "woke it), the most CPU time one step took, and how many steps took over 100 ms (wall).")
+print()
+print("| run | steps | longest step (ms) | its CPU (ms) | woken by | most CPU in one step (ms) | steps > 100 ms |")
+print("|---|---|---|---|---|---|---|")
+for r in step_rows:
+    print("| " + " | ".join(str(c) for c in r) + " |")
 print()
 print("| run | descriptors | flood sent (all uids) | by kind | receivers killed | receivers started |")
 print("|---|---|---|---|---|---|")
