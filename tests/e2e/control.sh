@@ -193,7 +193,7 @@ test_control_lingering_descriptor_does_not_stall() {
 }
 
 # The same attack where the kernel lets the descriptor through (SO_PASSRIGHTS made to fail as before 6.16, as
-# on Debian 12): an ordinary user sends a lingering TCP socket every 2 s while another user's ssh session goes
+# on Debian 12): an ordinary user sends a lingering TCP socket every 1.5 s while another user's ssh session goes
 # idle. The receiver that dequeues each one is killed after its patience and replaced (audited with the sender),
 # the datagram is refused, status answers within 1 s for root and the victim throughout, a login made meanwhile
 # is registered, and the idle session is warned and ended on time. Before: the daemon slept in close() (wchan
@@ -214,7 +214,10 @@ test_control_lingering_descriptor_old_kernel_receiver_replaced() {
     local id
     id=$(iw_sessions_of "$a" | cut -f1)
 
-    iw__c_attack_as "$m" 10 2
+    # A "lost" attempt (see iw__c_linger_script) is a race the attacker loses: the receiver, woken by its send,
+    # dequeued the datagram before the attacker closed its own copy. About half are lost here, so it tries often
+    # and 3 must get through.
+    iw__c_attack_as "$m" 14 1.5
     iw__c_probe root 22
     local root_probe=$IW__C_PROBE_PID
     iw__c_probe victim 22 --as "$a"
@@ -236,7 +239,7 @@ test_control_lingering_descriptor_old_kernel_receiver_replaced() {
     kills=$(iw_audit_count "$(iw_kv event receiver)" "$(iw_kv result killed)" "$(iw_kv reason stalled)" \
         "$(iw_kv sender_uid "$(id -u "$m")")" "$(iw_kv descriptors passed)")
     iw_measure "lingering sent=$sent lost_race=$(iw__c_attack_lines lost) receivers_killed=$kills"
-    ((sent >= 5)) || iw_fail "the attacker sent only $sent lingering descriptors: $(cat "$IW_TLOG/linger.out")"
+    ((sent >= 3)) || iw_fail "the attacker sent only $sent lingering descriptors: $(cat "$IW_TLOG/linger.out")"
     ((kills >= sent)) || iw_fail "$sent lingering descriptors sent, $kills stalled receivers killed: $(iw_audit "$(iw_kv event receiver)")"
     iw_ok "$sent lingering descriptors, $kills stalled receivers killed and replaced: $(iw_audit "$(iw_kv event receiver)" "$(iw_kv result killed)" | tail -n1)"
     iw_audit "$(iw_kv event reject)" "$(iw_kv reason passed-descriptors)" "$(iw_kv sender_uid "$(id -u "$m")")" | grep -q . ||
