@@ -7,34 +7,41 @@ import Glibc
 
 /// Datagrams: what the PAM module reports (a session opened or closed) and requests from the control socket.
 extension Daemon {
-    /// Reads what is queued, a bounded number per wake-up so that one busy socket cannot starve the other
-    /// or the deadlines. Non-root senders spend a per-uid budget; what they send beyond it is dropped unread
-    /// and summed up in one audit line, so a flood costs neither the daemon nor syslog much.
+    /// Reads what is queued on the session socket, a bounded number per wake-up so that one busy socket cannot
+    /// starve the other or the deadlines.
     func drain(_ source: ControlSocket, replyingThrough replySocket: ControlSocket) {
         var handled = 0
         while handled < 256, let received = source.receive() {
             handled += 1
-            switch received {
-            case .datagram(let bytes, let sender):
-                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
-                if let reply = handle(bytes, from: sender), let encoded = try? reply.encoded() {
-                    replySocket.send(encoded, to: sender.address)
-                }
-            case .oversized(let size, let sender):
-                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
-                reject(WireError.oversized(size: size, limit: Datagram.requestLimit).reason, sender: sender,
-                       detail: "size=\(size)")
-            case .noCredentials:
-                audit.record(AuditRecord("reject", [("reason", "no-credentials")]), priority: LOG_WARNING)
-            case .empty(let sender):
-                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
-                reject("empty", sender: sender)
-            }
+            if let reply = accept(received) { replySocket.send(reply.bytes, to: reply.address) }
         }
         reportRefusals()
     }
 
-    private func reportRefusals() {
+    /// One datagram as a socket received it. Non-root senders spend a per-uid budget; what they send beyond it
+    /// is dropped unread and summed up in one audit line, so a flood costs neither the daemon nor syslog much.
+    /// Returns the reply to send and where to, if there is one.
+    func accept(_ received: ControlSocket.Received) -> (bytes: [UInt8], address: [UInt8])? {
+        switch received {
+        case .datagram(let bytes, let sender):
+            guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { return nil }
+            guard let reply = handle(bytes, from: sender), let encoded = try? reply.encoded() else { return nil }
+            guard case .abstract(let address) = ReplyAddress(sender.address) else { return nil }
+            return (encoded, address)
+        case .oversized(let size, let sender):
+            guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { return nil }
+            reject(WireError.oversized(size: size, limit: Datagram.requestLimit).reason, sender: sender,
+                   detail: "size=\(size)")
+        case .noCredentials:
+            audit.record(AuditRecord("reject", [("reason", "no-credentials")]), priority: LOG_WARNING)
+        case .empty(let sender):
+            guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { return nil }
+            reject("empty", sender: sender)
+        }
+        return nil
+    }
+
+    func reportRefusals() {
         let now = clock.now()
         guard now - lastRefusalReport >= .seconds(10) else { return }
         lastRefusalReport = now
@@ -80,6 +87,12 @@ extension Daemon {
             }
             return nil
         case .request(let request):
+            // A reply goes only to the sender's own abstract address (see `ReplyAddress`): a request from a
+            // socket bound to a path is refused before it is acted on.
+            if case .path(let path) = ReplyAddress(sender.address) {
+                reject("reply-address", sender: sender, detail: "path=\(path)")
+                return nil
+            }
             return answer(request, from: sender)
         case .reply:
             reject("unexpected-reply", sender: sender)

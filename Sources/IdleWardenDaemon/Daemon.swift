@@ -6,10 +6,12 @@ import Glibc
 #endif
 
 /// The idlewarden daemon: registers sessions reported by the PAM module, watches their terminals for input
-/// when they come due, warns, and ends idle sessions. Single-threaded. It owns all of its state; the sessions are
-/// in `registry`, and every effect goes through `effects` (or, for the sockets and the loop, `io`).
+/// when they come due, warns, and ends idle sessions. Single-threaded; the world-writable control socket is read
+/// by a child process that may block where the daemon must not (`ControlReceiver`). It owns all of its state;
+/// the sessions are in `registry`, and every effect goes through `effects` (or, for the sockets and the loop, `io`).
 ///
-/// Its handlers, by concern: datagrams (Daemon+Datagrams), control requests (Daemon+Control), deadlines
+/// Its handlers, by concern: datagrams (Daemon+Datagrams), the control receiver (Daemon+Receiver), control
+/// requests (Daemon+Control), deadlines
 /// (Daemon+Deadlines), registration and removal (Daemon+Sessions), start-up (Daemon+Recovery), saving state
 /// (Daemon+Persistence), desktops (Daemon+Graphical).
 public final class Daemon {
@@ -65,6 +67,8 @@ public final class Daemon {
     var budget = RequestBudget(burst: 20, perSecond: 10)
     var lastRefusalReport: Instant
     var replies = ReplyCache()
+    /// When to give up on the control receiver (see Daemon+Receiver); unused without `io`.
+    var receiverWatch: ReceiverWatchdog
 
     /// The sockets and the event loop; nil in unit tests.
     private(set) var io: DaemonIO?
@@ -86,6 +90,7 @@ public final class Daemon {
         lastClockSample = effects.clock.sample()
         bootID = effects.clock.bootID()
         lastRefusalReport = effects.clock.now()
+        receiverWatch = ReceiverWatchdog(startedAt: effects.clock.now())
     }
 
     /// The daemon as installed: the system's effects, its sockets bound and its event loop made. Throws
@@ -109,19 +114,28 @@ public final class Daemon {
     public func run() {
         guard let io else { preconditionFailure("Daemon.run needs the daemon made with its sockets") }
         audit.record(AuditRecord("start", [
-            ("socket", options.socketPath), ("session_socket", options.sessionSocketPath), ("config", options.configPath),
-            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
+            ("socket", options.socketPath), ("session_socket", options.sessionSocketPath),
+            ("config", options.configPath), ("config_file", config.fromFile ? "read" : "missing-using-defaults"),
+            ("rules", String(config.rules.count)), ("receiver", String(io.receiver.pid)),
+            ("passed_descriptors", io.receiver.refusesDescriptors ? "refused-by-kernel" : "dropped-by-receiver"),
         ]))
         auditHostNotices()
+        var steps = StepMeter()
+        steps.begin(.start, at: StepMeter.sample())
         recover(now: clock.now())
         while running {
             saveStateIfNeeded(now: clock.now())
-            io.loop.arm(afterMilliseconds: nextWakeUp().map { ($0 - clock.now()).milliseconds })
+            let wakeUp = [nextWakeUp(), receiverWatch.deadline].compactMap { $0 }.min()
+            io.loop.arm(afterMilliseconds: wakeUp.map { ($0 - clock.now()).milliseconds })
+            steps.end(at: StepMeter.sample())
             let sources = io.loop.wait()
+            steps.begin(StepMeter.Sources(sources), at: StepMeter.sample())
             followClock()
             for source in sources {
                 switch source {
                 case .socket(let index): drain(io.socket(at: index), replyingThrough: io.control)
+                case .receiver: drainReceiver(io)
+                case .receiverExited: receiverExited(io)
                 case .signal: handleSignals(io.loop)
                 case .timer:
                     io.loop.drainTimer()
@@ -130,10 +144,12 @@ public final class Daemon {
                 case .clockSet: io.loop.rearmClockWatch()
                 }
             }
+            superviseReceiver(io)
         }
         saveStateIfNeeded(now: clock.now(), force: true)
         io.unlinkPaths()
-        audit.record(AuditRecord("stop", [("sessions", String(registry.count))]))
+        steps.end(at: StepMeter.sample())
+        audit.record(AuditRecord("stop", [("sessions", String(registry.count))] + steps.fields))
     }
 
     /// What about the host weakens enforcement and is the admin's to change, said once at start.
@@ -160,6 +176,7 @@ public final class Daemon {
         let sample = clock.sample()
         defer { lastClockSample = sample }
         guard let jump = sample.jump(since: lastClockSample) else { return }
+        receiverWatch.shift(by: jump)
         let ids = registry.orderedIDs
         let before = sample.wall - jump
         for id in ids {

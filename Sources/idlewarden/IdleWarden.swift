@@ -10,6 +10,7 @@ struct IdleWarden: ParsableCommand {
         subcommands: [
             DaemonCommand.self, StatusCommand.self, KeepaliveCommand.self, ExplainCommand.self, CheckConfigCommand.self,
             ReloadCommand.self, SweepCommand.self, VersionCommand.self, XIdleCommand.self,
+            ControlReceiverCommand.self, SessionEnvCommand.self,
         ]
     )
 }

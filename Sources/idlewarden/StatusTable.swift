@@ -1,7 +1,9 @@
 import IdleWardenCore
 import IdleWardenClient
+import IdleWardenWire
 
-/// The `w`-like table of `idlewarden status`.
+/// The `w`-like table of `idlewarden status`. Every text that comes from a session (user, service, tty, rhost,
+/// and the rest) is escaped for the terminal (`EscapedText`).
 enum StatusTable {
     static func render(_ entries: [StatusEntry], now: Int64) -> String {
         let header = ["SESSION", "USER", "SERVICE", "TTY", "FROM", "OPENED", "IDLE", "LIMIT", "NEXT", "STATE"]
@@ -16,7 +18,7 @@ enum StatusTable {
                 ConfigDuration.format(.seconds(entry.idleTimeoutSeconds)),
                 entry.nextDeadline.map { "in " + ConfigDuration.format(.seconds(max(0, $0 - now))) } ?? "-",
                 state,
-            ])
+            ].map(EscapedText.escaping))
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         let lines = rows.map { row in

@@ -283,7 +283,8 @@ iw_config() {
 # iw_daemon_start [CONFIG] — start `idlewarden daemon` in the background and wait for its socket.
 # Sets IW_SOCK (control socket: status, any user), IW_SESSION_SOCK (where the PAM module sends: session.sock
 # beside it if the daemon made one, else the control socket), IW_DAEMON_PID (also in $IW_T/daemon.pid),
-# IW_DAEMON_LOG (its stderr). The daemon is stopped at cleanup.
+# IW_DAEMON_LOG (its stderr). The daemon is stopped at cleanup. With IW_DAEMON_PRELOAD set, the daemon runs with
+# that library in LD_PRELOAD (a test harness's way to play another kernel; never a switch of the product).
 iw_daemon_start() {
     [[ -x $IW_BIN ]] || iw_fail "missing $IW_BIN (build first: swift build -c release)"
     [[ -n ${1:-} ]] && IW_CONFIG=$1
@@ -293,7 +294,8 @@ iw_daemon_start() {
     install -d -m 0700 "$IW_T/state"
     IW_SOCK=$IW_T/run/control.sock
     IW_DAEMON_LOG=$IW_TLOG/daemon.log
-    "$IW_BIN" daemon --config "$IW_CONFIG" --socket "$IW_SOCK" --state-dir "$IW_T/state" \
+    env ${IW_DAEMON_PRELOAD:+LD_PRELOAD=$IW_DAEMON_PRELOAD} \
+        "$IW_BIN" daemon --config "$IW_CONFIG" --socket "$IW_SOCK" --state-dir "$IW_T/state" \
         </dev/null >>"$IW_DAEMON_LOG" 2>&1 &
     IW_DAEMON_PID=$!
     echo "$IW_DAEMON_PID" >"$IW_T/daemon.pid"

@@ -62,12 +62,32 @@ final class DisplayWatch {
         }
         let members = table().members(of: session.leader, includingLeader: true)
             .filter { $0.realUID == session.facts.uid }
-        let environments = members.compactMap { ProcText.bytes(of: "/proc/\($0.pid)/environ", limit: 256 * 1024) }
-        var endpoint = DisplayEndpoint.find(display: display, environments: environments)
+        var endpoint = readEnvironments(of: members.map(\.pid), uid: session.facts.uid, display: display)
         let userBus = "/run/user/\(session.facts.uid)/bus"
         if endpoint.dbusAddress == nil, access(userBus, F_OK) == 0 { endpoint.dbusAddress = "unix:path=\(userBus)" }
         state.endpoint = endpoint
         return endpoint
+    }
+
+    /// The endpoint in the environments of `pids`, read by the `session-env` helper under a deadline (see
+    /// `SessionEnvironment`); nothing found when it fails or runs out of time.
+    private func readEnvironments(of pids: [Int32], uid: UInt32, display: String?) -> DisplayEndpoint {
+        let chosen = pids.prefix(SessionEnvironment.maxProcesses)
+        guard !chosen.isEmpty else { return DisplayEndpoint(display: display) }
+        var arguments = [
+            helper, "session-env", "--uid", String(uid), "--pids", chosen.map(String.init).joined(separator: ","),
+        ]
+        if let display { arguments += ["--display", display] }
+        let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+        var output = [CChar](repeating: 0, count: 16 * 1024)
+        let status = Self.withCStrings(arguments) { argv in
+            Self.withCStrings(environment) { envp in
+                iw_spawn_capture(argv, envp, SessionEnvironment.timeoutMilliseconds, &output, output.count)
+            }
+        }
+        guard status == 0 else { return DisplayEndpoint(display: display) }
+        let text = String(decoding: output.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return SessionEnvironment.parse(text, display: display)
     }
 
     /// Asks the session's X server for its idle time. Never blocks longer than `XIdleQuery.timeoutMilliseconds`.

@@ -4,10 +4,11 @@ import CIdleWarden
 import Glibc
 #endif
 
-/// The daemon's single wait point: an epoll set holding the control socket, a signalfd, a boot-clock
-/// timerfd (it counts suspend, and setting the wall clock does not move it) armed for the earliest due moment, a
-/// wall-clock timerfd that only reports the wall clock being set, and one pidfd per session leader. It sleeps
-/// until one of them is ready; nothing wakes it periodically.
+/// The daemon's single wait point: an epoll set holding the session socket, the control receiver's channel and
+/// pidfd, a signalfd, a boot-clock timerfd (it counts suspend, and setting the wall clock does not move it) armed
+/// for the earliest due moment, a wall-clock timerfd that only reports the wall clock being set, and one pidfd per
+/// session leader. It sleeps until one of them is ready; nothing
+/// wakes it periodically.
 final class EventLoop {
     enum Source: Equatable {
         /// The socket at this index of the ones given at creation.
@@ -17,6 +18,10 @@ final class EventLoop {
         case leader(Int32)
         /// The wall clock was set (`date`, an NTP step): see `Daemon.followClock`.
         case clockSet
+        /// The control receiver wrote to its channel.
+        case receiver
+        /// The control receiver exited.
+        case receiverExited
     }
 
     private let epollFD: Int32
@@ -29,6 +34,8 @@ final class EventLoop {
     private static let clockKey: UInt64 = 1 << 43
     private static let signalKey: UInt64 = 1 << 41
     private static let socketKey: UInt64 = 1 << 42
+    private static let receiverKey: UInt64 = 1 << 44
+    private static let receiverExitKey: UInt64 = 1 << 45
 
     init(sockets: [Int32], signals: [Int32]) throws {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -65,6 +72,16 @@ final class EventLoop {
         epoll_ctl(epollFD, EPOLL_CTL_DEL, pidfd, nil)
     }
 
+    func watchReceiver(channel: Int32, pidfd: Int32) throws {
+        try add(channel, key: Self.receiverKey)
+        try add(pidfd, key: Self.receiverExitKey)
+    }
+
+    /// Stops watching a descriptor given to `watchReceiver` (or any other; one not watched is ignored).
+    func unwatch(_ fd: Int32) {
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+    }
+
     /// Arms the timer to fire after `delay` milliseconds (nil disarms it; zero or less fires at once).
     func arm(afterMilliseconds delay: Int64?) {
         var spec = itimerspec()
@@ -87,6 +104,8 @@ final class EventLoop {
             case Self.signalKey: return .signal
             case Self.timerKey: return .timer
             case Self.clockKey: return .clockSet
+            case Self.receiverKey: return .receiver
+            case Self.receiverExitKey: return .receiverExited
             default: return .leader(Int32(truncatingIfNeeded: event.data.u64))
             }
         }
