@@ -42,7 +42,12 @@ public final class Daemon {
     let logger: Logger
     let audit: AuditLog
     private let socket: ControlSocket
-    private let sessionSocket: ControlSocket
+    /// The PAM module's records: the session socket, and the spool for what it could not deliver
+    /// (Daemon+SessionDelivery.swift).
+    let sessionListener: SessionListener
+    let spool: SessionSpool
+    /// More spooled records wait than one wake-up reads: the loop comes back at once.
+    var spoolBacklog = false
     private let loop: EventLoop
     private var budget = RequestBudget(burst: 20, perSecond: 10)
     private var lastRefusalReport = WallClock.now()
@@ -80,8 +85,11 @@ public final class Daemon {
         try StateDirectory.prepare(options.stateDirectory)
         store = StateStore(directory: options.stateDirectory)
         socket = try ControlSocket(path: options.socketPath, mode: 0o666)
-        sessionSocket = try ControlSocket(path: options.sessionSocketPath, mode: 0o600)
-        loop = try EventLoop(sockets: [sessionSocket.descriptor, socket.descriptor], signals: [SIGHUP, SIGTERM, SIGINT])
+        // The spool is watched before the session socket exists: a record spooled because it did not is seen.
+        spool = try SessionSpool(path: SessionSpool.path(besides: options.sessionSocketPath))
+        sessionListener = try SessionListener(path: options.sessionSocketPath)
+        loop = try EventLoop(
+            sockets: [sessionListener.descriptor, socket.descriptor, spool.descriptor], signals: [SIGHUP, SIGTERM, SIGINT])
         signal(SIGPIPE, SIG_IGN)
     }
 
@@ -97,7 +105,8 @@ public final class Daemon {
     /// Runs until SIGTERM or SIGINT.
     public func run() {
         audit.record(AuditRecord("start", [
-            ("socket", options.socketPath), ("session_socket", options.sessionSocketPath), ("config", options.configPath),
+            ("socket", options.socketPath), ("session_socket", options.sessionSocketPath), ("spool", spool.path),
+            ("config", options.configPath),
             ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
         ]))
         recover(now: WallClock.now())
@@ -108,7 +117,9 @@ public final class Daemon {
             followClock()
             for source in sources {
                 switch source {
-                case .socket(let index): drain(index == 0 ? sessionSocket : socket)
+                case .socket(0): acceptSessions()
+                case .socket(1): drain(socket)
+                case .socket: replaySpool(now: WallClock.now())
                 case .signal: handleSignals()
                 case .timer:
                     loop.drainTimer()
@@ -119,12 +130,13 @@ public final class Daemon {
         }
         saveStateIfNeeded(now: WallClock.now(), force: true)
         socket.unlinkPath()
-        sessionSocket.unlinkPath()
+        sessionListener.unlinkPath()
         audit.record(AuditRecord("stop", [("sessions", String(sessions.count))]))
     }
 
     private func rearm() {
-        let moments = [schedule.next(), stateIsDirty ? stateSaveNotBefore : nil].compactMap { $0 }
+        let moments = [schedule.next(), stateIsDirty ? stateSaveNotBefore : nil, spoolBacklog ? WallClock.now() : nil]
+            .compactMap { $0 }
         loop.arm(afterMilliseconds: moments.min().map { ($0 - WallClock.now()).milliseconds })
     }
 
@@ -218,7 +230,7 @@ public final class Daemon {
         }
     }
 
-    private func reject(_ reason: String, sender: Sender, detail: String? = nil) {
+    func reject(_ reason: String, sender: Sender, detail: String? = nil) {
         audit.record(AuditRecord("reject", [
             ("reason", reason), ("sender_uid", String(sender.uid)), ("sender_pid", String(sender.pid)),
             ("detail", detail),
@@ -250,7 +262,9 @@ public final class Daemon {
         }
     }
 
-    private func open(_ event: SessionEvent, sender: Sender) {
+    /// Registers a login. A record read from the spool (`spooledAt`: when the module wrote it) names its process by
+    /// start time too, counts its idle time from then, and takes input its terminals show since.
+    func open(_ event: SessionEvent, sender: Sender, spooledAt: Instant? = nil) {
         let now = WallClock.now()
         guard sender.pid == event.pid else {
             reject("pid-mismatch", sender: sender, detail: "claimed-pid=\(event.pid)")
@@ -280,14 +294,21 @@ public final class Daemon {
         let id = String(nextSessionNumber)
         nextSessionNumber += 1
         var session = Session(
-            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID, openedAt: now,
-            limits: resolution.limits)
-        // No process listing at open: the login's processes below it do not exist yet.
-        discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
+            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID,
+            openedAt: min(now, spooledAt ?? now), limits: resolution.limits)
+        if spooledAt == nil {
+            // No process listing at open: the login's processes below it do not exist yet.
+            discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
+        } else {
+            discoverTerminals(&session, table: ProcessTable.session(of: leader), announce: false)
+            session.observe(atimeSeconds: probe.latestActivity(
+                session.terminals, countOutput: session.limits.activity == .inputAndOutput))
+        }
         track(session, now: now)
 
         audit.record(AuditRecord("open", sessionFields(session) + [
             ("pid", String(event.pid)), ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID),
+            ("source", spooledAt == nil ? nil : "spool"),
             ("type", facts.sessionType.rawValue), ("display", facts.display),
             ("idle_timeout", ConfigDuration.format(session.limits.idleTimeout)),
             ("terminals", terminalField(session)),
@@ -301,7 +322,7 @@ public final class Daemon {
         }
     }
 
-    private func close(_ event: SessionEvent, sender: Sender) {
+    func close(_ event: SessionEvent, sender: Sender) {
         let startTime = event.startTime ?? LiveProcessTree().stat(event.pid)?.startTime
         guard let startTime, let id = sessionsByLeader[ProcessIdentity(pid: event.pid, startTime: startTime)] else {
             audit.record(AuditRecord("close", [

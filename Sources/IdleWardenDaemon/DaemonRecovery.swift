@@ -12,6 +12,8 @@ extension Daemon {
     func recover(now: Instant) {
         let table = ProcessTable.snapshot()
         restoreSavedSessions(table: table, now: WallClock.sample())
+        // Logins made while the daemon was down, as the module recorded them; then whatever no record covers.
+        replaySpool(now: now)
         if options.adoptsLogins { adoptUnregisteredLogins(table: table, now: now) }
         markAllStateChanged()
     }

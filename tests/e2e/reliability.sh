@@ -508,10 +508,11 @@ test_reliability_reused_pid_is_not_signalled() {
 iw__r_has_terminate() { iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$1")" | grep -q .; }
 
 # The module under hostile conditions: the daemon killed (stale socket), the socket missing, replaced by a
-# regular file, replaced by a directory, the daemon stopped (SIGSTOP), and its queue full (stopped and flooded
-# by root until EAGAIN). Each time, pamtester open_session + close_session returns within 1 s: status 0 with the
-# plain module line (fail open), non-zero with require_daemon (fail closed) whenever the datagram could not be
-# queued. Afterwards (SIGCONT) the daemon runs and registers sessions.
+# regular file, replaced by a directory, the daemon stopped (SIGSTOP), and its listen backlog full (stopped, and
+# root holding net.core.somaxconn connections it never sends on). Each time, pamtester open_session +
+# close_session returns within 1 s: status 0 with the plain module line (delivered or spooled), non-zero with
+# require_daemon (fail closed) whenever the record could not be handed to the running daemon. Afterwards
+# (SIGCONT) the daemon runs and registers sessions.
 test_reliability_module_hostile_conditions_never_block() {
     local a=iwtest-$IW_ID-a open=idlewarden-test-open-$IW_ID closed=idlewarden-test-closed-$IW_ID
     iw_mkuser "$a"
@@ -542,22 +543,26 @@ test_reliability_module_hostile_conditions_never_block() {
     iw__r_pam_try stopped-daemon 0 any
     local out
     out=$(timeout 20 "$IW_PY" - "$sock" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-n = 0
+import resource, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held = []
 while True:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.setblocking(False)
     try:
-        s.sendto(b"IW\x01", socket.MSG_DONTWAIT, sys.argv[1])
+        s.connect(sys.argv[1])
     except BlockingIOError:
         break
-    n += 1
-    if n > 1000000:
-        sys.exit("the queue never filled")
-print(n)
+    held.append(s)
+    if len(held) > 1000000:
+        sys.exit("the backlog never filled")
+print(len(held))
 PY
-    ) || iw_fail "could not fill the daemon's queue: $out"
-    iw_log "queue full after $out more datagrams (net.unix.max_dgram_qlen=$(cat /proc/sys/net/unix/max_dgram_qlen))"
-    iw__r_pam_try full-queue 0 1
+    ) || iw_fail "could not fill the daemon's backlog: $out"
+    # The connections stay in the listener's backlog after their sockets close, until the daemon accepts them.
+    iw_log "backlog full after $out connections (net.core.somaxconn=$(cat /proc/sys/net/core/somaxconn))"
+    iw__r_pam_try full-backlog 0 1
     kill -CONT "$IW_DAEMON_PID"
     sleep 1
     iw_check "the daemon runs after all of it" iw_daemon_alive

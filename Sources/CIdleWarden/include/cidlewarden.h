@@ -42,6 +42,13 @@ struct iw_credentials {
 ssize_t iw_recv_with_creds(int fd, void *buf, size_t len, struct iw_credentials *creds, int *has_creds,
                            struct sockaddr_un *from, socklen_t *fromlen, int *truncated);
 
+/* accept4(2) of a connection, non-blocking and close-on-exec (accept4 needs _GNU_SOURCE). */
+int iw_accept_nonblocking(int fd);
+
+/* The credentials of the process that connected a stream or seqpacket socket, as the kernel recorded them at
+   connect (SO_PEERCRED). 0, or -1 with errno. */
+int iw_peer_credentials(int fd, struct iw_credentials *creds);
+
 /* One USER_PROCESS entry of a utmp file, copied out of glibc's struct (whose header clashes with the Glibc
    module's view when included here). Strings are NUL-terminated. */
 struct iw_login {

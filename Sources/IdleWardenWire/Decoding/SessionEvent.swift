@@ -4,8 +4,9 @@ public struct SessionEvent: Equatable, Sendable {
     /// The process that called the module (sshd's `[priv]` monitor, login, su).
     public var pid: Int32
     /// Its start time in clock ticks since boot (/proc/PID/stat field 22), its session id and the user's uid.
-    /// The module no longer sends them (the daemon reads /proc and looks the user up); a datagram that carries
-    /// them, from a module of an earlier release still loaded in a running sshd, has them checked.
+    /// The module sends the start time only in a spooled record, and the others no longer (the daemon reads /proc
+    /// and looks the user up); a datagram that carries them, from a module of an earlier release still loaded in a
+    /// running sshd, has them checked.
     public var startTime: UInt64?
     public var sid: Int32?
     public var uid: UInt32?
