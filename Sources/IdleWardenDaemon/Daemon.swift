@@ -124,6 +124,7 @@ public final class Daemon {
                 case .timer:
                     loop.drainTimer()
                     handleDue(now: WallClock.now())
+                    if spoolBacklog { replaySpool(now: WallClock.now()) }
                 case .leader(let fd): leaderExited(fd: fd)
                 }
             }

@@ -36,7 +36,7 @@ final class SessionListener {
     /// Milliseconds a connection may take to send its record (the module sends right after connecting).
     private let patience: Int64
     /// Connections accepted before their record arrived, with the boot-clock millisecond they were accepted.
-    private var waiting: [(fd: Int32, since: Int64, peer: Sender)] = []
+    private var waiting: [(fd: Int32, since: Int64)] = []
 
     /// At most this many connections are accepted per wake-up, so that a burst of logins cannot starve the control
     /// socket or the deadlines; the rest wait in the backlog and keep the listener readable.
@@ -106,51 +106,54 @@ final class SessionListener {
         _ = read(timer, &expirations, MemoryLayout<UInt64>.size)
         let now = WallClock.sample().boot
         var results: [Received] = []
-        var stillWaiting: [(fd: Int32, since: Int64, peer: Sender)] = []
+        var stillWaiting: [(fd: Int32, since: Int64)] = []
         for connection in waiting {
-            if let received = Self.readRecord(connection.fd, peer: connection.peer) {
+            if let received = Self.readRecord(connection.fd) {
                 forget(connection.fd)
                 results.append(received)
             } else if now - connection.since >= patience {
+                results.append(.silent(Self.peer(of: connection.fd)))
                 forget(connection.fd)
-                results.append(.silent(connection.peer))
             } else {
                 stillWaiting.append(connection)
             }
         }
         waiting = stillWaiting
         for _ in 0..<Self.acceptLimit {
+            // The accepted socket inherits SO_PASSCRED from the listener.
             let fd = iw_accept_nonblocking(listener)
             guard fd >= 0 else { break }
-            // Inherited from the listener on current kernels; set again so that no kernel leaves it out.
-            var on: Int32 = 1
-            setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, socklen_t(MemoryLayout<Int32>.size))
-            var peer = iw_credentials()
-            iw_peer_credentials(fd, &peer)
-            let sender = Sender(pid: peer.pid, uid: peer.uid, gid: peer.gid, address: [])
-            if let received = Self.readRecord(fd, peer: sender) {
+            if let received = Self.readRecord(fd) {
                 close(fd)
                 results.append(received)
                 continue
             }
             if waiting.count >= Self.waitingLimit {
                 let oldest = waiting.removeFirst()
+                results.append(.silent(Self.peer(of: oldest.fd)))
                 forget(oldest.fd)
-                results.append(.silent(oldest.peer))
             }
             if (try? watch(fd)) != nil {
-                waiting.append((fd, now, sender))
+                waiting.append((fd, now))
             } else {
+                results.append(.silent(Self.peer(of: fd)))
                 close(fd)
-                results.append(.silent(sender))
             }
         }
         armTimer(now: now)
         return results
     }
 
+    /// The process that connected, as the kernel recorded it at connect (SO_PEERCRED), for a connection that
+    /// brought no record.
+    private static func peer(of fd: Int32) -> Sender {
+        var peer = iw_credentials()
+        iw_peer_credentials(fd, &peer)
+        return Sender(pid: peer.pid, uid: peer.uid, gid: peer.gid, address: [])
+    }
+
     /// The connection's record, its end without one (`.silent`), or nil while it is still to come.
-    private static func readRecord(_ fd: Int32, peer: Sender) -> Received? {
+    private static func readRecord(_ fd: Int32) -> Received? {
         var buffer = [UInt8](repeating: 0, count: Datagram.requestLimit)
         var credentials = iw_credentials()
         var hasCredentials: Int32 = 0
@@ -162,9 +165,9 @@ final class SessionListener {
                                &truncated)
         }
         if count < 0 {
-            return errno == EAGAIN || errno == EINTR ? nil : .silent(peer)
+            return errno == EAGAIN || errno == EINTR ? nil : .silent(peer(of: fd))
         }
-        guard count > 0 else { return .silent(peer) }
+        guard count > 0 else { return .silent(peer(of: fd)) }
         guard hasCredentials != 0 else { return .noCredentials }
         let sender = Sender(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, address: [])
         if truncated != 0 { return .oversized(count, sender) }

@@ -8,8 +8,9 @@
  * pam_open_session, pam_close_session and pam_end, and exits 0 if all four succeeded. A worker waits for each
  * child to exit without reaping it (waitid WNOWAIT) and reaps it only WINDOW children later: a login's process
  * must still exist (a zombie keeps its pid and start time) when the daemon reads the login's records, which may
- * wait behind the whole listen backlog (PARALLEL x WINDOW is more than net.core.somaxconn, 4096); a real login
- * program lives that long anyway. WINDOW stays small beside kernel.pid_max (32768 by default). When its share is done, a worker
+ * wait behind the whole listen backlog (4096 connections, two per login) and, while the backlog is full and logins
+ * are spooled, behind everything spooled meanwhile: at full speed, 4 x WINDOW logins are some seconds. A real
+ * login program lives that long anyway. 4 x WINDOW stays well below kernel.pid_max (32768 by default). When its share is done, a worker
  * prints "worker=I pairs=N failures=F seconds=S", waits for end of file on its standard input, reaps what is
  * left and exits. The driver exits 0 when every pair succeeded.
  */
@@ -21,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { WINDOW = 1200 };
+enum { WINDOW = 2000 };
 
 static int no_conversation(int n, const struct pam_message **msg, struct pam_response **resp, void *data) {
     (void)n; (void)msg; (void)resp; (void)data;
