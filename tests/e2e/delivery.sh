@@ -363,6 +363,81 @@ test_delivery_login_while_daemon_down_registered_from_spool() {
     iw_check "daemon still running" iw_daemon_alive
 }
 
+# The daemon busy: stopped (SIGSTOP) with its listen backlog full (root's connections that send nothing, as a
+# burst it has not read yet would leave it). Logins made meanwhile (three held pamtester sessions, then 1,500
+# quick logins of pam_pairs) are spooled, and every open returns at once. When the daemon runs again it drops the
+# silent connections, reads the spool in batches of 512, registers the three held logins (source=spool, their
+# idle time from their login) and accounts for each quick login: read as opened and closed (event=spool-cancel),
+# or registered and closed when a batch split its two records. Nothing is left in the spool; the held sessions
+# close when their logins end.
+test_delivery_busy_daemon_spools_then_catches_up() {
+    local a=iwtest-$IW_ID-a held=idlewarden-test-held-$IW_ID quick=idlewarden-test-quick-$IW_ID n=1500
+    command -v gcc >/dev/null || iw_fail "gcc is missing (.ci/run installs it)"
+    gcc -O2 -Wall -o "$IW_T/pam_pairs" "$IW_ROOT/tests/e2e/pam_pairs.c" -lpam 2>"$IW_TLOG/gcc.log" ||
+        iw_fail "cannot build pam_pairs: $(cat "$IW_TLOG/gcc.log")"
+    iw_mkuser "$a"
+    IW_IDLE=300 IW_WARN=60 iw_own_config
+    iw_own_daemon_start
+    local spool=${IW_SESSION_SOCK%/*}/spool
+    iw_pamtester_service "$held"
+    iw_pam_service "$quick" "session required pam_permit.so" "session optional $IW_SO socket=$IW_SESSION_SOCK"
+    kill -STOP "$IW_DAEMON_PID"
+    iw_defer kill -CONT "$IW_DAEMON_PID"
+    local filled
+    filled=$(timeout 20 "$IW_PY" - "$IW_SESSION_SOCK" <<'PY'
+import resource, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held = []
+while True:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.setblocking(False)
+    try:
+        s.connect(sys.argv[1])
+    except BlockingIOError:
+        break
+    held.append(s)
+print(len(held))
+PY
+    ) || iw_fail "could not fill the backlog: $filled"
+    iw_log "backlog full after $filled connections"
+    local k
+    for k in 1 2 3; do iw_pamtester_hold "h$k" "$held" "$a"; done
+    local fifo=$IW_T/quick.fifo hold
+    mkfifo "$fifo"
+    "$IW_T/pam_pairs" "$quick" "$a" "$n" 4 <"$fifo" >"$IW_TLOG/pam_pairs.log" 2>&1 &
+    local driver=$!
+    exec {hold}>"$fifo"
+    iw_defer kill "$driver"
+    iw_wait_until 120 iw__d_workers_done "$IW_TLOG/pam_pairs.log" ||
+        iw_fail "pam_pairs did not finish: $(tail -n 3 "$IW_TLOG/pam_pairs.log")"
+    local records
+    records=$(find "$spool" -maxdepth 1 -name '[0-9]*' | grep -c .)
+    ((records == 3 + 2 * n)) || iw_fail "the spool holds $records records, expected $((3 + 2 * n)) (3 opens, $n opens and closes)"
+    iw_ok "with the daemon stopped and its backlog full, $((3 + n)) logins went on and $records records were spooled"
+    kill -CONT "$IW_DAEMON_PID"
+    iw_wait_until 60 iw__d_spool_empty "$spool" || iw_fail "the spool still holds $(ls "$spool" | wc -l) records"
+    iw_wait_sessions 3 20 "$a" || iw_fail "the held logins are not registered: $(iw_sessions_of "$a")"
+    local opened
+    opened=$(iw_audit_count "$(iw_kv event open)" "$(iw_kv service "$held")" "$(iw_kv source spool)")
+    ((opened == 3)) || iw_fail "$opened of the 3 held logins registered from the spool"
+    local cancelled registered
+    iw_wait_until 30 iw__d_accounted_are "$n" "$quick" ||
+        iw_fail "the daemon accounted for $(($(iw__d_daemon_opens "$quick") + $(iw__d_daemon_cancels "$quick"))) of $n quick logins"
+    cancelled=$(iw__d_daemon_cancels "$quick")
+    registered=$(iw__d_daemon_opens "$quick")
+    iw_audit_wait 10 "$(iw_kv event reject)" "$(iw_kv reason no-record)" ||
+        iw_fail "the silent connections were not dropped with a reject line"
+    iw_measure "busy backlog=$filled held=3 quick=$n spool_cancel=$cancelled registered_from_split_batches=$registered"
+    iw_ok "3 held logins registered from the spool; of $n quick ones $cancelled read as opened and closed, $registered registered and closed"
+    exec {hold}>&-
+    wait "$driver" || iw_fail "pam_pairs reports failed logins: $(cat "$IW_TLOG/pam_pairs.log")"
+    for k in 1 2 3; do iw_pamtester_release "h$k"; done
+    iw_wait_sessions 0 20 "$a" || iw_fail "sessions left after the logins ended: $(iw_sessions_of "$a")"
+    iw_check "daemon still running" iw_daemon_alive
+}
+iw__d_spool_empty() { [[ -z $(ls -A "$1") ]]; }
+
 # iw: serial
 # iw: long
 # iw: timeout 900
