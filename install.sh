@@ -235,20 +235,31 @@ ensure_build_deps() {
         note "skipped (--no-build)"
         return 0
     fi
+    # libpam0g-dev: the PAM headers for the module; libtomlplusplus-dev: toml++, the daemon's config parser
+    # (header-only: nothing of it is needed at run time).
+    local pkg missing=()
     if command -v dpkg-query >/dev/null 2>&1; then
-        if dpkg-query -W -f='${Status}\n' libpam0g-dev 2>/dev/null | grep -q '^install ok installed$'; then
-            note "libpam0g-dev is installed"
-        elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        for pkg in libpam0g-dev libtomlplusplus-dev; do
+            if dpkg-query -W -f='${Status}\n' "$pkg" 2>/dev/null | grep -q '^install ok installed$'; then
+                note "$pkg is installed"
+            else
+                missing+=("$pkg")
+            fi
+        done
+        if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
             # A fresh machine or container may have no package lists yet.
-            run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpam0g-dev || {
+            run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" || {
                 run apt-get update
-                run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpam0g-dev
+                run env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
             }
-        else
-            die "libpam0g-dev is missing (apt-get install libpam0g-dev, as root)"
+        elif [ ${#missing[@]} -gt 0 ]; then
+            die "missing build dependencies: ${missing[*]} (apt-get install ${missing[*]}, as root)"
         fi
-    elif [ ! -e /usr/include/security/pam_modules.h ]; then
-        die "the PAM headers are missing (/usr/include/security/pam_modules.h): install your distribution's PAM development package"
+    else
+        [ -e /usr/include/security/pam_modules.h ] ||
+            die "the PAM headers are missing (/usr/include/security/pam_modules.h): install your distribution's PAM development package"
+        [ -e /usr/include/toml++/toml.h ] ||
+            die "toml++ is missing (/usr/include/toml++/toml.h): install your distribution's tomlplusplus development package (3.x)"
     fi
     local tool
     for tool in strip gzip; do
@@ -867,6 +878,10 @@ deb_depends() {
         in_list "$pkg" "${deps[@]}" || deps+=("$pkg")
     done
     glibc=$(objdump -T "$@" 2>/dev/null | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n1)
+    # Packed relative relocations (DT_RELR, see Package.swift) are read by glibc 2.36 and later.
+    if readelf -V "$@" 2>/dev/null | grep -q 'GLIBC_ABI_DT_RELR'; then
+        glibc=$(printf '%s\n' "${glibc:-0}" 2.36 | sort -V | tail -n1)
+    fi
     local out=() d
     for d in "${deps[@]}"; do
         if [ "$d" = libc6 ] && [ -n "$glibc" ]; then out+=("libc6 (>= $glibc)"); else out+=("$d"); fi

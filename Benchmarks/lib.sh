@@ -10,6 +10,7 @@
 #                   runtime and Foundation linked in, which is what decides its memory), IW_STATIC_BIN if given, else
 #                   .build-bench-static (built from the working tree when older than Sources/)
 #   bench_machine   the machine and its load, as Markdown
+#   bench_binary_size BIN  its size stripped as installed, and as built
 #   bench_daemon_start DIR [CONFIG LINES...]  the daemon in the background on DIR/run/control.sock (+ session.sock)
 #                   with every user excluded except root, nobody and iwbench-* (the daemon adopts live logins at
 #                   start: nobody else's session on this machine may be ended by a benchmark)
@@ -142,6 +143,14 @@ bench_machine() {
     echo "- machine: $(nproc) CPU ($cpu), $mem RAM, $(uname -sr), $(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "- toolchain: ${swiftv:-swift not on PATH}; gcc $(gcc -dumpfullversion 2>/dev/null)"
     echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(bench_busy_summary))"
+}
+
+# bench_binary_size BIN — the size of BIN stripped as install.sh installs it (strip --strip-unneeded), and as built.
+bench_binary_size() {
+    local stripped=$BENCH_WORK/stripped-${1##*/}
+    cp "$1" "$stripped" && strip --strip-unneeded "$stripped" || { echo "size unknown"; return; }
+    awk -v s="$(stat -c %s "$stripped")" -v b="$(stat -c %s "$1")" \
+        'BEGIN { printf "%.1f MB (%d bytes) stripped as install.sh installs it; %.1f MB as built", s / 1e6, s, b / 1e6 }'
 }
 
 # What else is using the CPUs right now (the benchmarks share the machine): the three busiest processes.

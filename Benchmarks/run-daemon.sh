@@ -23,7 +23,7 @@ OUT=${BENCH_OUT:-daemon.md}
 RAW=${BENCH_RAW:-$BENCH_RESULTS}
 
 bench_init daemon
-bench_need gcc python3
+bench_need gcc python3 strip
 bench_static_bin
 IW_BIN=$IW_DAEMON_BIN
 id "$BENCH_USER" >/dev/null 2>&1 || bench_die "no user $BENCH_USER (BENCH_USER)"
@@ -74,6 +74,7 @@ done
     echo "### Daemon benchmark (\`bash Benchmarks/run-daemon.sh\`)"
     echo
     bench_machine
+    echo "- daemon binary: $(bench_binary_size "$IW_BIN")"
     echo "- policy: idle_timeout per session (pam.d argument), warn_before ${BENCH_WARN:-5}s, grace ${BENCH_GRACE:-3}s;" \
         "quiet window ${QUIET_S}s; deadlines spread over ${SPREAD_S}s; shells run as $BENCH_USER;" \
         "kernel.pty.max $pty_max_orig, pid_max $(cat /proc/sys/kernel/pid_max), ulimit -n $(ulimit -n)," \

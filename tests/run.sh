@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The idlewarden test suite: release build, unit tests, then the end-to-end tests (as root, on the real thing).
 #
-#   bash tests/run.sh                  everything (what CI runs: .ci/run)
+#   bash tests/run.sh                  everything (what CI runs: .ci/run), ending with tests/mutants/run.sh
 #   bash tests/run.sh e2e [PATTERN]    only the end-to-end tests whose name matches the ERE PATTERN
 #                                      (no build, no unit tests: uses the existing .build/release,
 #                                      or IW_BUILD_DIR if set)
@@ -181,6 +181,16 @@ for file in "${files[@]}"; do
         fi
     done
 done
+
+# Mutation testing in miniature (tests/mutants/run.sh): broken copies of the product that the e2e tests above
+# must fail on. Full runs only.
+if [[ $mode == all ]]; then
+    start=$SECONDS
+    bash "$ROOT/tests/mutants/run.sh" >"$IW_LOG_DIR/mutants.log" 2>&1
+    rc=$?
+    sed 's/^/    /' "$IW_LOG_DIR/mutants.log"
+    if ((rc == 0)); then record PASS mutants-caught $((SECONDS - start)); else record FAIL mutants-caught $((SECONDS - start)); fi
+fi
 
 if ((passed + failed == 0)); then
     echo "no test matched '${pattern}'"

@@ -10,7 +10,7 @@ import Glibc
 extension Daemon {
     /// Reads what the session listener has; each record goes where a datagram would, with the same checks (a
     /// session event only from a sender the kernel attests as uid 0, its pid the one in the record).
-    func acceptSessions() {
+    func acceptSessions(from listener: SessionListener) {
         var silent: [Sender] = []
         defer {
             // One line per wake-up, however many: only root can connect.
@@ -18,7 +18,7 @@ extension Daemon {
                 reject("no-record", sender: last, detail: "connections=\(silent.count)")
             }
         }
-        for received in sessionListener.receive() {
+        for received in listener.receive() {
             switch received {
             case .record(let bytes, let sender):
                 handle(bytes, from: sender)
@@ -40,6 +40,7 @@ extension Daemon {
     /// began and ended while the daemon could not hear it): neither is registered, one line records it. The state
     /// is saved before the files are removed, so a crash in between replays them rather than losing them.
     func replaySpool(now: Instant) {
+        guard let spool = io?.spool else { return }
         spool.drainNotifications()
         let (entries, more) = spool.pending(limit: Self.spoolBatch, now: now)
         spoolBacklog = more
@@ -80,7 +81,7 @@ extension Daemon {
             let sender = Sender(pid: item.event.pid, uid: 0, gid: 0, address: [])
             switch item.event.phase {
             case .open: open(item.event, sender: sender, spooledAt: item.record.writtenAt)
-            case .close: close(item.event, sender: sender)
+            case .close: close(item.event)
             }
         }
         saveStateIfNeeded(now: now, force: true)

@@ -1,7 +1,10 @@
 import ArgumentParser
-import Foundation
 import IdleWardenClient
 import IdleWardenWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One request to the daemon from a subcommand; an unreachable daemon is a clear message and exit 69.
 enum ControlCall {
@@ -16,5 +19,6 @@ enum ControlCall {
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    var line = message + "\n"
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import IdleWardenDaemon
 
 #if canImport(Glibc)
@@ -35,7 +34,7 @@ struct XIdleCommand: ParsableCommand {
         case .success(let idle):
             print("idle_ms=\(idle)")
         case .failure(let error):
-            print("error=\(error.description.replacingOccurrences(of: "\n", with: " "))")
+            print("error=\(String(String.UnicodeScalarView(error.description.unicodeScalars.map { $0 == "\n" ? " " : $0 })))")
             throw ExitCode.displayUnreadable
         }
     }

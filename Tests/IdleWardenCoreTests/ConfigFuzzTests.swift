@@ -103,7 +103,7 @@ final class ConfigFuzzTests: XCTestCase {
     }
 
     /// Syntactically valid files built from idlewarden's keys with values of random types: every error (there
-    /// are many) must point at a line that contains its key, which checks the source map against toml++.
+    /// are many) must point at a line that contains its key, which checks the positions toml++ gives.
     func testGeneratedDocumentsPointAtTheirKeys() {
         let values = ["\"15m\"", "\"30s\"", "\"2h\"", "\"0\"", "\"x\"", "5", "true", "false", "[\"a\"]", "[]",
                       "[\"ttyS*\", \"[\"]", "\"input\"", "\"user\"", "\"leader\"", "1.5", "{ a = 1 }", "\"local\""]

@@ -4,7 +4,8 @@ import XCTest
 
 /// logind's idle hint as the daemon reads it through `busctl --json=short`. The replies below were recorded on
 /// Debian 12 (busctl 252) against a mock org.freedesktop.login1 on a private bus (the one tests/e2e/graphical.sh
-/// runs): stdout and stderr together, as the daemon captures them, with busctl's exit status.
+/// runs): stdout and stderr together, as the daemon captures them, with busctl's exit status. The same calls against
+/// a real systemd-logind are in LogindRecordedReplyTests.
 final class LogindReplyTests: XCTestCase {
     // MARK: recorded replies
 

@@ -35,7 +35,9 @@ test_daemon_pamtester_session_in_status_and_audited() {
     iw_ok "status table lists the session"
 
     [[ $(iw_session_count "$a" --as "$a") == 1 ]] || iw_fail "$a does not see its own session in status"
-    [[ $(iw_status_tsv --as "$b" | grep -c .) == 0 ]] || iw_fail "$b sees sessions that are not its own"
+    local seen
+    seen=$(iw_status_tsv --as "$b") || iw_fail "status as $b failed"
+    [[ -z $seen ]] || iw_fail "$b sees sessions that are not its own: $seen"
     iw_ok "non-root callers see only their own sessions"
 
     iw_audit_wait 10 "$(iw_kv event open)" "$(iw_kv session "$id")" "$(iw_kv user "$a")" "$(iw_kv uid "$(id -u "$a")")" \
@@ -160,11 +162,9 @@ test_daemon_rejects_non_root_sender() {
         iw_ok "$a cannot reach the session socket"
     fi
     iw_dgram_as "$a" "$IW_SOCK" open "${fields[@]}" || iw_fail "$a could not send a datagram to $IW_SOCK"
-    iw_audit_wait 10 "$(iw_kv event reject)" 'reason=' ||
-        iw_fail "no 'event=reject reason=...' audit line for a datagram from $a: $(iw_audit)"
+    iw_audit_wait 10 "$(iw_kv event reject)" "$(iw_kv reason not-root)" "$(iw_kv sender_uid "$(id -u "$a")")" ||
+        iw_fail "no 'event=reject reason=not-root sender_uid=$(id -u "$a")' audit line for a datagram from $a: $(iw_audit)"
     iw_ok "rejected: $(iw_audit "$(iw_kv event reject)")"
-    iw_audit "$(iw_kv event reject)" | grep -qE "$(iw_kv sender_uid "$(id -u "$a")")|$(iw_kv uid "$(id -u "$a")")" ||
-        iw_log "note: the reject line does not name the sender's uid"
     sleep 1
     [[ $(iw_session_count "$a") == 0 ]] || iw_fail "a non-root datagram registered a session: $(iw_status --json)"
     [[ $(iw_audit_count "$(iw_kv event open)") == 0 ]] || iw_fail "an open was audited for a non-root datagram"
@@ -179,8 +179,9 @@ test_daemon_rejects_non_root_sender() {
     iw_check "daemon still running" iw_daemon_alive
 }
 
-# Every class of malformed datagram (truncated, oversized, bad version, bad magic, lying length, bad UTF-8) sent
-# as root gives its own event=reject reason=..., leaves the registry as it was, and the daemon keeps working.
+# Malformed datagrams through the real sockets, as root: one larger than a request may be (the receiver cuts it)
+# and one cut short, on each socket, give event=reject with their reason, leave the registry as it was, and the
+# daemon keeps working. That every class of malformed datagram gets its own reason: DaemonDatagramTests.
 test_daemon_rejects_malformed_datagrams() {
     local a=iwtest-$IW_ID-a service=idlewarden-test-pam-$IW_ID
     iw_mkuser "$a"
@@ -197,25 +198,21 @@ test_daemon_rejects_malformed_datagrams() {
     iw_defer kill "$leader"
     local fields=(pid="$leader" creds_pid="$leader" uid="$(id -u "$a")" user="$a" service=idlewarden-test-forged
         tty=iwtest-notty)
-    local recipe n reasons=() line reason sock sockets=("$IW_SOCK")
+    local recipe n line reason sock sockets=("$IW_SOCK")
     [[ $IW_SESSION_SOCK != "$IW_SOCK" ]] && sockets+=("$IW_SESSION_SOCK")
     for sock in "${sockets[@]}"; do
-        for recipe in truncated-header truncated-field oversized bad-version bad-magic lying-length bad-utf8; do
+        for recipe in oversized truncated-header; do
             n=$(iw_audit_count "$(iw_kv event reject)")
             iw_dgram "$sock" "$recipe" "${fields[@]}" || iw_fail "could not send $recipe to $sock"
             iw_wait_until 10 iw__reject_count_above "$n" ||
                 iw_fail "no reject audit line for $recipe on $sock: $(iw_audit | tail -n 3)"
             line=$(iw_audit "$(iw_kv event reject)" | tail -n1)
             reason=$(iw_audit_field "$line" reason)
-            [[ -n $reason ]] || iw_fail "reject line for $recipe has no reason=: $line"
-            reasons+=("$reason")
+            [[ $reason == "${recipe%%-*}" ]] || iw_fail "reject line for $recipe says reason=$reason: $line"
             iw_ok "$recipe on ${sock##*/} → reason=$reason"
             iw_daemon_alive || iw_fail "the daemon died on $recipe: $(tail -n 20 "$IW_DAEMON_LOG")"
         done
     done
-    local distinct
-    distinct=$(printf '%s\n' "${reasons[@]}" | sort -u | grep -c .)
-    ((distinct >= 5)) || iw_fail "the reasons are not specific (typed): ${reasons[*]}"
     [[ $(iw_audit_count "$(iw_kv event open)" "$(iw_kv service idlewarden-test-forged)") == 0 ]] ||
         iw_fail "a malformed datagram was registered"
     local after

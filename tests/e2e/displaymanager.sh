@@ -208,6 +208,7 @@ assert s["state"] == "active", s
     before_end=$(iw_dm_log_lines)
     iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_no_user_procs "$user" ||
         iw_fail "the idle session was not ended; processes of $user: $(iw_user_procs "$user")"
+    iw_expect_warned_ahead displaymanager "$warned" "$(iw_now_ms)"
     iw_expect_end_on_time displaymanager "$t0" "warned_after_s=$(iw_secs $((warned - t0)))"
     iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" ||
         iw_fail "no terminate audit line: $(iw_audit | tail -n 5)"

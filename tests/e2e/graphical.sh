@@ -33,14 +33,40 @@ iw_xvfb_start() {
     IW_XAUTH=$IW_T/xauth-root
     xauth -q -f "$IW_XAUTH" add "$IW_DISPLAY" . "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" 2>/dev/null ||
         iw_fail "xauth add"
-    Xvfb "$IW_DISPLAY" -auth "$IW_XAUTH" -nolisten tcp -screen 0 1024x768x24 >"$IW_TLOG/xvfb.log" 2>&1 &
-    IW_XVFB_PID=$!
     iw_defer iw__xvfb_stop
+    iw_xvfb_run
+}
+# iw_xvfb_run — (re)start Xvfb on IW_DISPLAY with the cookie of IW_XAUTH; waits until it answers. -noreset: like a
+# desktop's server, which always has clients, it does not reset (and restart its idle time) whenever its last
+# client, such as the daemon's idle query, disconnects.
+iw_xvfb_run() {
+    iw__xvfb_release_display
+    Xvfb "$IW_DISPLAY" -auth "$IW_XAUTH" -nolisten tcp -noreset -screen 0 1024x768x24 >>"$IW_TLOG/xvfb.log" 2>&1 &
+    IW_XVFB_PID=$!
     iw_wait_until 15 iw_x "$IW_XAUTH" xwininfo -root >/dev/null 2>&1 ||
         iw_fail "Xvfb $IW_DISPLAY did not come up: $(tail -n 5 "$IW_TLOG/xvfb.log")"
     iw_log "Xvfb (pid $IW_XVFB_PID) on $IW_DISPLAY, cookie $IW_XAUTH"
 }
-iw__xvfb_stop() { [[ -n ${IW_XVFB_PID:-} ]] && { kill "$IW_XVFB_PID" 2>/dev/null; wait "$IW_XVFB_PID" 2>/dev/null; }; return 0; }
+iw__xvfb_stop() {
+    [[ -n ${IW_XVFB_PID:-} ]] && { kill "$IW_XVFB_PID" 2>/dev/null; wait "$IW_XVFB_PID" 2>/dev/null; }
+    IW_XVFB_PID=
+    iw__xvfb_release_display
+    return 0
+}
+# iw_xvfb_gone — stop the X server but keep its display number: a lock file naming this test's process (as X
+# servers write theirs) makes other tests' servers, and iw_xvfb_start, pass the display by until iw_xvfb_run.
+iw_xvfb_gone() {
+    local lock=/tmp/.X${IW_DISPLAY#:}-lock
+    [[ -n ${IW_XVFB_PID:-} ]] && { kill "$IW_XVFB_PID" 2>/dev/null; wait "$IW_XVFB_PID" 2>/dev/null; }
+    IW_XVFB_PID=
+    (set -C; printf '%10d\n' "$$" >"$lock") 2>/dev/null || iw_fail "display $IW_DISPLAY was taken as soon as it was free"
+    iw_log "X server $IW_DISPLAY stopped; $lock holds the display"
+}
+iw__xvfb_release_display() {
+    local lock=/tmp/.X${IW_DISPLAY#:}-lock
+    [[ $(tr -d ' ' <"$lock" 2>/dev/null) == "$$" ]] && rm -f "$lock"
+    return 0
+}
 # iw_x XAUTH CMD... — run an X client as root against the test display.
 iw_x() { local a=$1; shift; DISPLAY=$IW_DISPLAY XAUTHORITY=$a "$@"; }
 iw_gui_xauth_for() { # USER → prints the user's copy of the cookie file
@@ -153,6 +179,7 @@ assert s["state"] == "active", s
 
     iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" ||
         iw_fail "the idle desktop was not ended"
+    iw_expect_warned_ahead graphical "$warned" "$(iw_now_ms)"
     iw_expect_end_on_time graphical "$t0" "warned_after_s=$(iw_secs $((warned - t0)))"
     iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" ||
         iw_fail "no terminate audit line"
@@ -233,6 +260,59 @@ test_graphical_unreachable_display_is_not_idle() {
     iw_ok "failure logged once: $(iw_audit "$(iw_kv event display)" | tail -n1)"
     iw_check "daemon still running" iw_daemon_alive
 }
+
+# An X server that goes away and comes back, under a desktop that does not need it (a process that stays). When
+# the warning is due the display cannot be read: never idle, so no warning, logged once (event=display
+# result=unknown) and asked again. Once the server is back on the same display with the same cookie, it is read
+# again (result=reachable-again), and the desktop is warned warn_before ahead and ended as usual, idle from no
+# earlier than the server's return.
+test_graphical_x_server_gone_and_back() {
+    local user=iwtest-$IW_ID-g
+    iw_gui_setup "$user"
+    iw_config
+    iw_daemon_start
+    local xauth
+    xauth=$(iw_gui_xauth_for "$user")
+    IW_GUI_CLIENT=sleep
+    iw_gui_session a "$user" "$xauth" /bin/sleep 600
+    local t0
+    t0=$(iw_now_ms)
+    iw_xvfb_gone
+    iw_audit_wait $((IW_IDLE + IW_MAX_LATE)) "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")" ||
+        iw_fail "no 'event=display result=unknown' when the warning came due: $(iw_audit "$(iw_kv user "$user")")"
+    iw_ok "audited: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$user")" | tail -n1)"
+    iw_sleep_until $((t0 + (IW_IDLE + 5) * 1000))
+    iw_check "the desktop runs on while its display cannot be read" iw_gui_client_running "$user" sleep
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "warned or ended while the display could not be read: $(iw_audit "$(iw_kv user "$user")")"
+
+    local back
+    back=$(iw_now_ms)
+    iw_xvfb_run
+    iw_audit_wait 40 "$(iw_kv event display)" "$(iw_kv result reachable-again)" "$(iw_kv user "$user")" ||
+        iw_fail "no 'event=display result=reachable-again' after the X server came back: $(iw_audit "$(iw_kv user "$user")")"
+    iw_ok "audited: $(iw_audit "$(iw_kv event display)" "$(iw_kv result reachable-again)" | tail -n1)"
+    (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")") == 1)) ||
+        iw_fail "expected one 'display result=unknown' line: $(iw_audit "$(iw_kv user "$user")")"
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "warned or ended before the display was read again: $(iw_audit "$(iw_kv user "$user")")"
+
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE + 10)) iw__not iw_gui_client_running "$user" sleep ||
+        iw_fail "the desktop was not ended once its display could be read again: $(iw_audit "$(iw_kv user "$user")")"
+    local ended warn term
+    ended=$(iw_now_ms)
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" || iw_fail "no terminate line"
+    warn=$(iw_audit "$(iw_kv event warn)" "$(iw_kv user "$user")" | tail -n1)
+    term=$(iw_audit "$(iw_kv event terminate)" "$(iw_kv user "$user")" | tail -n1)
+    [[ -n $warn ]] || iw_fail "ended without a warning"
+    iw_expect_warned_ahead "the desktop (audit)" "$(iw__gui_line_ms "$warn")" "$(iw__gui_line_ms "$term")"
+    iw_measure "graphical_x_back ended_after_return_s=$(iw_secs $((ended - back))) ended_after_open_s=$(iw_secs $((ended - t0)))"
+    ((ended - back >= (IW_IDLE - 1) * 1000)) ||
+        iw_fail "ended $(iw_secs $((ended - back))) s after the X server came back: the time it was away counted as idle"
+    iw_ok "ended $(iw_secs $((ended - back))) s after the X server came back: $term"
+    iw_check "daemon still running" iw_daemon_alive
+}
+iw__gui_line_ms() { date -d "${1%% *}" +%s%3N; } # the syslog timestamp of an audit line, in ms
 
 # graphical = false in a rule matching types = ["x11"]: graphical sessions are not idle-checked (state unchecked).
 test_graphical_rule_graphical_false() {
@@ -490,6 +570,7 @@ test_graphical_wayland_logind() {
         iw_fail "no warn line with desktop=notification: $(iw_audit "$(iw_kv user "$a")")"
     iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" python3 ||
         iw_fail "the idle Wayland desktop was not ended"
+    iw_expect_warned_ahead logind_wayland "$warned" "$(iw_now_ms)"
     iw_expect_end_on_time logind_wayland "$t0" "warned_after_s=$(iw_secs $((warned - t0)))"
     iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$a")" "$(iw_kv reason idle)" || iw_fail "no terminate line for $a"
 

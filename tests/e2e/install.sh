@@ -759,7 +759,7 @@ test_install_docs_match_the_code() {
     done
     local keys key
     keys=$(sed -n 's/.*static let \(shared\|topLevelOnly\|ruleOnly\) = \[\(.*\)\]/\2/p' \
-        "$IW_ROOT/Sources/IdleWardenCore/ConfigKeys.swift" | grep -oE '"[a-z_]+"' | tr -d '"')
+        "$IW_ROOT/Sources/IdleWardenCore/Config/ConfigKeys.swift" | grep -oE '"[a-z_]+"' | tr -d '"')
     [[ -n $keys ]] || iw_fail "no config keys found in ConfigKeys.swift"
     for key in $keys; do
         grep -qE "^\.(B|BR) $key( |$)" <<<"$man5" || missing+=("config key $key")

@@ -29,7 +29,9 @@ IW_PAM_BACKUP_DIR=/var/tmp/idlewarden-test-pam-backup
 IW_IDLE=15
 IW_WARN=5
 IW_GRACE=3
-IW_MAX_LATE=${IW_MAX_LATE:-20}     # generous bound on (disconnect - (last input + idle)); the design target is 10 s
+# Bound on (end - (last input + idle_timeout)): the kernel's 8 s atime bucket, the 0.5 s pause after the farewell
+# and the time to act (README, "When a session ends": never early, at most 10 s late).
+IW_MAX_LATE=${IW_MAX_LATE:-10}
 IW_TYPE_INTERVAL=4                 # seconds between key presses when a test keeps a session busy
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -363,12 +365,20 @@ iw_status_keys_check() {
     local out
     out=$(iw_status --json) && printf '%s' "$out" | "$IW_PY" -c "$IW_PY_STATUS_TSV" --strict
 }
-# iw_sessions_of USER [--as USER] — status lines (TSV above) of USER's sessions.
+# iw_sessions_of USER [--as USER] — status lines (TSV above) of USER's sessions. Returns 1 and prints nothing
+# when `status` itself fails, so that "no session of USER" is never concluded from a broken status; and
+# iw_session_count then prints "status-failed", which equals no number.
 iw_sessions_of() {
-    local user=$1; shift
-    iw_status_tsv "$@" | awk -F'\t' -v u="$user" '$2 == u'
+    local user=$1 out; shift
+    out=$(iw_status_tsv "$@") || { iw_log "status failed while listing the sessions of $user" >&2; return 1; }
+    [[ -n $out ]] || return 0
+    awk -F'\t' -v u="$user" '$2 == u' <<<"$out"
 }
-iw_session_count() { iw_sessions_of "$@" | grep -c .; }
+iw_session_count() {
+    local out
+    out=$(iw_sessions_of "$@") || { echo status-failed; return 1; }
+    grep -c . <<<"$out"
+}
 iw__count_is() { local n=$1; shift; [[ $(iw_session_count "$@") == "$n" ]]; }
 # iw_wait_sessions N TIMEOUT USER — wait until status lists exactly N sessions of USER.
 iw_wait_sessions() { iw_wait_until "$2" iw__count_is "$1" "$3"; }
@@ -758,6 +768,15 @@ iw_expect_end_on_time() {
     iw_ok "$what ended $(iw_secs "$late") s after idle_timeout"
 }
 
+# iw_expect_warned_ahead WHAT WARNED_MS END_MS — the warning was seen at least warn_before before the end (less
+# 1 s for the polling that saw them): a session always gets its full warning.
+iw_expect_warned_ahead() {
+    local what=$1 warned=$2 end=$3
+    ((end - warned >= (IW_WARN - 1) * 1000)) ||
+        iw_fail "$what was warned only $(iw_secs $((end - warned))) s before its end (warn_before ${IW_WARN} s)"
+    iw_ok "$what was warned $(iw_secs $((end - warned))) s before its end (warn_before ${IW_WARN} s)"
+}
+
 # iw_watch_warned_and_gone PANE LIMIT_MS — polls the pane until it is gone or the clock passes LIMIT_MS (epoch
 # ms); sets IW_WARN_AT / IW_GONE_AT to when the warning first showed / the pane died (empty if not seen), and logs
 # the pane's last lines.
@@ -812,13 +831,19 @@ iw_own_ssh_setup() {
 }
 
 # iw_expect_logout PANE [WARN=yes|no] — wait for the idle pane to be warned (optional), then logged out: the pane's
-# program exits (ssh) — or, with IW_LOGOUT_GONE_USER set, that user's processes are gone (login/su, where the
-# pane's root shell stays). Asserts the bounds and records the lateness. Uses the pane's last input time.
+# program exits (ssh) — or, with IW_LOGOUT_GONE_USER set, that user's processes (those running when the wait
+# began, watched through /proc: a `ps` each round would make the polling too coarse on a busy machine) are gone
+# (login/su, where the pane's root shell stays). Asserts the bounds and records the lateness. Uses the pane's last
+# input time.
 iw_expect_logout() {
     local pane=$1 want_warn=${2:-yes}
-    local t0
+    local t0 watched=()
     t0=$(iw_last_input "$pane")
     [[ -n $t0 ]] || iw_fail "no input time recorded for $pane"
+    if [[ -n ${IW_LOGOUT_GONE_USER:-} ]]; then
+        mapfile -t watched < <(iw_user_procs "$IW_LOGOUT_GONE_USER" | awk '{ print $1 }')
+        ((${#watched[@]} > 0)) || iw_fail "no process of $IW_LOGOUT_GONE_USER to watch"
+    fi
     local idle_ms=$((IW_IDLE * 1000)) warn_at='' farewell_at='' gone_at='' now
     local limit=$((t0 + idle_ms + IW_MAX_LATE * 1000 + 5000))
     # Only new text counts: the pane may show an earlier warning that a key press answered.
@@ -830,7 +855,7 @@ iw_expect_logout() {
         if [[ -z $warn_at ]] && (($(iw__count_warnings "$pane") > warnings)); then warn_at=$now; fi
         if [[ -z $farewell_at ]] && (($(iw__count_farewells "$pane") > farewells)); then farewell_at=$now; fi
         if [[ -n ${IW_LOGOUT_GONE_USER:-} ]]; then
-            iw_no_user_procs "$IW_LOGOUT_GONE_USER" && gone_at=$now
+            iw__all_gone "${watched[@]}" && gone_at=$now
         else
             iw_tmux_is_dead "$pane" && gone_at=$now
         fi
@@ -843,7 +868,7 @@ iw_expect_logout() {
     printf '%s\n' "--- pane $pane ---" "$(sed '/^[[:space:]]*$/d' <<<"$text")" "--- end of pane $pane ---"
     [[ -n $gone_at ]] || iw_fail "$pane was not logged out within $(iw_secs $((limit - t0))) s of its last input"
     local late=$((gone_at - t0 - idle_ms))
-    iw_measure "pane=$pane lateness_s=$(iw_secs "$late") warned_after_s=$([[ -n $warn_at ]] && iw_secs $((warn_at - t0)) || echo -) farewell_after_s=$([[ -n $farewell_at ]] && iw_secs $((farewell_at - t0)) || echo -) ended_after_s=$(iw_secs $((gone_at - t0)))"
+    iw_measure "pane=$pane lateness_s=$(iw_secs "$late") warned_after_s=$([[ -n $warn_at ]] && iw_secs $((warn_at - t0)) || echo -) warned_before_end_s=$([[ -n $warn_at ]] && iw_secs $((gone_at - warn_at)) || echo -) farewell_after_s=$([[ -n $farewell_at ]] && iw_secs $((farewell_at - t0)) || echo -) ended_after_s=$(iw_secs $((gone_at - t0)))"
     ((late >= -1000)) || iw_fail "$pane ended $(iw_secs $((-late))) s BEFORE idle_timeout had passed since its last input"
     ((late <= IW_MAX_LATE * 1000)) || iw_fail "$pane ended $(iw_secs "$late") s after idle_timeout (bound ${IW_MAX_LATE}s)"
     iw_ok "$pane logged out $(iw_secs "$late") s after idle_timeout"
@@ -852,14 +877,16 @@ iw_expect_logout() {
         grep 'Press any key' <<<"$text" | grep -qi 'idlewarden' || iw_fail "$pane: the warning does not name idlewarden"
         local early=$(((IW_IDLE - IW_WARN - 1) * 1000))
         ((warn_at - t0 >= early)) || iw_fail "$pane was warned $(iw_secs $((warn_at - t0))) s after its last input (before idle - warn_before)"
-        ((warn_at <= gone_at)) || iw_fail "$pane: warning seen after the logout"
         iw_ok "$pane warned $(iw_secs $((warn_at - t0))) s after its last input"
+        iw_expect_warned_ahead "$pane" "$warn_at" "$gone_at"
     fi
     # The farewell is written just before SIGHUP; give tmux a moment to draw it if the pane died at once.
     [[ -n $farewell_at ]] || iw_wait_until 3 iw__more_farewells "$pane" "$farewells" ||
         iw_fail "$pane: no farewell line (idlewarden ... logged out) before the disconnect (pane ends: $(iw__pane_tail "$pane"))"
     iw_ok "$pane received the farewell line"
 }
+
+iw__all_gone() { local p; for p; do [[ -e /proc/$p ]] && return 1; done; return 0; } # PID...
 
 # ---------------------------------------------------------------------------------------------------------------
 # Shared by the enforcement, policy and reliability tests

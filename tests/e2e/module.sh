@@ -7,13 +7,15 @@
 # ${IDLEWARDEN_MODULE:-$PWD/.build/release/libpam_idlewarden.so} and must already be built.
 #
 # Every test runs in a subshell whose EXIT trap removes what it made: /etc/pam.d/idlewarden-test-mod-*,
-# its temp dir (sockets, scripts, captured output), the test user iwtest-mod and background helpers.
+# its temp dir (sockets, scripts, captured output), the test user iwtest-PID-mod and background helpers.
 #
 # pamtester runs in a private mount namespace (unshare -m) where /dev/log is bound to a test socket, so the
 # module's pam_syslog lines are captured and checked without touching the host's syslog. The pam.d lines use
 # `required` so that a module that fails to load fails the test instead of being skipped by libpam.
 
-IW_MOD_USER=iwtest-mod
+# One user per test process, named like lib.sh's (iwtest-PID-...), so that runs side by side never share or
+# remove each other's user, and tests/run.sh removes one left by a killed run.
+IW_MOD_USER=iwtest-$$-mod
 
 _iw_mod_path() { printf '%s\n' "${IDLEWARDEN_MODULE:-$PWD/.build/release/libpam_idlewarden.so}"; }
 
@@ -26,7 +28,8 @@ _iw_mod_fail() {
     return 1
 }
 
-# The Swift toolchain directory to hide: IDLEWARDEN_TOOLCHAIN, else the one that holds `swift`, else /opt/swift.
+# The Swift toolchain directory to hide: IDLEWARDEN_TOOLCHAIN, else the one that holds `swift` (DIR/usr/bin/swift,
+# itself often a link to swift-driver beside it), else /opt/swift.
 _iw_mod_toolchain() {
     if [ -n "${IDLEWARDEN_TOOLCHAIN:-}" ]; then
         printf '%s\n' "$IDLEWARDEN_TOOLCHAIN"
@@ -34,9 +37,11 @@ _iw_mod_toolchain() {
     fi
     local swift
     swift=$(command -v swift 2>/dev/null) && swift=$(readlink -f "$swift") \
-        && [ "${swift%/usr/bin/swift}" != "$swift" ] && { printf '%s\n' "${swift%/usr/bin/swift}"; return; }
+        && [ "${swift%/usr/bin/*}" != "$swift" ] && { printf '%s\n' "${swift%/usr/bin/*}"; return; }
     printf '%s\n' /opt/swift
 }
+# The Swift runtime library in a toolchain directory: what a module built the ordinary way would load.
+_iw_mod_runtime() { printf '%s\n' "$1/usr/lib/swift/linux/libswiftCore.so"; }
 
 # Sets up a test: prerequisites, temp dir, helper scripts, cleanup trap. Call first in every test subshell.
 _iw_mod_setup() {
@@ -291,10 +296,13 @@ except OSError as e:
 _iw_mod_reset() { : >"$1"; }
 
 _iw_mod_user() {
-    if ! id "$IW_MOD_USER" >/dev/null 2>&1; then
-        useradd -M -N -s /usr/sbin/nologin "$IW_MOD_USER" >/dev/null 2>&1 \
-            || { _iw_mod_fail "useradd $IW_MOD_USER failed"; return 1; }
+    if id "$IW_MOD_USER" >/dev/null 2>&1; then
+        [ "$IW_MADE_USER" = 1 ] && return 0
+        _iw_mod_fail "user $IW_MOD_USER exists already (left by another run?)"
+        return 1
     fi
+    useradd -M -s /usr/sbin/nologin "$IW_MOD_USER" >/dev/null 2>&1 \
+        || { _iw_mod_fail "useradd $IW_MOD_USER failed"; return 1; }
     IW_MADE_USER=1
 }
 
@@ -307,29 +315,36 @@ _iw_mod_service() {
 }
 
 # _iw_mod_run [--hide-toolchain] PAMTESTER-ARGS...: runs pamtester (at most 20 s) in a private mount namespace
-# where /dev/log is the test's log sink (and, with --hide-toolchain, an empty dir covers the Swift toolchain).
+# where /dev/log is the test's log sink (and, with --hide-toolchain, an empty dir covers the Swift toolchain: it
+# fails unless the toolchain's runtime library is there before and gone after).
 # Sets IW_RC to pamtester's exit status and IW_PAMTESTER_PID to its pid; output goes to $IW_TMP/pamtester.out.
 _iw_mod_run() {
-    local hide=""
+    local hide="" runtime=""
     if [ "$1" = --hide-toolchain ]; then
         hide=$(_iw_mod_toolchain)
+        runtime=$(_iw_mod_runtime "$hide")
+        [ -e "$runtime" ] || {
+            _iw_mod_fail "no Swift toolchain to hide: $runtime does not exist (set IDLEWARDEN_TOOLCHAIN)"
+            return 1
+        }
         mkdir -p "$IW_TMP/empty"
         shift
     fi
     rm -f "$IW_TMP/pamtester.pid"
-    IW_LOG_SOCK=$IW_LOG_SOCK IW_HIDE=$hide IW_EMPTY="$IW_TMP/empty" IW_PIDFILE="$IW_TMP/pamtester.pid" \
-        timeout -s KILL 20 unshare -m sh -c '
+    IW_LOG_SOCK=$IW_LOG_SOCK IW_HIDE=$hide IW_RUNTIME=$runtime IW_EMPTY="$IW_TMP/empty" \
+        IW_PIDFILE="$IW_TMP/pamtester.pid" timeout -s KILL 20 unshare -m sh -c '
             mount --bind "$IW_LOG_SOCK" /dev/log || exit 96
-            if [ -n "$IW_HIDE" ] && [ -d "$IW_HIDE" ]; then
+            if [ -n "$IW_HIDE" ]; then
                 mount --bind "$IW_EMPTY" "$IW_HIDE" || exit 97
-                [ -z "$(ls -A "$IW_HIDE")" ] || exit 98
+                [ -z "$(ls -A "$IW_HIDE")" ] && [ ! -e "$IW_RUNTIME" ] || exit 98
             fi
             echo $$ >"$IW_PIDFILE"
             exec pamtester "$@"' sh "$@" >"$IW_TMP/pamtester.out" 2>&1
     IW_RC=$?
     IW_PAMTESTER_PID=$(cat "$IW_TMP/pamtester.pid" 2>/dev/null)
     case $IW_RC in
-        96|97|98) _iw_mod_fail "could not prepare the mount namespace (status $IW_RC)"; return 1 ;;
+        96|97) _iw_mod_fail "could not prepare the mount namespace (status $IW_RC)"; return 1 ;;
+        98) _iw_mod_fail "the toolchain $hide is still visible after hiding it ($runtime)"; return 1 ;;
     esac
     return 0
 }
@@ -529,7 +544,7 @@ test_module_sends_open_and_close() (
     _iw_mod_flush "$socket" "$out" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
     _iw_mod_check '
-service, pid, socket = ARGS
+service, pid, socket, user = ARGS
 got = datagrams(TMP + "/control.out")
 if [kind for version, kind, fields in got] != [1, 2]:
     fail("expected kinds [1, 2] (open, close), got %r" % [kind for version, kind, fields in got])
@@ -541,7 +556,7 @@ for version, kind, fields in got:
     if tags != sorted([PID, USER, SERVICE, TTY, RHOST, XDG, XDG_TYPE] + [OVERRIDE] * 5):
         fail("unexpected set of fields: %r" % fields)
     checks = [
-        (one(fields, USER), b"iwtest-mod"), (one(fields, SERVICE), service.encode()),
+        (one(fields, USER), user.encode()), (one(fields, SERVICE), service.encode()),
         (one(fields, TTY), b"/dev/pts/9"), (one(fields, RHOST), b"example"),
         (one(fields, XDG), b"c7"), (one(fields, XDG_TYPE), b"wayland"),
         (values(fields, OVERRIDE), [b"idle_timeout=30m", b"warn_before=1m", b"max_session=8h", b"grace=10s", b"exempt"]),
@@ -557,7 +572,7 @@ for data, creds in captured(TMP + "/control.out", with_credentials=True):
     if creds != {"pid": int(pid), "uid": 0, "gid": 0}:
         fail("record carried credentials %r, expected pid %s uid 0 gid 0" % (creds, pid))
 expect_logs(TMP + "/log.out", 2, 7, "sent session", socket)
-' "$IW_SERVICE" "$IW_PAMTESTER_PID" "$socket" || exit 1
+' "$IW_SERVICE" "$IW_PAMTESTER_PID" "$socket" "$IW_MOD_USER" || exit 1
 )
 
 # (6) Hostile items: a 4 KiB user name and a 4 KiB rhost: pamtester ends by itself (no signal, no hang) in

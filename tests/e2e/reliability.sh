@@ -290,16 +290,98 @@ PY
     cmp -s "$moved" "$IW_T/corrupt.copy" || iw_fail "$moved is not the corrupt file byte for byte"
     iw_wait_until 10 iw__r_state_valid "$state" || iw_fail "no new valid state file: $(head -c 80 "$state")"
     iw_ok "the corrupt file is kept at $moved; a new state file was written"
-    iw_audit_wait 10 "$(iw_kv event adopt)" "$(iw_kv user "$a")" ||
-        iw_fail "the live session of $a is not tracked again (no event=adopt): $(iw_audit "$(iw_kvre event '(adopt|restore|drop)')" | tail -n 5); utmp: $(iw__r_utmp_dump | tr '\n' '|')"
-    local id
-    id=$(iw_audit_field "$(iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$a")" | tail -n1)" session)
-    iw_ok "adopted again as session $id"
-    iw_expect_logout s1 yes
-    iw__r_expect_terminated "$id" "$a"
+    iw__r_expect_adopted_and_ended s1 "$a"
     iw_check "daemon still running" iw_daemon_alive
 }
+# iw__r_expect_adopted_and_ended PANE USER — the daemon, which lost USER's ssh login in PANE from its saved state,
+# adopts it again (event=adopt) and then warns and logs it out on time (reason=idle).
+iw__r_expect_adopted_and_ended() {
+    local pane=$1 user=$2 id
+    iw_audit_wait 10 "$(iw_kv event adopt)" "$(iw_kv user "$user")" ||
+        iw_fail "the live session of $user is not tracked again (no event=adopt): $(iw_audit "$(iw_kvre event '(adopt|restore|drop)')" | tail -n 5); utmp: $(iw__r_utmp_dump | tr '\n' '|')"
+    id=$(iw_audit_field "$(iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$user")" | tail -n1)" session)
+    iw_ok "adopted again as session $id"
+    iw_expect_logout "$pane" yes
+    iw__r_expect_terminated "$id" "$user"
+}
 iw__r_state_valid() { [[ -s $1 ]] && head -n1 "$1" | grep -qE '^idlewarden-state 1 [0-9a-f]+ [0-9]+$'; }
+
+# A damaged state journal at start-up: with two whole batches in state.journal (an ssh login, then a pamtester
+# login), the daemon is killed (SIGKILL: nothing saved on the way out) and the first batch's payload is damaged,
+# so that good data follows the damage (not a torn last write). The daemon starts, audits event=state-corrupt
+# naming the journal, with moved_to= (the damaged journal kept there byte for byte) and batches_kept=0, writes a
+# new journal, and the live idle ssh session is still enforced: adopted again, then logged out on time.
+test_reliability_damaged_journal_is_moved_aside_and_sessions_enforced() {
+    local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b service=idlewarden-test-pam-$IW_ID
+    iw_mkuser "$a"
+    iw_mkuser "$b"
+    iw__r_utmp
+    iw_own_ssh_setup
+    iw__r_ssh_session s1 "$a"
+    local journal=$IW_T/state/state.journal
+    iw_wait_until 10 iw__r_journal_batches "$journal" 1 || iw_fail "the ssh login never reached $journal"
+    iw_pamtester_service "$service"
+    iw_pamtester_hold b "$service" "$b"
+    iw_wait_until 10 iw__r_journal_batches "$journal" 2 || iw_fail "no second batch in $journal"
+    iw__r_daemon_kill9
+    "$IW_PY" - "$journal" <<'PY' || iw_fail "could not damage the journal"
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+start = data.index(b"\n") + 1
+header = data[start:start + 32].split()
+assert header[0] == b"batch", header
+length = int(header[2])
+payload = start + 32
+for i in range(payload + length // 2, payload + length // 2 + 4):
+    data[i] ^= 0x55
+open(path, "wb").write(bytes(data))
+print("damaged 4 bytes in the middle of batch 1 (%d bytes); %d bytes follow it" % (length, len(data) - payload - length - 1))
+PY
+    cp "$journal" "$IW_T/journal.damaged"
+    cp "$journal" "$IW_TLOG/state.journal.damaged"
+    iw_own_daemon_restart
+    iw_audit_wait 10 "$(iw_kv event state-corrupt)" "$(iw_kv file "$journal")" ||
+        iw_fail "no 'event=state-corrupt file=$journal': $(iw_audit | tail -n 5)"
+    local line moved
+    line=$(iw_audit "$(iw_kv event state-corrupt)" "$(iw_kv file "$journal")" | tail -n1)
+    iw_ok "audited: $line"
+    [[ $(iw_audit_field "$line" batches_kept) == 0 ]] || iw_fail "expected batches_kept=0: $line"
+    [[ $(iw_audit_field "$line" reason) == *"batch 1"* ]] || iw_fail "the reason does not name batch 1: $line"
+    moved=$(iw_audit_field "$line" moved_to)
+    [[ $moved == "$journal.corrupt-"* && -f $moved ]] || iw_fail "moved_to=$moved is not a file beside the journal"
+    cmp -s "$moved" "$IW_T/journal.damaged" || iw_fail "$moved is not the damaged journal byte for byte"
+    iw_wait_until 10 iw__r_journal_batches "$journal" 0 || iw_fail "no new journal: $(head -c 80 "$journal")"
+    cmp -s "$journal" "$IW_T/journal.damaged" && iw_fail "the damaged journal is still in use"
+    iw_ok "the damaged journal is kept at $moved; a new one was started"
+    iw__r_expect_adopted_and_ended s1 "$a"
+    iw_pamtester_release b || iw_fail "pamtester b could not close its session"
+    iw_check "daemon still running" iw_daemon_alive
+}
+# iw__r_journal_batches FILE N — FILE is a state journal (header line) with at least N whole batches.
+iw__r_journal_batches() {
+    "$IW_PY" - "$1" "$2" <<'PY'
+import sys, zlib
+path, want = sys.argv[1], int(sys.argv[2])
+try:
+    data = open(path, "rb").read()
+except OSError:
+    sys.exit(1)
+if not data.startswith(b"idlewarden-journal 1 "):
+    sys.exit(1)
+offset, whole = data.index(b"\n") + 1, 0
+while offset + 32 <= len(data):
+    header = data[offset:offset + 32].split()
+    if len(header) != 3 or header[0] != b"batch":
+        break
+    start, length = offset + 32, int(header[2])
+    if start + length + 1 > len(data) or zlib.crc32(data[start:start + length]) != int(header[1], 16):
+        break
+    whole += 1
+    offset = start + length + 1
+sys.exit(0 if whole >= want else 1)
+PY
+}
 
 # The daemon is stopped (SIGSTOP) 3 s into an ssh session's idleness and resumed (SIGCONT) past the session's
 # end deadline: the overdue session is warned at once (it always gets its full warning) and logged out
@@ -481,8 +563,10 @@ test_reliability_reused_pid_is_not_signalled() {
     local sessions
     sessions=$(iw_sessions_of "$a" | cut -f1 | tr '\n' ' ')
     [[ $sessions == "$idc " ]] || iw_fail "after the restart, expected only session $idc of $a, status has: $sessions"
-    iw_status_tsv | awk -F'\t' -v a="$pa" -v b="$pb" '$7 == a || $7 == b' | grep -q . &&
-        iw_fail "a session with a reused leader pid is registered: $(iw_status_tsv)"
+    local all
+    all=$(iw_status_tsv) || iw_fail "status failed after the restart"
+    awk -F'\t' -v a="$pa" -v b="$pb" '$7 == a || $7 == b' <<<"$all" | grep -q . &&
+        iw_fail "a session with a reused leader pid is registered: $all"
     local pstart_a pstart_b
     pstart_a=$(iw_proc_start "$pa")
     pstart_b=$(iw_proc_start "$pb")
@@ -540,7 +624,7 @@ test_reliability_module_hostile_conditions_never_block() {
     iw_own_daemon_restart
     kill -STOP "$IW_DAEMON_PID"
     iw_defer kill -CONT "$IW_DAEMON_PID"
-    iw__r_pam_try stopped-daemon 0 any
+    iw__r_pam_try stopped-daemon 0 0 # its queue takes the datagrams: queued is all require_daemon asks
     local out
     out=$(timeout 20 "$IW_PY" - "$sock" <<'PY'
 import resource, socket, sys
@@ -576,7 +660,7 @@ PY
 }
 
 # iw__r_pam_try CONDITION WANT_OPEN WANT_CLOSED — pamtester open_session + close_session with the fail-open and the
-# require_daemon service; WANT_*: 0 (status 0), 1 (non-zero) or any. Each must return within 1 s.
+# require_daemon service; WANT_*: 0 (status 0) or 1 (non-zero). Each must return within 1 s.
 iw__r_pam_try() {
     local condition=$1 want_open=$2 want_closed=$3 which service want t rc ms
     for which in open closed; do
@@ -592,6 +676,7 @@ iw__r_pam_try() {
         case $want in
             0) ((rc == 0)) || iw_fail "$condition/$which: pamtester failed (status $rc), expected the session to open: $(tail -n 3 "$IW_TLOG/pamtester-$condition.log")" ;;
             1) ((rc != 0)) || iw_fail "$condition/$which: pamtester succeeded, expected require_daemon to fail closed" ;;
+            *) iw_fail "iw__r_pam_try $condition: expected status 0 or 1, not '$want'" ;;
         esac
         iw_ok "$condition, $which line: status $rc in $ms ms"
     done

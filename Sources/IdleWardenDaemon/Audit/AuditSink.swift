@@ -1,0 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where audit lines go: syslog (`AuditLog`) in the daemon, memory in the unit tests.
+protocol AuditSink: AnyObject {
+    func record(_ record: AuditRecord, priority: Int32)
+}
+
+extension AuditSink {
+    func record(_ record: AuditRecord) {
+        self.record(record, priority: LOG_INFO)
+    }
+}
+
+extension AuditLog: AuditSink {}

@@ -1,0 +1,129 @@
+import FoundationEssentials
+import IdleWardenClient
+import IdleWardenCore
+import IdleWardenWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Requests on the control socket: `status`, `keepalive`, `reload` and `sweep`. Any user may ask; each sees and
+/// touches only their own sessions, root all of them.
+extension Daemon {
+    /// The reply to a request: its first chunk, or the chunk asked for of an answer given before (to the same
+    /// uid only). Nil when there is nothing to send (a chunk that is not there).
+    func answer(_ request: ControlRequest, from sender: Sender) -> ReplyChunk? {
+        if request.chunk > 0 {
+            return replies.chunk(requestID: request.requestID, uid: sender.uid, index: request.chunk)
+        }
+        let reply: ControlReply
+        switch request.action {
+        case .status:
+            let now = clock.now()
+            let visible = registry.sessions(where: { sender.isRoot || $0.facts.uid == sender.uid })
+            reply = ControlReply(ok: true, sessions: visible.map {
+                StatusEntry(session: $0, now: now, nextDeadline: registry.deadline(of: $0.id))
+            })
+        case .keepalive(let sessionID):
+            reply = keepalive(sessionID, sender: sender)
+        case .reload, .sweep:
+            guard sender.isRoot else {
+                reject("not-root", sender: sender, detail: "request=\(request.action)")
+                reply = ControlReply(ok: false, message: "only root may reload or sweep")
+                break
+            }
+            if case .sweep(let dryRun) = request.action {
+                reply = ControlReply(ok: true, lines: sweep(dryRun: dryRun, sender: sender))
+            } else {
+                let errors = reload()
+                reply = ControlReply(
+                    ok: errors.isEmpty,
+                    message: errors.isEmpty ? "config reloaded" : "config has errors; the old config stays in force",
+                    lines: errors)
+            }
+        }
+        let payload = (try? JSONEncoder().encode(reply)).map { Array($0) } ?? []
+        let chunks = ReplyChunk.split(payload, requestID: request.requestID)
+        replies.store(chunks, requestID: request.requestID, uid: sender.uid, now: clock.now())
+        return chunks.first
+    }
+
+    private func keepalive(_ sessionID: String?, sender: Sender) -> ControlReply {
+        let now = clock.now()
+        let targets = registry.sessions(where: { session in
+            (sessionID == nil || session.id == sessionID) && (sender.isRoot || session.facts.uid == sender.uid)
+        })
+        guard !targets.isEmpty else {
+            audit.record(AuditRecord("keepalive", [
+                ("sender_uid", String(sender.uid)), ("session", sessionID), ("result", "refused"),
+                ("reason", "no-such-session"),
+            ]), priority: LOG_WARNING)
+            return ControlReply(ok: false, message: sessionID.map { "no session \($0) that you may keep alive" }
+                ?? "you have no sessions to keep alive")
+        }
+        var touched: [StatusEntry] = []
+        var refused: [String] = []
+        for var session in targets where session.ending == nil {
+            guard session.limits.allowKeepalive else {
+                refused.append(session.id)
+                audit.record(AuditRecord("keepalive", sessionFields(session) + [
+                    ("sender_uid", String(sender.uid)), ("result", "refused"), ("reason", "allow_keepalive-false"),
+                ]), priority: LOG_WARNING)
+                continue
+            }
+            session.touch(now: now)
+            registry.update(session.id) { $0.session = session }
+            markStateChanged(session.id)
+            reschedule(session.id, now: now)
+            audit.record(AuditRecord("keepalive", sessionFields(session) + [("sender_uid", String(sender.uid))]))
+            touched.append(StatusEntry(session: session, now: now, nextDeadline: registry.deadline(of: session.id)))
+        }
+        let message = "kept alive: \(touched.count) session(s)"
+            + (refused.isEmpty ? "" : "; refused by policy (allow_keepalive = false): " + refused.joined(separator: ", "))
+        return ControlReply(ok: refused.isEmpty, message: message, sessions: touched)
+    }
+
+    /// Applies the policy to every session now, as if each had come due: what is due is warned or ended.
+    /// A dry run reports the verdicts and changes nothing (not even the recorded input).
+    private func sweep(dryRun: Bool, sender: Sender) -> [String] {
+        let now = clock.now()
+        let processes = ProcessSnapshot(source: effects.processes)
+        var lines: [String] = []
+        for id in registry.orderedIDs {
+            guard let entry = registry[id] else { continue }
+            var session = entry.session
+            if !entry.phase.isWatched {
+                lines.append("session \(id) (\(session.facts.user)): already ending")
+                continue
+            }
+            if dryRun {
+                discoverTerminals(&session, table: processes.table(of: session.leader), announce: false)
+                session.observe(atimeSeconds: probe.latestActivity(
+                    session.terminals, countOutput: session.limits.activity == .inputAndOutput))
+                lines.append("session \(id) (\(session.facts.user)): would \(describe(session.verdict(now: now), now: now))")
+            } else {
+                evaluate(id, processes: processes, now: now)
+                let outcome = registry[id].map {
+                    $0.phase.isWatched ? "next: " + describe($0.session.verdict(now: now), now: now) : "ending"
+                }
+                lines.append("session \(id) (\(session.facts.user)): \(outcome ?? "closed")")
+            }
+        }
+        audit.record(AuditRecord("sweep", [
+            ("sender_uid", String(sender.uid)), ("dry_run", dryRun ? "yes" : "no"), ("sessions", String(lines.count)),
+        ]))
+        return lines
+    }
+
+    /// A verdict as what the daemon does about it, to follow "would" (dry run) or "next:".
+    private func describe(_ verdict: Verdict, now: Instant) -> String {
+        switch verdict {
+        case .exempt: return "never end it (exempt)"
+        case .unchecked: return "not idle-check it (no terminal)"
+        case .sleep(let until): return "look again in \(ConfigDuration.format(until - now))"
+        case .warn(let deadline, let reason):
+            return "warn now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"
+        case .terminate(let reason): return "end it now (\(reason.rawValue))"
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import IdleWardenCore
+import IdleWardenWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Datagrams: what the PAM module reports (a session opened or closed) and requests from the control socket.
+extension Daemon {
+    /// Reads what is queued, a bounded number per wake-up so that one busy socket cannot starve the other
+    /// or the deadlines. Non-root senders spend a per-uid budget; what they send beyond it is dropped unread
+    /// and summed up in one audit line, so a flood costs neither the daemon nor syslog much.
+    func drain(_ source: ControlSocket, replyingThrough replySocket: ControlSocket) {
+        var handled = 0
+        while handled < 256, let received = source.receive() {
+            handled += 1
+            switch received {
+            case .datagram(let bytes, let sender):
+                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
+                if let reply = handle(bytes, from: sender), let encoded = try? reply.encoded() {
+                    replySocket.send(encoded, to: sender.address)
+                }
+            case .oversized(let size, let sender):
+                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
+                reject(WireError.oversized(size: size, limit: Datagram.requestLimit).reason, sender: sender,
+                       detail: "size=\(size)")
+            case .noCredentials:
+                audit.record(AuditRecord("reject", [("reason", "no-credentials")]), priority: LOG_WARNING)
+            case .empty(let sender):
+                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
+                reject("empty", sender: sender)
+            }
+        }
+        reportRefusals()
+    }
+
+    private func reportRefusals() {
+        let now = clock.now()
+        guard now - lastRefusalReport >= .seconds(10) else { return }
+        lastRefusalReport = now
+        for (uid, count) in budget.drainRefusals().sorted(by: { $0.key < $1.key }) {
+            audit.record(AuditRecord("reject", [
+                ("reason", "rate-limited"), ("sender_uid", String(uid)), ("dropped", String(count)),
+            ]), priority: LOG_WARNING)
+        }
+    }
+
+    func reject(_ reason: String, sender: Sender, detail: String? = nil) {
+        audit.record(AuditRecord("reject", [
+            ("reason", reason), ("sender_uid", String(sender.uid)), ("sender_pid", String(sender.pid)),
+            ("detail", detail),
+        ]), priority: LOG_WARNING)
+    }
+
+    /// Acts on one datagram from `sender` (as the kernel attests it); returns the reply chunk to send back, if
+    /// the datagram was a request.
+    @discardableResult
+    func handle(_ bytes: [UInt8], from sender: Sender) -> ReplyChunk? {
+        let message: Message
+        do {
+            message = try Message.decode(bytes)
+        } catch {
+            reject(error.reason, sender: sender, detail: "\(error)")
+            return nil
+        }
+        switch message {
+        case .session(let event):
+            guard sender.isRoot else {
+                reject("not-root", sender: sender, detail: "claimed-user=\(event.user)")
+                return nil
+            }
+            switch event.phase {
+            case .open: open(event, sender: sender)
+            case .close: close(event)
+            }
+            return nil
+        case .request(let request):
+            return answer(request, from: sender)
+        case .reply:
+            reject("unexpected-reply", sender: sender)
+            return nil
+        }
+    }
+
+    /// Registers a login. A record read from the spool (`spooledAt`: when the module wrote it) names its process by
+    /// start time too, counts its idle time from then, and takes input its terminals show since.
+    func open(_ event: SessionEvent, sender: Sender, spooledAt: Instant? = nil) {
+        let now = clock.now()
+        guard sender.pid == event.pid else {
+            reject("pid-mismatch", sender: sender, detail: "claimed-pid=\(event.pid)")
+            return
+        }
+        // The sender is the login process and is blocked in its PAM stack right now, so its /proc entry is its
+        // own; the start time read here names it from now on.
+        guard let process = effects.processes.stat(event.pid),
+              event.startTime.map({ $0 == process.startTime }) ?? true
+        else {
+            reject("leader-gone", sender: sender, detail: "pid=\(event.pid)")
+            return
+        }
+        let leader = process.identity
+        guard let account = effects.accounts.account(named: event.user), event.uid.map({ $0 == account.uid }) ?? true
+        else {
+            reject("unknown-user", sender: sender,
+                   detail: "user=\(event.user)" + (event.uid.map { " uid=\($0)" } ?? ""))
+            return
+        }
+        if let existing = registry.id(ofLeader: leader) {
+            forget(existing)
+        }
+        let facts = SessionFacts(
+            user: event.user, uid: account.uid, groups: effects.accounts.groupNames(of: account),
+            service: event.service, tty: event.tty, rhost: event.rhost, xdisplay: event.xdisplay,
+            xdgSessionType: event.xdgSessionType, moduleArguments: event.overrides)
+        let resolution = Policy.resolve(config, for: facts)
+        let id = String(nextSessionNumber)
+        nextSessionNumber += 1
+        var session = Session(
+            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID,
+            openedAt: min(now, spooledAt ?? now), limits: resolution.limits)
+        if spooledAt == nil {
+            // No process listing at open: the login's processes below it do not exist yet.
+            discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
+        } else {
+            discoverTerminals(&session, table: ProcessTable.session(of: leader, source: effects.processes),
+                              announce: false)
+            session.observe(atimeSeconds: probe.latestActivity(
+                session.terminals, countOutput: session.limits.activity == .inputAndOutput))
+        }
+        track(session, now: now)
+
+        audit.record(AuditRecord("open", sessionFields(session) + [
+            ("pid", String(event.pid)), ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID),
+            ("source", spooledAt == nil ? nil : "spool"),
+            ("type", facts.sessionType.rawValue), ("display", facts.display),
+            ("idle_timeout", ConfigDuration.format(session.limits.idleTimeout)),
+            ("terminals", terminalField(session)),
+        ]))
+        for ignored in resolution.ignored {
+            audit.record(AuditRecord("config-error", [("session", id), ("error", ignored.description)]),
+                         priority: LOG_WARNING)
+        }
+        if let exemption = session.limits.exemption {
+            audit.record(AuditRecord("exempt", sessionFields(session) + [("reason", exemption.description)]))
+        }
+    }
+
+    func close(_ event: SessionEvent) {
+        let startTime = event.startTime ?? effects.processes.stat(event.pid)?.startTime
+        guard let startTime, let id = registry.id(ofLeader: ProcessIdentity(pid: event.pid, startTime: startTime))
+        else {
+            audit.record(AuditRecord("close", [
+                ("user", event.user), ("service", event.service), ("pid", String(event.pid)),
+                ("reason", "unknown-session"),
+            ]))
+            return
+        }
+        end(id, reason: "pam-close", now: clock.now())
+    }
+}

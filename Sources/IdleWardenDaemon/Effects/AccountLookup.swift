@@ -1,0 +1,9 @@
+/// Users and groups as the system's name service knows them (`AccountDirectory`), or as a unit test says.
+protocol AccountLookup {
+    func account(named name: String) -> AccountDirectory.Account?
+    func userName(uid: UInt32) -> String?
+    /// Names of the primary and supplementary groups of `account`.
+    func groupNames(of account: AccountDirectory.Account) -> [String]
+}
+
+extension AccountDirectory: AccountLookup {}

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The process tree as /proc shows it now.
+struct LiveProcessTree: ProcessTreeSource {
+    /// Whether this kernel has /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN); asked once.
+    static let kernelListsChildren = access("/proc/self/task/\(getpid())/children", F_OK) == 0
+
+    var listsChildren: Bool { Self.kernelListsChildren }
+
+    func stat(_ pid: Int32) -> ProcessRecord? {
+        ProcText.withContents("/proc/\(pid)/stat") { ProcessRecord.parseStat($0) } ?? nil
+    }
+
+    func children(of process: ProcessRecord) -> [Int32] {
+        let pid = process.pid
+        let threads = process.threads > 1 ? ProcText.numericEntries("/proc/\(pid)/task") : [pid]
+        var result: [Int32] = []
+        for tid in threads {
+            result += ProcText.withContents("/proc/\(pid)/task/\(tid)/children") { ProcText.numbers($0) } ?? []
+        }
+        return result
+    }
+
+    func realUID(_ pid: Int32) -> UInt32? {
+        ProcText.withContents("/proc/\(pid)/status") { ProcessRecord.parseRealUID($0) } ?? nil
+    }
+
+    func auditSessionID(_ pid: Int32) -> UInt32? {
+        ProcText.withContents("/proc/\(pid)/sessionid") { ProcText.number(ProcText.trimmed($0[...])) } ?? nil
+    }
+
+    /// SigIgn bit 0. Read by pid: a reused pid only changes which signal comes first, since every signal goes
+    /// through a checked pidfd.
+    func ignoresHangup(_ pid: Int32) -> Bool {
+        let mask = ProcText.withContents("/proc/\(pid)/status") { ProcessRecord.parseIgnoredSignals($0) } ?? nil
+        return mask.map { $0 & 1 == 1 } ?? false
+    }
+
+    func all() -> [ProcessRecord] {
+        ProcText.numericEntries("/proc").compactMap(record)
+    }
+}

@@ -1,0 +1,28 @@
+/// What the daemon reads about processes: the daemon reads /proc (`LiveProcessTree`), the unit tests read
+/// fixtures. Every read may find its process gone (nil or empty): processes come and go between any two reads.
+protocol ProcessTreeSource {
+    /// False when the kernel has no /proc/PID/task/TID/children (built without CONFIG_PROC_CHILDREN): then a
+    /// session's processes can only be found from the parent links of a full listing.
+    var listsChildren: Bool { get }
+    /// /proc/PID/stat; `realUID` is left unset (`UInt32.max`), it costs another file.
+    func stat(_ pid: Int32) -> ProcessRecord?
+    /// The children of every thread of `process`: a child is listed under the thread that forked it.
+    func children(of process: ProcessRecord) -> [Int32]
+    /// The real uid, from /proc/PID/status.
+    func realUID(_ pid: Int32) -> UInt32?
+    /// The kernel audit session id (/proc/PID/sessionid).
+    func auditSessionID(_ pid: Int32) -> UInt32?
+    /// Whether the process ignores SIGHUP (/proc/PID/status).
+    func ignoresHangup(_ pid: Int32) -> Bool
+    /// Every process with its real uid: the full listing.
+    func all() -> [ProcessRecord]
+}
+
+extension ProcessTreeSource {
+    /// One process with its real uid (stat and status); nil when it is gone.
+    func record(_ pid: Int32) -> ProcessRecord? {
+        guard var record = stat(pid), let uid = realUID(pid) else { return nil }
+        record.realUID = uid
+        return record
+    }
+}
