@@ -10,6 +10,10 @@
 # background while the other three run. Everything else the benchmarks make (pam.d services idlewarden-bench-*,
 # users iwbench-*, daemons, sessions, a private mount namespace) is removed by the benchmark scripts themselves;
 # the results go to a temp dir that is removed here.
+# The cold build takes minutes on 2 cores: the test starts before the others, with a longer timeout. No figure
+# is checked, so the other tests running beside it only add noise to its tables.
+# iw: long
+# iw: timeout 900
 
 test_bench_smoke() {
     local root=${IW_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}

@@ -12,6 +12,7 @@
 # private dbus-daemon with the system policy on a socket in its temp dir (DBUS_SYSTEM_BUS_ADDRESS). There is no
 # logind here: LightDM logs that and goes on. On seat0 LightDM activates a VT (VT_ACTIVATE on /dev/tty0) even though
 # Xvfb ignores it; the test switches the console back to the VT that was active before.
+# iw: lock x-display
 
 iw_dm_require() {
     local tool missing=()

@@ -206,12 +206,16 @@ test_enforce_excluded_group_is_exempt() {
 
 # `login -f USER` in a root shell under tmux, with the module in /etc/pam.d/login (appended for the test, then
 # restored byte for byte): the idle login session is ended; the root shell around it survives, unsignalled.
+# It changes a pam.d file of the system for a while: one such test at a time.
+# iw: lock etc-pam.d
 test_enforce_login_f_idle_is_ended() {
     iw__console_test login "login -f"
 }
 
 # `su -l USER` from a root shell under tmux, with the module in /etc/pam.d/su-l: the idle su session is ended;
 # the caller's shell (same terminal, same sid) survives and was not signalled.
+# It changes a pam.d file of the system for a while: one such test at a time.
+# iw: lock etc-pam.d
 test_enforce_su_l_idle_is_ended_caller_survives() {
     iw__console_test su-l "su -l"
 }

@@ -8,6 +8,9 @@
 # pam_exec forks and waits, so the X client (xclock) is a child of pamtester, the registered process, exactly as a
 # display manager's session child is of the process that called pam_open_session; pamtester stays in open_session
 # while the "desktop" runs and goes on to close_session when it ends (the display manager returning to its greeter).
+# The X display numbers (:70-:99, the first free one) are shared with displaymanager.sh: one of these tests at a
+# time picks one.
+# iw: lock x-display
 
 IW_GUI_CLIENT=${IW_GUI_CLIENT:-xclock}
 

@@ -5,19 +5,29 @@
 # process (iw_run_test). Run directly (bash tests/e2e/install.sh [ERE]), this file does the same for every
 # test_install_* function (matching ERE) and prints "N passed, M failed".
 #
-# These tests change the real system the way an admin would: /usr/sbin, the PAM module directory,
+# The tests that install change a system the way an admin would: /usr/sbin, the PAM module directory,
 # /etc/pam.d/common-* (through pam-auth-update), /etc/init.d, /etc/rc?.d, /etc/idlewarden, /var/lib/idlewarden,
-# dpkg's database. Each test therefore:
-#   - refuses to start if idlewarden is already installed here (install.sh manifest, a .deb, /etc/idlewarden,
+# dpkg's database. They never do it on the machine that runs the tests (which may have idlewarden installed, and
+# runs other tests at the same time): each runs in a Debian 12 root of its own, a fresh copy of the image of
+# tests/e2e/lib-roots.sh, started with systemd-nspawn without systemd as PID 1 (the init-script path of
+# install.sh; the systemd path is tested in tests/e2e/systemd.sh), with the checkout (an overlay: install.sh's
+# build writes to the copy only) and the toolchain in it. There, each test still
+#   - refuses to start if idlewarden is already installed (install.sh manifest, a .deb, /etc/idlewarden,
 #     /var/lib/idlewarden, a daemon on /run/idlewarden): it would destroy a real install;
 #   - backs up /etc/pam.d and /var/lib/pam, and at the end (pass, fail or timeout) purges what it installed
 #     (install.sh --purge, dpkg -P), stops the daemon it started, and checks with sha256sum that /etc/pam.d and
 #     /var/lib/pam are as before — restoring them from the backup, and failing, if they are not.
 # Files named idlewarden-* in /etc/pam.d (idlewarden-test-*, idlewarden-bench-*) belong to tests and benchmarks and
 # are left out of the comparisons; install.sh and the package never write such a file.
+# The tests that install nothing (the unit file, the man pages, the docs, the capability set) run on the host.
 #
 # Environment: IW_INSTALL_SCRATCH (SwiftPM build dir for install.sh, default $IW_ROOT/.build) and
 # IW_INSTALL_ARGS (extra install.sh arguments, e.g. --no-build to use binaries already built there).
+# iw: root
+# iw: timeout 900
+
+# shellcheck source=lib-roots.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-roots.sh"
 
 IWI_MANIFEST=/var/lib/idlewarden-install.manifest
 IWI_SOCK=/run/idlewarden/control.sock
@@ -65,9 +75,11 @@ _iwi_leftovers() {
         grep -vE '/idlewarden-(test|bench)' | sort -u
 }
 
-# Call first in every test that installs: refuses to touch an existing install, backs up PAM, defers cleanup.
+# Call first in every test that installs: runs the test in a root of its own (tests/e2e/lib-roots.sh); there,
+# refuses to touch an existing install, backs up PAM, defers cleanup.
 _iwi_setup() {
     [[ $(id -u) == 0 ]] || iw_fail "the installer tests must run as root"
+    iw_root_rerun_test
     local tool
     for tool in bash sha256sum dpkg dpkg-deb dpkg-query pam-auth-update update-rc.d start-stop-daemon readelf nm \
         ldd strip gzip man unshare mount pamtester runuser pgrep; do
@@ -83,6 +95,7 @@ _iwi_setup() {
     done
     _iwi_no_installed_daemon || iw_fail "an idlewarden daemon from $IWI_SBIN is running (pid $(_iwi_installed_daemons))"
     IWI_PAMDIR=$(_iwi_pam_dir) || iw_fail "cannot find the PAM module directory (pam_unix.so)"
+    SWIFT=$(iw_root_swift_wrapper) && export SWIFT # install.sh's toolchain: one build at a time in .build
     cp -a /etc/pam.d "$IW_T/pam.d.orig" || iw_fail "cannot back up /etc/pam.d"
     cp -a /var/lib/pam "$IW_T/var-lib-pam.orig" || iw_fail "cannot back up /var/lib/pam"
     IWI_PAM_BEFORE=$(_iwi_pam_sums)
@@ -92,6 +105,9 @@ _iwi_setup() {
 
 _iwi_cleanup() {
     local state
+    # The root's logs go with it: keep the daemon's and the audit trail of this test.
+    [[ -f /var/log/idlewarden.log ]] && cp /var/log/idlewarden.log "$IW_TLOG/idlewarden.log"
+    iw_syslog_new >"$IW_TLOG/auth.log" 2>/dev/null
     state=$(_iwi_deb_state)
     if [[ $state == *installed* || $state == *config-files* || $state == *unpacked* || $state == *half* ]]; then
         iw_log "cleanup: dpkg -P idlewarden ($state)"
@@ -132,7 +148,9 @@ _iwi_restore_pam() {
 
 # _iwi_run ARGS... — run install.sh from the checkout; its output goes to $IW_TLOG/install-N.log (IWI_LOG).
 _iwi_run() {
-    IWI_RUNS=$((IWI_RUNS + 1))
+    # install.sh's toolchain: one build at a time in .build (the tests in roots and on the host share it).
+    [[ -n ${SWIFT:-} ]] || { SWIFT=$(iw_root_swift_wrapper) && export SWIFT; }
+    IWI_RUNS=$((${IWI_RUNS:-0} + 1))
     IWI_LOG=$IW_TLOG/install-$IWI_RUNS.log
     iw_log "install.sh $* (log: ${IWI_LOG##*/})"
     # shellcheck disable=SC2086
@@ -779,12 +797,58 @@ test_install_docs_match_the_code() {
     iw_ok "documented: $(wc -w <<<"$subs") subcommands with their options, $(wc -w <<<"$keys") config keys, 8 module arguments, $(wc -w <<<"$events") audit events"
 }
 
+# The tools the suite checks for (tests/run.sh's prerequisites, each test file's `for tool in ...` lists and
+# `command -v TOOL` checks, the benchmark scripts the smoke test runs: bench_need; not sudo, which the README test
+# wants absent from its root) all come from
+# a package that .ci/run installs (or apt with it, as a dependency), or that every Debian has (Priority:
+# required): on a fresh machine,
+# `bash .ci/run` then finds every one of them.
+_iwi_suite_tools() {
+    local f files=("$IW_ROOT/tests/run.sh" "$IW_ROOT"/tests/e2e/*.sh) bench
+    for bench in $(grep -oE '^[[:space:]]*bench [a-z]+ ' "$IW_ROOT/tests/e2e/bench.sh" | awk '{ print $2 }'); do
+        files+=("$IW_ROOT/Benchmarks/run-$bench.sh")
+    done
+    for f in "${files[@]}"; do
+        sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$f" | grep -v '^[[:space:]]*#' |
+            sed -nE 's/.*for tool in ([^;]*); do.*/\1/p; s/^[[:space:]]*bench_need (.*)/\1/p'
+        grep -ohE 'command -v [a-z][A-Za-z0-9_.+-]*' "$f" | cut -d' ' -f3
+    done | tr ' ' '\n' | grep -vE '^("|\$|$|sudo$)' | sort -u
+}
+test_install_ci_run_installs_what_the_tests_use() {
+    local packages tools tool path pkg missing=() n=0
+    packages=" $(bash -c 'eval "$(sed -n "/^packages=(/,/^)/p" "$1")" && echo "${packages[*]}"' iw "$IW_ROOT/.ci/run") "
+    [[ $packages =~ [a-z] ]] || iw_fail "no packages=( ... ) list in .ci/run"
+    # What apt installs with them (python3-minimal with python3, ...).
+    local closure
+    # shellcheck disable=SC2086
+    closure=" $(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+        --no-enhances $packages 2>/dev/null | sed -nE 's/^[[:space:]]*(Pre)?Depends: <?([^ >:]+).*/\2/p; s/^([a-z0-9][^ :]*)$/\1/p' |
+        sort -u | tr '\n' ' ')"
+    tools=$(_iwi_suite_tools)
+    [[ $(grep -c . <<<"$tools") -ge 40 ]] || iw_fail "found only $(grep -c . <<<"$tools") tools: $(tr '\n' ' ' <<<"$tools")"
+    for tool in $tools; do
+        [[ $tool == swift ]] && continue # the toolchain: /opt/swift, not a Debian package
+        path=$(PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin command -v "$tool") ||
+            { missing+=("$tool (not on this machine)"); continue; }
+        pkg=$(dpkg-query -S "$path" 2>/dev/null || dpkg-query -S "$(readlink -f "$path")" 2>/dev/null ||
+            dpkg-query -S "/usr$path" 2>/dev/null || dpkg-query -S "${path#/usr}" 2>/dev/null)
+        pkg=$(head -n1 <<<"$pkg" | cut -d: -f1)
+        [[ -n $pkg ]] || { missing+=("$tool ($path: in no package)"); continue; }
+        n=$((n + 1))
+        [[ $packages == *" $pkg "* || $closure == *" $pkg "* ]] && continue
+        [[ $(dpkg-query -W -f='${Priority}' "$pkg" 2>/dev/null) == required ]] && continue
+        missing+=("$tool (package $pkg)")
+    done
+    ((${#missing[@]} == 0)) || iw_fail ".ci/run does not install: ${missing[*]}"
+    iw_ok "the $n tools the suite uses come from packages .ci/run installs or every Debian has"
+}
+
 # Every command in the README's ```sh blocks is run here, in README order, on this machine, with the effect the
 # README promises (exit status 0) — except the few listed in IWI_README_ELSEWHERE, each run by another test.
 # "sudo CMD" runs CMD as root; `idlewarden status|keepalive|explain` run as a test user with an open session;
 # "alice" is that user. The toml blocks, put together, must pass check-config.
 declare -A IWI_README_ELSEWHERE=(
-    ['sudo bash .ci/run']='the whole suite: it is what runs this test'
+    ['bash .ci/run']='the whole suite: it is what runs this test (test_systemd_readme_set_up_commands_as_root checks it)'
     ['./install.sh --deb']='test_install_deb_package (builds and installs the package)'
     ['sudo dpkg -i .build/deb/idlewarden_0.1.0_amd64.deb']='test_install_deb_package (dpkg -i of the package it built)'
     ['sudo dpkg -r idlewarden']='test_install_deb_package'
@@ -804,8 +868,13 @@ declare -A IWI_README_INLINE=(
     ['sudo ./install.sh --pam-dir DIR']='run'
     ['dpkg -r']='test_install_deb_package'
     ['dpkg -P']='test_install_deb_package'
-    ['sudo bash tests/run.sh']='the whole suite: it is what runs this test'
-    ['sudo bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
+    ['sudo ./install.sh']='run'
+    ['./install.sh --help']='run'
+    ['sudo bash .ci/run']='the whole suite: it is what runs this test'
+    ['bash tests/run.sh']='the whole suite: it is what runs this test'
+    ['bash tests/run.sh --help']='run'
+    ['bash tests/run.sh e2e PATTERN']='the suite, some tests only: it is what runs this test'
+    ['bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
     ['sudo systemctl reload idlewarden']='systemd only: systemd is not PID 1 here; test_install_systemd_unit_verifies checks the unit'
     ['systemctl edit idlewarden']='systemd only: systemd is not PID 1 here (the drop-in it opens is shown in the README)'
     ['systemctl status idlewarden']='systemd only: systemd is not PID 1 here'
@@ -927,7 +996,8 @@ if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     for iwi_test in $(grep -oE '^test_install_[A-Za-z0-9_]+' "${BASH_SOURCE[0]}"); do
         [[ -n ${1:-} ]] && ! grep -qE -- "$1" <<<"$iwi_test" && continue
         mkdir -p "$IW_LOG_DIR/$iwi_test"
-        export IW_FAIL_FILE=$IW_LOG_DIR/$iwi_test/failures
+        export IW_FAIL_FILE=$IW_LOG_DIR/$iwi_test/failures IW_TEST_FILE
+        IW_TEST_FILE=$(readlink -f "${BASH_SOURCE[0]}")
         : >"$IW_FAIL_FILE"
         setsid -w timeout -k 30 "${IW_TEST_TIMEOUT:-300}" bash -c \
             'source "$1/tests/e2e/lib.sh" && source "$2" && iw_run_test "$3"' iw-test "$IW_ROOT" \

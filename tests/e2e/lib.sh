@@ -21,7 +21,9 @@ IW_SO=${IW_SO:-$IW_ROOT/.build/release/libpam_idlewarden.so}
 IW_PY=${IW_PY:-$(command -v /usr/bin/python3 || command -v python3)}
 IW_AUTHLOG=${IW_AUTHLOG:-/var/log/auth.log}
 IW_SSHD_ORIG=${IW_SSHD_ORIG:-/usr/sbin/sshd}
-IW_SSHD=/usr/local/sbin/idlewarden-test-sshd   # sshd names its PAM service after argv[0]'s basename
+# sshd names its PAM service after argv[0]'s basename: each test has its own copy (iw_run_test adds -ID), so
+# that tests running at the same time never share, overwrite or remove each other's /etc/pam.d service.
+IW_SSHD=/usr/local/sbin/idlewarden-test-sshd
 IW_SSHD_SERVICE=idlewarden-test-sshd
 IW_PAM_BACKUP_DIR=/var/tmp/idlewarden-test-pam-backup
 
@@ -105,6 +107,8 @@ iw__on_exit() {
 iw_run_test() {
     IW_TEST=$1
     IW_ID=$$
+    IW_SSHD=/usr/local/sbin/idlewarden-test-sshd-$IW_ID
+    IW_SSHD_SERVICE=${IW_SSHD##*/}
     IW_TLOG=${IW_LOG_DIR:-/tmp/idlewarden-e2e-logs}/$IW_TEST
     mkdir -p "$IW_TLOG"
     trap iw__on_exit EXIT
@@ -180,8 +184,8 @@ iw_proc_start() {
 # iw_same_proc PID START — true while that exact process (pid and start time) is alive.
 iw_same_proc() { [[ -n $2 && $(iw_proc_start "$1") == "$2" ]]; }
 
-# Remove users and groups of earlier test processes that were killed before their cleanup ran: the names made by
-# these tests carry the test's pid (iwtest-PID-x); only those whose pid is gone are touched.
+# Remove users, groups and sshd copies of earlier test processes that were killed before their cleanup ran: the
+# names made by these tests carry the test's pid (iwtest-PID-x); only those whose pid is gone are touched.
 iw_sweep_stale() {
     local name pid
     for name in $(getent passwd | cut -d: -f1 | grep -E '^iwtest-[0-9]+-'); do
@@ -193,6 +197,11 @@ iw_sweep_stale() {
         pid=${name#iwtest-}; pid=${pid%%-*}
         kill -0 "$pid" 2>/dev/null && continue
         iw_rmgroup "$name" && echo "removed stale group $name"
+    done
+    for name in /usr/local/sbin/idlewarden-test-sshd-*; do # the test's sshd copy (iw_sshd_start)
+        [[ -e $name ]] || continue
+        kill -0 "${name##*-}" 2>/dev/null && continue
+        rm -f "$name" && echo "removed stale $name"
     done
 }
 
@@ -249,12 +258,13 @@ iw_audit_field() { grep -oE "(^|[[:space:]])$2=(\"([^\"\\\\]|\\\\.)*\"|[^[:space
 
 # iw_config [TOML LINES...] — write the test config (short timeouts) plus extra lines; sets IW_CONFIG.
 # Put users to exclude in the array IW_EXCLUDE_USERS (not in an exclude_users line): the config always excludes
-# every user that is not a test user (iwtest-*), because the daemon adopts the live logins it finds at start
-# (utmp) — with a 15 s timeout it would otherwise log out whoever is running the tests.
+# every user that is not this test's own (iwtest-ID-*), because the daemon adopts the live logins it finds at
+# start (utmp, terminals below sshd or login) — with a 15 s timeout it would otherwise log out whoever is running
+# the tests, or the sessions of the tests running beside this one (tests/run.sh runs several at a time).
 iw_config() {
     IW_CONFIG=$IW_T/idlewarden.conf
     local users=() u list=
-    mapfile -t users < <(getent passwd | cut -d: -f1 | grep -v '^iwtest-')
+    mapfile -t users < <(getent passwd | cut -d: -f1 | grep -v "^iwtest-$IW_ID-")
     for u in "${users[@]}" ${IW_EXCLUDE_USERS[@]+"${IW_EXCLUDE_USERS[@]}"}; do
         u=${u//\\/\\\\}; u=${u//\"/\\\"}
         list+="${list:+, }\"$u\""
@@ -287,6 +297,9 @@ iw_daemon_start() {
         </dev/null >>"$IW_DAEMON_LOG" 2>&1 &
     IW_DAEMON_PID=$!
     echo "$IW_DAEMON_PID" >"$IW_T/daemon.pid"
+    # The audit helpers see only the lines of this test's daemons: other tests' daemons log with the same ident.
+    IW_OWN_DAEMON_PIDS+="${IW_OWN_DAEMON_PIDS:+|}$IW_DAEMON_PID"
+    IW_AUDIT_RE=" idlewarden\\[($IW_OWN_DAEMON_PIDS)\\]: "
     iw_defer iw_daemon_stop
     iw_wait_until 20 iw__daemon_ready_or_dead
     if ! iw_daemon_alive || ! iw_status >/dev/null 2>&1; then
@@ -558,8 +571,9 @@ iw__pamtester_kill() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# sshd: a copy of /usr/sbin/sshd named idlewarden-test-sshd (so its PAM service is /etc/pam.d/idlewarden-test-sshd)
-# on 127.0.0.1, a free port, its own host key and config, UsePAM yes, key authentication only.
+# sshd: a copy of /usr/sbin/sshd named idlewarden-test-sshd-ID (so its PAM service is
+# /etc/pam.d/idlewarden-test-sshd-ID, the test's own) on 127.0.0.1, a free port, its own host key and config,
+# UsePAM yes, key authentication only.
 
 iw_free_port() {
     "$IW_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -580,7 +594,7 @@ iw_sshd_start() {
             iw_fail "cannot copy $IW_SSHD_ORIG to $IW_SSHD"
         fi
     fi
-    iw_defer iw__sshd_copy_remove
+    iw_defer rm -f "$IW_SSHD"
     if [[ ! -d /run/sshd ]]; then # privilege separation directory
         install -d -m 0755 /run/sshd
         iw_defer iw__run_sshd_remove
@@ -640,9 +654,6 @@ iw_sshd_stop() {
     IW_SSHD_PID=
 }
 iw__run_sshd_remove() { pgrep -x sshd >/dev/null || pgrep -x idlewarden-test >/dev/null || rmdir /run/sshd 2>/dev/null; }
-iw__sshd_copy_remove() { # keep the copy while any test sshd still runs (another test run on this machine)
-    pgrep -x idlewarden-test >/dev/null || rm -f "$IW_SSHD" # comm: the first 15 characters of the name
-}
 
 # iw_kill_tree PID — SIGTERM a process and all its descendants, then SIGKILL what is left.
 iw_kill_tree() {
@@ -810,12 +821,8 @@ iw_own_config() {
     iw_config "$@"
 }
 
-IW_OWN_DAEMON_PIDS=
-iw_own_daemon_start() {
-    iw_daemon_start
-    IW_OWN_DAEMON_PIDS+="${IW_OWN_DAEMON_PIDS:+|}$IW_DAEMON_PID"
-    IW_AUDIT_RE=" idlewarden\\[($IW_OWN_DAEMON_PIDS)\\]: "
-}
+IW_OWN_DAEMON_PIDS= # every daemon this test started (iw_daemon_start narrows IW_AUDIT_RE to them)
+iw_own_daemon_start() { iw_daemon_start; }
 
 # iw_own_daemon_restart — a new daemon on the same config, sockets and state dir.
 iw_own_daemon_restart() {

@@ -12,6 +12,8 @@
 # pamtester runs in a private mount namespace (unshare -m) where /dev/log is bound to a test socket, so the
 # module's pam_syslog lines are captured and checked without touching the host's syslog. The pam.d lines use
 # `required` so that a module that fails to load fails the test instead of being skipped by libpam.
+# The test user has one name (iwtest-mod) for all of them: one of these tests at a time.
+# iw: lock module-user
 
 # One user per test process, named like lib.sh's (iwtest-PID-...), so that runs side by side never share or
 # remove each other's user, and tests/run.sh removes one left by a killed run.

@@ -100,6 +100,8 @@ iw__p_rule_line() {
 # A `ttys` rule exempts one terminal: the same user logs in with `login -f` on two tmux terminals; the session
 # on the terminal the rule names is exempt (status, event=exempt naming the rule, never warned, still there
 # after idle_timeout + the lateness bound) while the one on the other terminal is warned and ended.
+# It changes a pam.d file of the system for a while: one such test at a time.
+# iw: lock etc-pam.d
 test_policy_ttys_rule_exempts_a_terminal() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
@@ -410,7 +412,7 @@ test_policy_end_leader_leaves_detached_tmux_running() {
     iw_log "left of $l: $(iw_user_procs "$l" | tr '\n' '|')"
     iw_log "left of $s: $(iw_user_procs "$s" | tr '\n' '|')"
     iw_check "the detached tmux server of $l (end = leader) is still running" iw_same_proc "$ltmux" "$lstart"
-    iw_user_procs "$l" | grep -E ' (-bash|idlewarden-test-sshd: )' && iw_fail "the login shell or sshd of $l survived"
+    iw_user_procs "$l" | grep -E ' (-bash|idlewarden-test-sshd-[0-9]+: )' && iw_fail "the login shell or sshd of $l survived"
     runuser -u "$l" -- tmux -L x has-session 2>/dev/null || iw_fail "the tmux server of $l does not answer"
     iw_ok "$l: login shell gone, detached tmux server running and answering"
     iw_check "the nohup job of $l (end = leader: not the login shell's process group) is still running" \

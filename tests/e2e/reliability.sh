@@ -225,6 +225,7 @@ iw__r_session_id() { iw_sessions_of "$1" | cut -f1; }
 
 # An ssh login while the daemon is down (the module fails open: the login works), then the daemon starts: the
 # login is adopted (event=adopt source=utmp|terminal) and logged out when idle, on the schedule of its last input.
+# iw: lock utmp
 test_reliability_login_while_daemon_down_is_adopted() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
@@ -258,6 +259,7 @@ test_reliability_login_while_daemon_down_is_adopted() {
 # A corrupt state file (bytes of the payload flipped while the daemon was stopped): the daemon starts, audits
 # event=state-corrupt with moved_to=, keeps the bad file there byte for byte, writes a new valid state, and the
 # live idle ssh session is still enforced (adopted again, then logged out on time).
+# iw: lock utmp
 test_reliability_corrupt_state_is_moved_aside_and_sessions_enforced() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
@@ -311,6 +313,7 @@ iw__r_state_valid() { [[ -s $1 ]] && head -n1 "$1" | grep -qE '^idlewarden-state
 # so that good data follows the damage (not a torn last write). The daemon starts, audits event=state-corrupt
 # naming the journal, with moved_to= (the damaged journal kept there byte for byte) and batches_kept=0, writes a
 # new journal, and the live idle ssh session is still enforced: adopted again, then logged out on time.
+# iw: lock utmp
 test_reliability_damaged_journal_is_moved_aside_and_sessions_enforced() {
     local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b service=idlewarden-test-pam-$IW_ID
     iw_mkuser "$a"

@@ -1,0 +1,282 @@
+# shellcheck shell=bash
+# End-to-end tests on a booted systemd host: Debian 12 with systemd as PID 1, logind and the journal, in a
+# container of each test's own (tests/e2e/lib-roots.sh: systemd-nspawn -b of a fresh copy of the cached image).
+# The package that `./install.sh --deb` builds is installed with apt (offline: the image has its dependencies);
+# logins are real ssh logins from the host to the container's own sshd (PAM service sshd, with pam_loginuid and,
+# through common-session, pam_systemd and pam_idlewarden); the daemon is the packaged unit.
+#
+# Host daemons of other tests see the container's processes in /proc. The container's users have uids no host
+# user has (50000-59999, see lib-roots.sh), so a host daemon finds no account for them and adopts none of their
+# logins; the container's daemon sees only the container's processes (its own PID namespace).
+# Each takes a minute or more (a boot, an install, an idle timeout): they start before the shorter tests.
+# iw: deb
+# iw: long
+# iw: timeout 900
+
+# shellcheck source=lib-roots.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-roots.sh"
+
+IW_SD_CONF=/etc/idlewarden/idlewarden.conf
+
+# iw__sd_up — a booted container with the package installed by apt and its unit running.
+iw__sd_up() {
+    iw_root_deb
+    iw_ct_boot
+    IW_SSH_PORT=$IW_CT_SSH_PORT # iw_ssh_cmd logs in to the container
+    iw_ct_sh 'sha256sum /etc/pam.d/* /var/lib/pam/* | sort -k2' >"$IW_T/pam-before.txt"
+    cp "$IW_DEB" "$IW_CT/root/"
+    # Offline: the image has every dependency (apt would say what it wants to download, and fail).
+    if ! iw_ct_sh "DEBIAN_FRONTEND=noninteractive apt-get install -y -o Acquire::Retries=0 /root/${IW_DEB##*/}" \
+        >"$IW_TLOG/apt-install.log" 2>&1; then
+        tail -n 20 "$IW_TLOG/apt-install.log"
+        iw_fail "apt-get install ./${IW_DEB##*/} failed in the container"
+    fi
+    grep "^Get:" "$IW_TLOG/apt-install.log" | grep -v "^Get:[0-9]* /root/" | grep -q . &&
+        iw_fail "apt downloaded something: $(grep "^Get:" "$IW_TLOG/apt-install.log")"
+    rm -f "$IW_CT/root/${IW_DEB##*/}"
+    iw_wait_until 20 iw_ct systemctl is-active --quiet idlewarden.service ||
+        iw_fail "idlewarden.service is not active after the install: $(iw_ct systemctl status --no-pager idlewarden.service 2>&1 | tail -n 8)"
+    iw_check "the unit is enabled" iw_ct systemctl is-enabled --quiet idlewarden.service
+    iw_ct grep -qE '^session[[:space:]]+optional[[:space:]]+pam_idlewarden\.so' /etc/pam.d/common-session ||
+        iw_fail "the package did not enable the module in common-session"
+    iw_ct grep -q pam_systemd /etc/pam.d/common-session || iw_fail "pam_systemd is not in common-session"
+    iw_ok "installed with apt; unit active and enabled; common-session has pam_systemd and pam_idlewarden"
+}
+
+# iw__sd_config [TOML LINES...] — the test policy (lib.sh's short timeouts, or IW_IDLE/IW_WARN/IW_GRACE as set)
+# plus LINES as the container's config, applied with `systemctl reload`.
+iw__sd_config() {
+    iw__sd_write_config "$@"
+    iw_ct systemctl reload idlewarden.service ||
+        iw_fail "systemctl reload idlewarden failed: $(iw_ct journalctl -t idlewarden -n 5 --no-pager -o cat)"
+}
+iw__sd_write_config() {
+    printf '%s\n' 'allow_short_timeouts = true' "idle_timeout = \"${IW_IDLE}s\"" "warn_before = \"${IW_WARN}s\"" \
+        "grace = \"${IW_GRACE}s\"" "$@" >"$IW_T/container.conf"
+    cp "$IW_T/container.conf" "$IW_TLOG/container-idlewarden.conf"
+    iw_ct sh -c "cat >$IW_SD_CONF" <"$IW_T/container.conf" || iw_fail "cannot write $IW_SD_CONF in the container"
+}
+
+# The container daemon's view of USER's sessions: status --json as lib.sh's TSV (1 id, 2 user, ... 8 state,
+# 9 exempt_reason, 10 terminals).
+iw__sd_sessions_of() {
+    local out
+    out=$(iw_ct idlewarden status --json) || return 1
+    printf '%s' "$out" | "$IW_PY" -c "$IW_PY_STATUS_TSV" | awk -F'\t' -v u="$1" '$2 == u'
+}
+iw__sd_count_is() { [[ $(iw__sd_sessions_of "$2" | grep -c .) == "$1" ]]; }
+
+# logind's sessions of USER (loginctl list-sessions: SESSION UID USER SEAT TTY).
+iw__sd_logind_sessions() { iw_ct loginctl list-sessions --no-legend 2>/dev/null | awk -v u="$1" '$3 == u { print $1 }'; }
+iw__sd_logind_has() { [[ -n $(iw__sd_logind_sessions "$1") ]]; }
+iw__sd_logind_gone() { [[ -z $(iw__sd_logind_sessions "$1") ]]; }
+iw__sd_no_procs() { ! iw_ct pgrep -u "$1" >/dev/null; }
+
+# The journal lines of the daemon (identifier idlewarden) since the boot, message only, filtered by EREs.
+iw__sd_journal() { iw_ct journalctl -t idlewarden -b --no-pager -o cat | iw__syslog_filter "$@"; }
+iw__sd_journal_has() { iw__sd_journal "$@" | grep -q .; }
+
+# iw__sd_login PANE USER — an ssh login of USER into the container in a tmux pane; waits for its shell, for
+# logind's session (pam_systemd) and for idlewarden's (pam_idlewarden through common-session, service sshd).
+iw__sd_login() {
+    local pane=$1 user=$2
+    iw_tmux_new "$pane" "$(iw_ssh_cmd "$user")"
+    iw_wait_as "$pane" "$user"
+    iw_wait_until 10 iw__sd_logind_has "$user" ||
+        iw_fail "logind has no session of $user: $(iw_ct loginctl list-sessions --no-legend | tr '\n' '|')"
+    iw_wait_until 10 iw__sd_count_is 1 "$user" ||
+        iw_fail "idlewarden does not list the ssh login of $user: $(iw_ct idlewarden status 2>&1 | tr '\n' '|')"
+    local row
+    row=$(iw__sd_sessions_of "$user")
+    [[ $(cut -f4 <<<"$row") == sshd ]] || iw_fail "the session's service is not sshd: $row"
+    iw_ok "$user logged in over ssh: logind session $(iw__sd_logind_sessions "$user" | tr '\n' ' ')and idlewarden session $(cut -f1 <<<"$row")"
+    iw_tmux_mark "$pane" # the last input
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+
+# An idle ssh login through the system's sshd (pam_loginuid, pam_systemd, then pam_idlewarden) is warned on its
+# terminal, then ended by the packaged daemon under its unit's sandbox, on time; logind's session is gone
+# afterwards and no process of the user is left.
+test_systemd_idle_ssh_login_is_warned_and_ended() {
+    iw__sd_up
+    iw__sd_config
+    local a=iwtest-$IW_ID-a
+    iw_ct_mkuser "$a"
+    iw__sd_login s1 "$a"
+    local shell loginuid
+    shell=$(iw_ct pgrep -u "$a" -x bash | head -n1)
+    loginuid=$(iw_ct cat "/proc/$shell/loginuid")
+    [[ $loginuid == "$(iw_ct id -u "$a")" ]] || iw_fail "the login shell's loginuid is $loginuid, not $a's uid (pam_loginuid)"
+    iw_ok "pam_loginuid set the login's loginuid ($loginuid)"
+    iw_expect_logout s1
+    iw_wait_until 15 iw__sd_logind_gone "$a" ||
+        iw_fail "logind still lists a session of $a: $(iw_ct loginctl list-sessions --no-legend | tr '\n' '|')"
+    iw_ok "logind's session of $a is gone"
+    iw_wait_until 15 iw__sd_no_procs "$a" || iw_fail "processes of $a survived: $(iw_ct ps -o pid,stat,args -u "$a")"
+    iw_ok "no process of $a is left"
+    iw_wait_until 10 iw__sd_count_is 0 "$a" || iw_fail "idlewarden still lists the ended session"
+    iw__sd_journal_has "$(iw_kv event terminate)" "$(iw_kv user "$a")" || iw_fail "no event=terminate in the journal"
+    iw_ok "journal: $(iw__sd_journal "$(iw_kv event terminate)" "$(iw_kv user "$a")" | head -n1)"
+}
+
+# `systemctl reload` applies a good config to the sessions already open (here: the user becomes exempt), and
+# keeps the config in force when the new file is broken: the reload fails, the error names the file and line in
+# the journal, the daemon (same pid) goes on with the old config.
+test_systemd_reload_good_and_broken_config() {
+    IW_IDLE=300 IW_WARN=60 iw__sd_up
+    local a=iwtest-$IW_ID-a
+    IW_IDLE=300 IW_WARN=60 iw__sd_config
+    iw_ct_mkuser "$a"
+    iw__sd_login s1 "$a"
+    [[ $(iw__sd_sessions_of "$a" | cut -f9) == - ]] || iw_fail "$a is exempt before any rule says so: $(iw__sd_sessions_of "$a")"
+    local pid
+    pid=$(iw_ct systemctl show -P MainPID idlewarden.service)
+
+    IW_IDLE=300 IW_WARN=60 iw__sd_write_config "exclude_users = [\"$a\"]"
+    iw_check "systemctl reload with a good config succeeds" iw_ct systemctl reload idlewarden.service
+    iw_wait_until 10 iw__sd_journal_has "$(iw_kv event config-reload)" || iw_fail "no event=config-reload in the journal"
+    iw_ok "journal: $(iw__sd_journal "$(iw_kv event config-reload)" | tail -n1)"
+    [[ $(iw__sd_sessions_of "$a" | cut -f8) == exempt ]] || iw_fail "the reloaded config did not apply to the open session: $(iw__sd_sessions_of "$a")"
+    iw_ok "the open session of $a is exempt now"
+
+    iw_ct sh -c "printf '%s\n' '# broken on purpose' 'idle_timeout = 15' >$IW_SD_CONF"
+    iw_ct systemctl reload idlewarden.service && iw_fail "systemctl reload succeeded with a broken config"
+    iw_ok "systemctl reload with a broken config fails"
+    iw_wait_until 10 iw__sd_journal_has "$(iw_kv event config-error)" "$IW_SD_CONF:2" ||
+        iw_fail "no event=config-error naming $IW_SD_CONF:2 in the journal: $(iw__sd_journal | tail -n 3)"
+    iw_ok "journal: $(iw__sd_journal "$(iw_kv event config-error)" | tail -n1)"
+    iw_check "the daemon still runs" iw_ct systemctl is-active --quiet idlewarden.service
+    [[ $(iw_ct systemctl show -P MainPID idlewarden.service) == "$pid" ]] || iw_fail "the daemon was restarted (pid $pid before)"
+    [[ $(iw__sd_sessions_of "$a" | cut -f8) == exempt ]] || iw_fail "the old config is not in force any more: $(iw__sd_sessions_of "$a")"
+    iw_ok "same daemon (pid $pid), old config in force: $a still exempt"
+}
+
+# `systemctl restart` keeps the sessions: the open ssh login is still listed (same id) by the new daemon, and is
+# still warned and ended on time.
+test_systemd_restart_keeps_tracking() {
+    iw__sd_up
+    iw__sd_config
+    local a=iwtest-$IW_ID-a
+    iw_ct_mkuser "$a"
+    iw__sd_login s1 "$a"
+    local id pid
+    id=$(iw__sd_sessions_of "$a" | cut -f1)
+    pid=$(iw_ct systemctl show -P MainPID idlewarden.service)
+    iw_check "systemctl restart idlewarden" iw_ct systemctl restart idlewarden.service
+    iw_wait_until 10 iw_ct systemctl is-active --quiet idlewarden.service || iw_fail "not active after the restart"
+    [[ $(iw_ct systemctl show -P MainPID idlewarden.service) != "$pid" ]] || iw_fail "the daemon was not restarted"
+    iw_wait_until 10 iw__sd_count_is 1 "$a" || iw_fail "the restarted daemon does not list the session of $a"
+    [[ $(iw__sd_sessions_of "$a" | cut -f1) == "$id" ]] || iw_fail "the session is listed with another id: $(iw__sd_sessions_of "$a") (was $id)"
+    iw_ok "after the restart (pid $pid → $(iw_ct systemctl show -P MainPID idlewarden.service)) session $id is still tracked"
+    iw_expect_logout s1
+    iw_wait_until 15 iw__sd_no_procs "$a" || iw_fail "processes of $a survived: $(iw_ct ps -o pid,stat,args -u "$a")"
+    iw_ok "ended after the restart; no process of $a is left"
+}
+
+# The journal (journalctl -t idlewarden) has each audit event of a session exactly once, with its fields:
+# open, warn, terminate, close of one idle ssh login; and the config-reload.
+test_systemd_journal_has_each_audit_event_once() {
+    iw__sd_up
+    iw__sd_config
+    local a=iwtest-$IW_ID-a
+    iw_ct_mkuser "$a"
+    iw__sd_login s1 "$a"
+    local id
+    id=$(iw__sd_sessions_of "$a" | cut -f1)
+    iw_expect_logout s1
+    iw_wait_until 10 iw__sd_journal_has "$(iw_kv event close)" "$(iw_kv session "$id")" || true
+    iw__sd_journal >"$IW_TLOG/journal-idlewarden.txt"
+    iw_ct journalctl -t idlewarden -b --no-pager -o verbose >"$IW_TLOG/journal-idlewarden-verbose.txt"
+    local event n line bad=()
+    for event in open warn terminate close; do
+        n=$(iw__sd_journal "$(iw_kv event "$event")" "$(iw_kv session "$id")" | grep -c .)
+        line=$(iw__sd_journal "$(iw_kv event "$event")" "$(iw_kv session "$id")" | head -n1)
+        iw_log "event=$event: $n line(s): $line"
+        if [[ $n != 1 ]]; then bad+=("event=$event $n times"); continue; fi
+        [[ $(iw_audit_field "$line" user) == "$a" ]] || bad+=("event=$event without user=$a")
+        [[ $(iw_audit_field "$line" uid) == "$(iw_ct id -u "$a")" ]] || bad+=("event=$event without uid=")
+    done
+    line=$(iw__sd_journal "$(iw_kv event open)" "$(iw_kv session "$id")" | head -n1)
+    [[ $(iw_audit_field "$line" service) == sshd ]] || bad+=("event=open without service=sshd")
+    [[ $(iw_audit_field "$line" rhost) == 127.0.0.1 ]] || bad+=("event=open without rhost=127.0.0.1")
+    n=$(iw__sd_journal "$(iw_kv event config-reload)" | grep -c .)
+    [[ $n == 1 ]] || bad+=("event=config-reload $n times")
+    ((${#bad[@]} == 0)) || iw_fail "journal: ${bad[*]} (journal-idlewarden.txt)"
+    iw_ok "each event of session $id once in the journal, with its fields"
+}
+
+# apt-get purge leaves nothing: no file named idlewarden anywhere, /etc/pam.d and /var/lib/pam byte-identical to
+# before the install, no unit, no daemon, dpkg knows nothing of it.
+test_systemd_apt_purge_leaves_nothing() {
+    iw__sd_up
+    iw__sd_config
+    local a=iwtest-$IW_ID-a
+    iw_ct_mkuser "$a"
+    iw__sd_login s1 "$a" # the daemon has state to leave behind
+    iw_tmux_type s1 exit
+    if ! iw_ct_sh 'DEBIAN_FRONTEND=noninteractive apt-get purge -y idlewarden' >"$IW_TLOG/apt-purge.log" 2>&1; then
+        tail -n 20 "$IW_TLOG/apt-purge.log"
+        iw_fail "apt-get purge idlewarden failed"
+    fi
+    local state
+    state=$(iw_ct dpkg-query -W -f='${Status}' idlewarden 2>/dev/null)
+    [[ -z $state || $state == *not-installed* ]] || iw_fail "dpkg still knows idlewarden: $state"
+    iw_ct pgrep -x idlewarden >/dev/null && iw_fail "a daemon still runs: $(iw_ct pgrep -a -x idlewarden)"
+    iw_ct systemctl cat idlewarden.service >/dev/null 2>&1 && iw_fail "systemd still has idlewarden.service"
+    iw_ct_sh 'sha256sum /etc/pam.d/* /var/lib/pam/* | sort -k2' >"$IW_T/pam-after.txt"
+    diff "$IW_T/pam-before.txt" "$IW_T/pam-after.txt" >"$IW_TLOG/pam-diff.txt" ||
+        iw_fail "/etc/pam.d or /var/lib/pam differ from before the install: $(tr '\n' '|' <"$IW_TLOG/pam-diff.txt")"
+    local left
+    left=$(iw_ct find / -xdev -name '*idlewarden*' 2>/dev/null; iw_ct find /run -xdev -name '*idlewarden*' 2>/dev/null)
+    [[ -z $left ]] || iw_fail "left behind after apt-get purge: $(tr '\n' ' ' <<<"$left")"
+    iw_ok "purged: no file named idlewarden, /etc/pam.d as before, no unit, no daemon"
+}
+
+# The README's set-up commands, verbatim (no sudo added or taken away), in the order the README gives them, as
+# root on a fresh Debian 12 with systemd (which has no sudo): the one that installs idlewarden is run from the
+# checkout and must leave the unit running, the module enabled and an ssh login registered; the test command
+# (`bash .ci/run`, the whole suite: what runs this test) is checked for what it is, and
+# test_install_ci_run_installs_what_the_tests_use checks that it installs every tool the tests use.
+test_systemd_readme_set_up_commands_as_root() {
+    local cmds
+    cmds=$(iw_readme_setup_commands) || iw_fail "cannot read the set-up commands from README.md"
+    iw_log "README set-up commands:"$'\n'"$(sed 's/^/    /' <<<"$cmds")"
+    [[ $(grep -c . <<<"$cmds") == 2 ]] || iw_fail "README.md gives $(grep -c . <<<"$cmds") set-up commands, not two: $(tr '\n' '|' <<<"$cmds")"
+    grep -q '^sudo ' <<<"$cmds" && iw_fail "a set-up command starts with sudo; as root there is none to run (say so in the text instead)"
+    iw_ct_boot
+    iw_ct sh -c 'command -v sudo' >/dev/null && iw_fail "the fresh root has sudo"
+    local cmd n=0 rc fd scratch=${IW_INSTALL_SCRATCH:-$IW_ROOT/.build}
+    while IFS= read -r cmd; do
+        n=$((n + 1))
+        case $cmd in
+            "bash .ci/run")
+                iw_check ".ci/run exists" test -f "$IW_ROOT/.ci/run"
+                grep -qE '^[^#]*apt-get install' "$IW_ROOT/.ci/run" || iw_fail ".ci/run installs nothing with apt"
+                grep -qE '^[^#]*bash tests/run\.sh[[:space:]]*$' "$IW_ROOT/.ci/run" ||
+                    iw_fail ".ci/run does not run the whole suite (bash tests/run.sh, no pattern)"
+                iw_ok "README $n: $cmd: .ci/run installs the test dependencies and runs the whole suite (that is what runs this test)"
+                ;;
+            *)
+                # One build at a time in .build (see iw_root_swift_wrapper); the command itself is the README's.
+                exec {fd}>"$scratch/.iwtest-build.lock"
+                flock -w 600 "$fd" || iw_fail "waited 10 minutes for another build"
+                iw_ct bash -c "cd $(printf '%q' "$IW_ROOT") && $cmd" </dev/null >"$IW_TLOG/readme-$n.log" 2>&1
+                rc=$?
+                exec {fd}>&-
+                iw_log "README $n: $cmd → status $rc"
+                ((rc == 0)) || { tail -n 20 "$IW_TLOG/readme-$n.log"; iw_fail "README command failed (status $rc): $cmd"; }
+                ;;
+        esac
+    done <<<"$cmds"
+    iw_check "idlewarden.service is active" iw_ct systemctl is-active --quiet idlewarden.service
+    iw_check "idlewarden.service is enabled" iw_ct systemctl is-enabled --quiet idlewarden.service
+    iw_ct grep -qE '^session[[:space:]]+optional[[:space:]]+pam_idlewarden\.so' /etc/pam.d/common-session ||
+        iw_fail "the module is not enabled in common-session"
+    IW_SSH_PORT=$IW_CT_SSH_PORT
+    local a=iwtest-$IW_ID-a
+    iw_ct_mkuser "$a"
+    iw__sd_login s1 "$a"
+    iw_tmux_type s1 exit
+    iw_ok "the README's commands installed and started idlewarden; an ssh login is registered"
+}
