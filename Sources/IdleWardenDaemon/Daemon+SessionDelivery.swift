@@ -36,15 +36,23 @@ extension Daemon {
     /// At most this many spooled records are read per wake-up; the loop comes back at once for the rest.
     static let spoolBatch = 512
 
-    /// Applies the spooled records, oldest first. A close whose open is in the same batch cancels it (the login
-    /// began and ended while the daemon could not hear it): neither is registered, one line records it. The state
-    /// is saved before the files are removed, so a crash in between replays them rather than losing them.
+    /// Reads the spool, a batch at a time (see `applySpooled`). The state is saved before the files are removed,
+    /// so a crash in between replays them rather than losing them.
     func replaySpool(now: Instant) {
         guard let spool = io?.spool else { return }
         spool.drainNotifications()
         let (entries, more) = spool.pending(limit: Self.spoolBatch, now: now)
         spoolBacklog = more
         guard !entries.isEmpty else { return }
+        applySpooled(entries)
+        saveStateIfNeeded(now: now, force: true)
+        for entry in entries { spool.remove(entry.name) }
+    }
+
+    /// Applies one batch of spooled records, oldest first, as if they had come through the session socket. A
+    /// close whose open is in the same batch cancels it (the login began and ended while the daemon could not hear
+    /// it): neither is applied, one line records the login. What is not a record is audited.
+    func applySpooled(_ entries: [SessionSpool.Entry]) {
         var records: [(record: SessionSpool.Record, event: SessionEvent, leader: ProcessIdentity)] = []
         for entry in entries {
             switch entry {
@@ -82,13 +90,6 @@ extension Daemon {
             switch item.event.phase {
             case .open: open(item.event, sender: sender, spooledAt: item.record.writtenAt)
             case .close: close(item.event)
-            }
-        }
-        saveStateIfNeeded(now: now, force: true)
-        for entry in entries {
-            switch entry {
-            case .record(let record): spool.remove(record.name)
-            case .refused(let name, _): spool.remove(name)
             }
         }
     }

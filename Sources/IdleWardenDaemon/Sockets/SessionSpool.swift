@@ -25,6 +25,13 @@ final class SessionSpool {
         case record(Record)
         /// A file that is not a record the module wrote: audited and removed.
         case refused(name: String, reason: String)
+
+        var name: String {
+            switch self {
+            case .record(let record): return record.name
+            case .refused(let name, _): return name
+            }
+        }
     }
 
     let path: String
