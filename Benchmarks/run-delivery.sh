@@ -11,7 +11,7 @@
 # 2. Back to back: PAIRS (40,000) logins, 4 at a time, each a process of its own that opens and closes one
 #    session (tests/e2e/pam_pairs.c); the daemon's RSS after the first FIRST (5,000) and after all of them.
 #    Counted: registered opens, refused records, spooled records, module failures; sessions left open.
-# The daemon runs at nice 10, as installed, with every user but root, nobody and iwbench-* excluded.
+# The daemon runs at nice 10 (BENCH_DAEMON_NICE), as installed, with every user but root, nobody and iwbench-* excluded.
 # Results: stdout and Benchmarks/results/delivery.md (BENCH_OUT).
 
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -179,7 +179,7 @@ kill -0 "$BENCH_DAEMON_PID" 2>/dev/null || bench_die "the daemon died during the
     echo "### Delivery benchmark (\`bash Benchmarks/run-delivery.sh\`)"
     echo
     bench_machine
-    echo "- so: $IW_SO; net.unix.max_dgram_qlen=$(cat /proc/sys/net/unix/max_dgram_qlen), net.core.somaxconn=$(cat /proc/sys/net/core/somaxconn); daemon at nice 10"
+    echo "- so: $IW_SO; net.unix.max_dgram_qlen=$(cat /proc/sys/net/unix/max_dgram_qlen), net.core.somaxconn=$(cat /proc/sys/net/core/somaxconn); daemon at nice ${BENCH_DAEMON_NICE:-10}"
     echo
     echo "$BURST logins released at once while an ordinary user floods the control socket, $ROUNDS rounds:"
     echo
