@@ -44,15 +44,16 @@ extension Daemon {
         let (entries, more) = spool.pending(limit: Self.spoolBatch, now: now)
         spoolBacklog = more
         guard !entries.isEmpty else { return }
-        applySpooled(entries)
+        applySpooled(entries, pidNamespace: spool.pidNamespace)
         saveStateIfNeeded(now: now, force: true)
         for entry in entries { spool.remove(entry.name) }
     }
 
     /// Applies one batch of spooled records, oldest first, as if they had come through the session socket. A
     /// close whose open is in the same batch cancels it (the login began and ended while the daemon could not hear
-    /// it): neither is applied, one line records the login. What is not a record is audited.
-    func applySpooled(_ entries: [SessionSpool.Entry]) {
+    /// it): neither is applied, one line records the login. What is not a record is audited. A record written in
+    /// another PID namespace than `pidNamespace` (the daemon's) is refused, as a datagram from one is.
+    func applySpooled(_ entries: [SessionSpool.Entry], pidNamespace: UInt64) {
         var records: [(record: SessionSpool.Record, event: SessionEvent, leader: ProcessIdentity)] = []
         for entry in entries {
             switch entry {
@@ -61,6 +62,9 @@ extension Daemon {
                              priority: LOG_WARNING)
             case .record(let record):
                 switch Self.spooledEvent(record.bytes) {
+                case .success(let event) where event.pidNamespace != pidNamespace:
+                    reject("foreign-pid-namespace", sender: Sender(pid: event.pid, uid: 0, gid: 0, address: []),
+                           detail: "file=\(record.name) claimed-user=\(event.user)")
                 case .success(let event):
                     records.append((record, event, ProcessIdentity(pid: event.pid, startTime: event.startTime ?? 0)))
                 case .failure(let error):
@@ -95,7 +99,7 @@ extension Daemon {
     }
 
     /// The session event of a spooled record; it must name its process by start time, since the pid may have
-    /// been reused by the time it is read.
+    /// been reused by the time it is read, and by PID namespace, in which alone the pid means that process.
     static func spooledEvent(_ bytes: [UInt8]) -> Result<SessionEvent, SpoolRecordError> {
         let message: Message
         do {
@@ -105,6 +109,7 @@ extension Daemon {
         }
         guard case .session(let event) = message else { return .failure(SpoolRecordError(reason: "not-a-session")) }
         guard event.startTime != nil else { return .failure(SpoolRecordError(reason: "no-start-time")) }
+        guard event.pidNamespace != nil else { return .failure(SpoolRecordError(reason: "no-pid-namespace")) }
         return .success(event)
     }
 }

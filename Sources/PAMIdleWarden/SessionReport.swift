@@ -85,12 +85,16 @@ struct SessionReport {
         // Spooled records name the login process by its start time too: the daemon may read them after the pid
         // was reused.
         let startTime = cpam_self_start_time()
+        let pidNamespace = cpam_self_pid_namespace()
         let spoolFailure: Spool.Failure?
         if let spool = Spool(socket: socket) {
             if startTime == 0 {
                 spoolFailure = .noStartTime
+            } else if pidNamespace == 0 {
+                spoolFailure = .noPIDNamespace
             } else {
                 datagram.startTime = startTime
+                datagram.pidNamespace = pidNamespace
                 do throws(WireError) {
                     spoolFailure = spool.write(try datagram.encoded(), phase: phase, pid: pid)
                 } catch {
@@ -255,6 +259,7 @@ struct SessionReport {
             line.append(" is not owned by root or is writable by others")
         case .full: line.append("the spool is full")
         case .noStartTime: line.append("cannot read /proc/self/stat")
+        case .noPIDNamespace: line.append("cannot stat /proc/self/ns/pid")
         case .system(let step, let error):
             line.append(step)
             line.append(": ")

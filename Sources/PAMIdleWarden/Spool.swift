@@ -18,6 +18,7 @@ struct Spool {
         case unsafe(directory: StaticString)
         case full
         case noStartTime
+        case noPIDNamespace
         case system(step: StaticString, errno: Int32)
     }
 

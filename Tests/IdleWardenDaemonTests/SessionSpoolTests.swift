@@ -12,7 +12,8 @@ import Glibc
 final class SessionSpoolTests: XCTestCase {
     private var directory: String!
     private var path: String { directory + "/spool" }
-    private let now = Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+    /// Read when used: XCTest makes every test's instance before the first test runs.
+    private var now: Instant { Instant(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }
 
     override func setUpWithError() throws {
         directory = NSTemporaryDirectory() + "idlewarden-spool-\(UUID().uuidString)"
@@ -134,15 +135,23 @@ final class SessionSpoolTests: XCTestCase {
         }
     }
 
-    /// A spooled record must name its process by start time; a request or a record without one is refused.
-    func testSpooledEventsNeedAStartTime() throws {
-        let withStart = try SessionDatagram(
-            phase: .open, pid: 42, startTime: 777, user: Array("alice".utf8), service: Array("sshd".utf8)).encoded()
-        XCTAssertEqual(try Daemon.spooledEvent(withStart).get().startTime, 777)
+    /// A spooled record must name its process by start time and PID namespace; a request or a record without
+    /// them is refused.
+    func testSpooledEventsNeedAStartTimeAndPIDNamespace() throws {
+        let whole = try SessionDatagram(
+            phase: .open, pid: 42, startTime: 777, pidNamespace: 4_026_531_836, user: Array("alice".utf8),
+            service: Array("sshd".utf8)).encoded()
+        XCTAssertEqual(try Daemon.spooledEvent(whole).get().startTime, 777)
+        XCTAssertEqual(try Daemon.spooledEvent(whole).get().pidNamespace, 4_026_531_836)
         let without = try SessionDatagram(phase: .open, pid: 42, user: Array("alice".utf8), service: Array("sshd".utf8))
             .encoded()
         XCTAssertThrowsError(try Daemon.spooledEvent(without).get()) {
             XCTAssertEqual(($0 as? SpoolRecordError)?.reason, "no-start-time")
+        }
+        let withoutNamespace = try SessionDatagram(
+            phase: .open, pid: 42, startTime: 777, user: Array("alice".utf8), service: Array("sshd".utf8)).encoded()
+        XCTAssertThrowsError(try Daemon.spooledEvent(withoutNamespace).get()) {
+            XCTAssertEqual(($0 as? SpoolRecordError)?.reason, "no-pid-namespace")
         }
         XCTAssertThrowsError(try Daemon.spooledEvent([0x49, 0x57, 9]).get())
     }

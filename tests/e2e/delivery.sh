@@ -507,3 +507,60 @@ iw__d_daemon_opens() { grep -cE "event=open .*service=$1( |$)" "$IW_DAEMON_LOG";
 iw__d_daemon_cancels() { grep -cE "event=spool-cancel .*service=$1( |$)" "$IW_DAEMON_LOG"; }
 iw__d_accounted_are() { [[ $(($(iw__d_daemon_opens "$2") + $(iw__d_daemon_cancels "$2"))) == "$1" ]]; }
 iw__d_no_sessions() { [[ $(iw_session_count "$1") == 0 ]]; }
+
+# A root tmux server runs when the daemon restarts. tmux (linked with libutempter on Debian) writes a utmp entry
+# for each pane with its server's pid and `tmux(PID).%N` as the host: before, the daemon took such an entry (a
+# live root process) for a root login and adopted it, then warned and ended it, killing the panes. Now a utmp
+# entry is a login only when its process is one (the first of its audit session, and not a daemon reparented to
+# init without a terminal): nothing of this tmux server is adopted or listed, and its panes, idle for longer than
+# the limit, are the same processes, unsignalled, with no warning or farewell on them.
+test_delivery_root_tmux_at_restart_not_adopted() {
+    command -v utmpdump >/dev/null || iw_fail "utmpdump is missing (util-linux)"
+    ldd "$(command -v tmux)" | grep -q libutempter ||
+        iw_fail "this tmux writes no utmp entries (not linked with libutempter): the test would prove nothing"
+    iw_own_ssh_setup
+    local server_name=iwtest-$IW_ID-root
+    iw_defer tmux -L "$server_name" kill-server
+    tmux -L "$server_name" -f /dev/null new-session -d -s root -x 120 -y 30 "bash --norc -i" ||
+        iw_fail "tmux new-session"
+    tmux -L "$server_name" new-window -d -t root "bash --norc -i" || iw_fail "tmux new-window"
+    local server panes=() ttys=() starts=() pane tty
+    server=$(tmux -L "$server_name" display-message -p -t root '#{pid}')
+    while read -r pane tty; do
+        panes+=("$pane")
+        ttys+=("$tty")
+        starts+=("$(iw_proc_start "$pane")")
+    done < <(tmux -L "$server_name" list-panes -s -t root -F '#{pane_pid} #{pane_tty}')
+    ((${#panes[@]} == 2)) || iw_fail "expected two panes of the root tmux server: ${panes[*]}"
+    [[ $(stat -c %u "/proc/$server") == 0 ]] || iw_fail "the tmux server $server does not run as root"
+    iw_wait_until 5 iw__d_utmp_has "tmux($server)" || iw_fail "no utmp entry of the tmux server $server: $(utmpdump /var/run/utmp 2>/dev/null | grep -F tmux | tail -n 5)"
+    iw_ok "root tmux server $server, panes ${panes[*]} on ${ttys[*]}, in utmp: $(utmpdump /var/run/utmp 2>/dev/null | grep -cF "tmux($server)") entries"
+
+    iw_daemon_stop
+    iw_own_daemon_restart
+    iw_audit_wait 10 "$(iw_kv event start)" || iw_fail "the restarted daemon did not log its start"
+    sleep 2
+    local adopted
+    adopted=$(iw_audit "$(iw_kv event adopt)" | grep -E "pid=\"?$server\"?([[:space:]]|$)|tmux\\($server\\)" || true)
+    [[ -z $adopted ]] || iw_fail "the root tmux server's utmp entries were adopted: $adopted"
+    local listed
+    listed=$(iw_status_tsv | awk -F'\t' -v p="$server" -v a="${ttys[0]}" -v b="${ttys[1]}" '
+        { n = split($10, t, ","); for (i = 1; i <= n; i++) if (t[i] == a || t[i] == b) { print; next } }
+        $7 == p || index($6, "tmux(" p ")") { print }')
+    [[ -z $listed ]] || iw_fail "status lists a session on the tmux panes' terminals: $listed"
+    iw_ok "no adopt line for the tmux server, no session on ${ttys[*]}"
+
+    sleep $((IW_IDLE + IW_WARN + IW_GRACE * 2 + 2))
+    local i
+    for i in "${!panes[@]}"; do
+        iw_check "pane ${panes[i]} is the same process" iw_same_proc "${panes[i]}" "${starts[i]}"
+    done
+    iw_check "the tmux server $server is alive" kill -0 "$server"
+    local text
+    text=$(tmux -L "$server_name" capture-pane -p -t root:0; tmux -L "$server_name" capture-pane -p -t root:1)
+    grep -qi idlewarden <<<"$text" && iw_fail "a pane shows idlewarden's text: $text"
+    adopted=$(iw_audit "$(iw_kv event adopt)" | grep -E "tmux\\($server\\)" || true)
+    [[ -z $adopted ]] || iw_fail "adopted later: $adopted"
+    iw_check "daemon still running" iw_daemon_alive
+}
+iw__d_utmp_has() { utmpdump /var/run/utmp 2>/dev/null | grep -qF "$1"; }

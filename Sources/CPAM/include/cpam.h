@@ -169,6 +169,14 @@ static inline uint64_t cpam_self_start_time(void) {
     return strtoull(field + 1, NULL, 10);
 }
 
+/* The inode of this process's PID namespace (/proc/self/ns/pid): a spooled record's pid means something only
+ * there. 0 when it cannot be read. */
+static inline uint64_t cpam_self_pid_namespace(void) {
+    struct stat info;
+    if (stat("/proc/self/ns/pid", &info) != 0) return 0;
+    return (uint64_t)info.st_ino;
+}
+
 /* A description of `error` (GNU strerror_r: thread-safe, never NULL). Defined in cpam.c. */
 const char *cpam_strerror(int error, char *buffer, size_t size);
 

@@ -35,6 +35,9 @@ final class SessionSpool {
     }
 
     let path: String
+    /// The inode of the daemon's PID namespace: a record written in another one (a container that sees this
+    /// directory through a bind mount) names a pid of that namespace, and is refused as a datagram from it is.
+    let pidNamespace: UInt64
     /// Readable when something was renamed into the spool (or the kernel's event queue overflowed).
     let descriptor: Int32
     private let directory: Int32
@@ -52,6 +55,9 @@ final class SessionSpool {
     /// if root made it open), and starts watching it.
     init(path: String) throws {
         self.path = path
+        var namespace = stat()
+        guard stat("/proc/self/ns/pid", &namespace) == 0 else { throw SystemError("stat /proc/self/ns/pid") }
+        pidNamespace = UInt64(namespace.st_ino)
         if mkdir(path, 0o700) != 0 && errno != EEXIST { throw SystemError("mkdir \(path)") }
         directory = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard directory >= 0 else { throw SystemError("open spool \(path)") }

@@ -12,6 +12,9 @@ public struct SessionDatagram<Bytes: Collection<UInt8>> {
     public var pid: Int32
     /// /proc/PID/stat field 22 of `pid`; only in spooled records.
     public var startTime: UInt64?
+    /// The inode of the caller's PID namespace (/proc/self/ns/pid); only in spooled records: the pid means
+    /// something only in that namespace, and the kernel does not translate a file as it does credentials.
+    public var pidNamespace: UInt64?
     public var user: Bytes
     public var service: Bytes
     public var tty: Bytes?
@@ -23,13 +26,14 @@ public struct SessionDatagram<Bytes: Collection<UInt8>> {
     public var overrides: [Bytes]
 
     public init(
-        phase: SessionPhase, pid: Int32, startTime: UInt64? = nil, user: Bytes, service: Bytes, tty: Bytes? = nil,
-        rhost: Bytes? = nil, xdisplay: Bytes? = nil, xdgSessionID: Bytes? = nil, xdgSessionType: Bytes? = nil,
-        overrides: [Bytes] = []
+        phase: SessionPhase, pid: Int32, startTime: UInt64? = nil, pidNamespace: UInt64? = nil, user: Bytes,
+        service: Bytes, tty: Bytes? = nil, rhost: Bytes? = nil, xdisplay: Bytes? = nil, xdgSessionID: Bytes? = nil,
+        xdgSessionType: Bytes? = nil, overrides: [Bytes] = []
     ) {
         self.phase = phase
         self.pid = pid
         self.startTime = startTime
+        self.pidNamespace = pidNamespace
         self.user = user
         self.service = service
         self.tty = tty
@@ -48,6 +52,7 @@ public struct SessionDatagram<Bytes: Collection<UInt8>> {
         var writer = DatagramWriter(kind: phase.kind)
         writer.append(.pid, integer: UInt64(UInt32(bitPattern: pid)))
         if let startTime { writer.append(.startTime, integer: startTime) }
+        if let pidNamespace { writer.append(.pidNamespace, integer: pidNamespace) }
         try writer.append(.user, bytes: user)
         try writer.append(.service, bytes: service)
         if let tty { try writer.append(.tty, bytes: tty) }

@@ -31,15 +31,24 @@ final class DaemonSpoolTests: XCTestCase {
 
     /// The record the module spools for `phase` of the login led by `leader`, written at `at`.
     private func record(
-        _ phase: IdleWardenWire.SessionPhase, _ leader: ProcessRecord, at: Instant, startTime: UInt64? = nil
+        _ phase: IdleWardenWire.SessionPhase, _ leader: ProcessRecord, at: Instant, startTime: UInt64? = nil,
+        namespace: UInt64 = DaemonSpoolTests.ownNamespace
     ) throws -> SessionSpool.Entry {
         let bytes = try SessionDatagram(
-            phase: phase, pid: leader.pid, startTime: startTime ?? leader.startTime, user: Array("alice".utf8),
+            phase: phase, pid: leader.pid, startTime: startTime ?? leader.startTime, pidNamespace: namespace,
+            user: Array("alice".utf8),
             service: Array("sshd".utf8), tty: Array("ssh".utf8), rhost: Array("192.0.2.7".utf8)
         ).encoded()
         defer { nextName += 1 }
         let name = String(repeating: "0", count: 20 - String(nextName).count) + "\(nextName)-\(leader.pid)-\(phase)"
         return .record(SessionSpool.Record(name: name, bytes: bytes, writtenAt: at))
+    }
+
+    /// The daemon's PID namespace in these tests (an inode number, as /proc/self/ns/pid gives it).
+    static let ownNamespace: UInt64 = 4_026_531_836
+
+    private func apply(_ entries: [SessionSpool.Entry]) {
+        harness.daemon.applySpooled(entries, pidNamespace: Self.ownNamespace)
     }
 
     /// A login made 5 minutes before the daemon reads its record: registered with source=spool, found with its
@@ -50,7 +59,7 @@ final class DaemonSpoolTests: XCTestCase {
         let login = sshLoginWhileDown()
         let open = try record(.open, login.monitor, at: madeAt)
         harness.clock.advance(by: .seconds(300))
-        harness.daemon.applySpooled([open])
+        apply([open])
 
         let line = try XCTUnwrap(audit.lines("open").last, audit.text)
         XCTAssertEqual(line["source"], "spool")
@@ -77,7 +86,7 @@ final class DaemonSpoolTests: XCTestCase {
         harness.clock.advance(by: .seconds(600))
         harness.terminals.type(on: login.device)
         harness.clock.advance(by: .seconds(60))
-        harness.daemon.applySpooled([open])
+        apply([open])
         let id = try XCTUnwrap(harness.daemon.registry.id(ofLeader: login.monitor.identity))
         let entry = try XCTUnwrap(harness.status().first { $0.id == id })
         XCTAssertLessThanOrEqual(entry.idleSeconds, 60)
@@ -88,7 +97,7 @@ final class DaemonSpoolTests: XCTestCase {
     func testCloseInTheSameBatchCancelsItsOpen() throws {
         let now = harness.clock.now()
         let first = sshLoginWhileDown()
-        harness.daemon.applySpooled([
+        apply([
             try record(.open, first.monitor, at: now), try record(.close, first.monitor, at: now + .seconds(3)),
         ])
         XCTAssertTrue(harness.daemon.registry.isEmpty)
@@ -100,9 +109,9 @@ final class DaemonSpoolTests: XCTestCase {
         XCTAssertEqual(cancel["closed"], String(now.seconds + 3))
 
         let second = sshLoginWhileDown()
-        harness.daemon.applySpooled([try record(.open, second.monitor, at: now)])
+        apply([try record(.open, second.monitor, at: now)])
         XCTAssertEqual(harness.daemon.registry.count, 1)
-        harness.daemon.applySpooled([try record(.close, second.monitor, at: now + .seconds(5))])
+        apply([try record(.close, second.monitor, at: now + .seconds(5))])
         XCTAssertTrue(harness.daemon.registry.isEmpty)
         XCTAssertEqual(audit.count("close", ["reason": "pam-close"]), 1, audit.text)
     }
@@ -112,7 +121,7 @@ final class DaemonSpoolTests: XCTestCase {
     func testRepeatedSessionsOfOneProcessPairInOrder() throws {
         let now = harness.clock.now()
         let login = sshLoginWhileDown()
-        harness.daemon.applySpooled([
+        apply([
             try record(.open, login.monitor, at: now), try record(.close, login.monitor, at: now),
             try record(.open, login.monitor, at: now), try record(.close, login.monitor, at: now),
             try record(.open, login.monitor, at: now),
@@ -126,7 +135,7 @@ final class DaemonSpoolTests: XCTestCase {
     /// that is gone, and nothing is registered for the process that holds the pid now.
     func testRecordOfAProcessThatIsGoneRegistersNothing() throws {
         let login = sshLoginWhileDown()
-        harness.daemon.applySpooled([try record(.open, login.monitor, at: harness.clock.now(),
+        apply([try record(.open, login.monitor, at: harness.clock.now(),
                                                 startTime: login.monitor.startTime - 1)])
         XCTAssertTrue(harness.daemon.registry.isEmpty)
         XCTAssertEqual(audit.lines("reject").last?["reason"], "leader-gone", audit.text)
@@ -140,7 +149,7 @@ final class DaemonSpoolTests: XCTestCase {
             phase: .open, pid: login.monitor.pid, user: Array("alice".utf8), service: Array("sshd".utf8)).encoded()
         let request = try ControlRequest(requestID: 1, action: .status, chunk: 0).encoded()
         let at = harness.clock.now()
-        harness.daemon.applySpooled([
+        apply([
             .refused(name: "notes.txt", reason: "unexpected-name"),
             .record(SessionSpool.Record(name: "00000000000000000001-1-open", bytes: withoutStart, writtenAt: at)),
             .record(SessionSpool.Record(name: "00000000000000000002-1-open", bytes: [0x49, 0x57, 1], writtenAt: at)),
@@ -152,6 +161,32 @@ final class DaemonSpoolTests: XCTestCase {
         XCTAssertTrue(harness.daemon.registry.isEmpty)
     }
 
+    /// A record written in another PID namespace (a container that sees the spool through a bind mount) names a pid
+    /// of that namespace: refused as a datagram from one is, even when a process of this host has that pid and
+    /// start time, and its close cancels nothing; a record without a namespace is not the module's.
+    func testRecordFromAnotherPIDNamespaceIsRefused() throws {
+        let login = sshLoginWhileDown()
+        let now = harness.clock.now()
+        let withoutNamespace = try SessionDatagram(
+            phase: .open, pid: login.monitor.pid, startTime: login.monitor.startTime, user: Array("alice".utf8),
+            service: Array("sshd".utf8)).encoded()
+        apply([
+            try record(.open, login.monitor, at: now, namespace: Self.ownNamespace + 1),
+            try record(.close, login.monitor, at: now, namespace: Self.ownNamespace + 1),
+            .record(SessionSpool.Record(name: "00000000000000000099-1-open", bytes: withoutNamespace, writtenAt: now)),
+        ])
+        XCTAssertTrue(harness.daemon.registry.isEmpty)
+        let rejects = audit.lines("reject")
+        XCTAssertEqual(rejects.map { $0["reason"] ?? "" }, ["foreign-pid-namespace", "foreign-pid-namespace"], audit.text)
+        XCTAssertEqual(rejects.first?["sender_pid"], String(login.monitor.pid))
+        XCTAssertTrue(rejects.first?["detail"]?.contains("claimed-user=alice") == true, audit.text)
+        XCTAssertEqual(audit.count("spool-cancel"), 0)
+        XCTAssertEqual(audit.lines("spool-reject").map { $0["reason"] ?? "" }, ["no-pid-namespace"])
+
+        apply([try record(.open, login.monitor, at: now)])
+        XCTAssertEqual(audit.lines("open").last?["source"], "spool", "the same login from this namespace registers")
+    }
+
     /// A session registered before a crash and closed while the daemon was down: the restarted daemon restores it,
     /// then the spooled close ends it.
     func testSpooledCloseEndsARestoredSession() throws {
@@ -159,7 +194,7 @@ final class DaemonSpoolTests: XCTestCase {
         harness.daemon.saveStateIfNeeded(now: harness.clock.now(), force: true)
         try harness.crash(after: .seconds(30))
         XCTAssertEqual(harness.daemon.registry.count, 1)
-        harness.daemon.applySpooled([try record(.close, login.leader, at: harness.clock.now() - .seconds(10))])
+        apply([try record(.close, login.leader, at: harness.clock.now() - .seconds(10))])
         XCTAssertTrue(harness.daemon.registry.isEmpty)
         XCTAssertEqual(audit.count("close", ["session": login.id, "reason": "pam-close"]), 1, audit.text)
     }
