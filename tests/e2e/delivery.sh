@@ -8,6 +8,9 @@
 #
 # Helpers local to this file start with iw__d_.
 
+# shellcheck source=lib-roots.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib-roots.sh"
+
 # iw__d_password USER PASSWORD — set USER's password (su and sudo ask for one).
 iw__d_password() {
     printf '%s:%s\n' "$1" "$2" | chpasswd || iw_fail "chpasswd $1"
@@ -513,12 +516,17 @@ iw__d_no_sessions() { [[ $(iw_session_count "$1") == 0 ]]; }
 # live root process) for a root login and adopted it, then warned and ended it, killing the panes. Now a utmp
 # entry is a login only when its process is one (the first of its audit session, and not a daemon reparented to
 # init without a terminal): nothing of this tmux server is adopted or listed, and its panes, idle for longer than
-# the limit, are the same processes, unsignalled, with no warning or farewell on them.
+# the limit, are the same processes, unsignalled, with no warning or farewell on them. Run in a root of its own
+# (tests/e2e/lib-roots.sh) booted as sysv-init leaves a machine, with /run/utmp: the host has none.
+# iw: root
+# iw: timeout 900
 test_delivery_root_tmux_at_restart_not_adopted() {
+    iw_root_rerun_test
     command -v utmpdump >/dev/null || iw_fail "utmpdump is missing (util-linux)"
     ldd "$(command -v tmux)" | grep -q libutempter ||
         iw_fail "this tmux writes no utmp entries (not linked with libutempter): the test would prove nothing"
-    iw_own_ssh_setup
+    iw_own_config
+    iw_own_daemon_start
     local server_name=iwtest-$IW_ID-root
     iw_defer tmux -L "$server_name" kill-server
     tmux -L "$server_name" -f /dev/null new-session -d -s root -x 120 -y 30 "bash --norc -i" ||
