@@ -3,7 +3,8 @@
 # whoever called it (su and sudo from an ordinary user's ssh shell: the module sends its effective uid as explicit
 # credentials, which the kernel accepts only from a process that has it), nobody else can claim root's uid, and
 # no login goes untracked: a burst under a flood, a login made while the daemon was down (through an sshd that is
-# not called sshd), 40,000 logins in a row.
+# not called sshd), 40,000 logins in a row; and a root tmux server running when the daemon restarts is not taken
+# for a login (its utmp entries are not adopted, its panes untouched).
 # Real sshd sessions under tmux, pamtester, real users; the short test policy of lib.sh (15 s / 5 s / 3 s).
 #
 # Helpers local to this file start with iw__d_.
