@@ -100,7 +100,9 @@ extension Daemon {
         }
     }
 
-    private func open(_ event: SessionEvent, sender: Sender) {
+    /// Registers a login. A record read from the spool (`spooledAt`: when the module wrote it) names its process by
+    /// start time too, counts its idle time from then, and takes input its terminals show since.
+    func open(_ event: SessionEvent, sender: Sender, spooledAt: Instant? = nil) {
         let now = clock.now()
         guard sender.pid == event.pid else {
             reject("pid-mismatch", sender: sender, detail: "claimed-pid=\(event.pid)")
@@ -133,8 +135,8 @@ extension Daemon {
         let id = String(nextSessionNumber)
         nextSessionNumber += 1
         var session = Session(
-            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID, openedAt: now,
-            limits: resolution.limits)
+            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID,
+            openedAt: min(now, spooledAt ?? now), limits: resolution.limits)
         // No process listing at open: the login's processes below it do not exist yet. The terminal PAM_TTY names
         // is listed now, with its owner at open (see `TerminalOwnership`); what it shows is first taken at the
         // search 1 s after open, once login has made it the user's.
@@ -143,10 +145,22 @@ extension Daemon {
             session.pamTerminalOwner = stamp.owner
             session.terminals = [device]
         }
+        if spooledAt != nil {
+            // A spooled login has run since the module wrote it: its terminals exist, and input they show since
+            // counts, as for an adopted one (never later than now, whatever a forged time says).
+            discoverTerminals(&session, table: ProcessTable.session(of: leader, source: effects.processes), now: now,
+                              announce: false)
+            let stamps = probe.stamps(of: session.terminals).values
+            if let last = stamps.compactMap({ TerminalInput.lastInputAtAdoption($0, now: now) }).max(),
+               last > session.lastInput {
+                session.lastInput = last
+            }
+        }
         track(session, now: now)
 
         audit.record(AuditRecord("open", sessionFields(session) + [
-            ("pam_user", event.user == account.name ? nil : event.user), ("pid", String(event.pid)), ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID),
+            ("pam_user", event.user == account.name ? nil : event.user), ("pid", String(event.pid)),
+            ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID), ("source", spooledAt == nil ? nil : "spool"),
             ("type", facts.sessionType.rawValue), ("display", facts.display),
             ("idle_timeout", ConfigDuration.format(session.limits.idleTimeout)),
             ("terminals", terminalField(session)),
@@ -160,7 +174,7 @@ extension Daemon {
         }
     }
 
-    private func close(_ event: SessionEvent) {
+    func close(_ event: SessionEvent) {
         let startTime = event.startTime ?? effects.processes.stat(event.pid)?.startTime
         guard let startTime, let id = registry.id(ofLeader: ProcessIdentity(pid: event.pid, startTime: startTime))
         else {

@@ -11,6 +11,8 @@ extension Daemon {
     func recover(now: Instant) {
         let table = ProcessTable.snapshot(source: effects.processes)
         restoreSavedSessions(table: table, now: clock.sample())
+        // Logins made while the daemon was down, as the module recorded them; then whatever no record covers.
+        replaySpool(now: now)
         if options.adoptsLogins { adoptUnregisteredLogins(table: table, now: now) }
         markAllStateChanged()
     }
@@ -82,15 +84,14 @@ extension Daemon {
     }
 
     /// Logins the daemon never heard of: utmp records whose process is a live root login process (sshd's
-    /// monitor, login; entries that terminal emulators and multiplexers write for the user's own processes are
-    /// not logins), and terminal sessions directly below sshd or login without a utmp record. Their last input
-    /// is taken from their terminals.
+    /// monitor, login; see `leadsALogin`), and terminal sessions directly below sshd or login without a utmp
+    /// record. Their last input is taken from their terminals.
     private func adoptUnregisteredLogins(table: ProcessTable, now: Instant) {
         var coveredTerminals = Set(registry.sessions.flatMap(\.terminals))
         var adoptedLeaders: Set<Int32> = []
         for record in effects.logins() {
             guard let process = table.records[record.pid], process.realUID == 0, !adoptedLeaders.contains(record.pid),
-                  registry.id(ofLeader: process.identity) == nil,
+                  leadsALogin(process), registry.id(ofLeader: process.identity) == nil,
                   let device = effects.terminals.device(forPAMTTY: record.line), !coveredTerminals.contains(device)
             else { continue }
             guard let account = effects.accounts.account(named: record.user) else {
@@ -118,6 +119,20 @@ extension Daemon {
                                 origin: .terminal, table: table, now: now)
             coveredTerminals.formUnion(session.terminals + [device])
         }
+    }
+
+    /// Whether a root process that utmp names is a login's own process rather than a program that writes utmp for
+    /// the terminals it opens (a multiplexer's server, a terminal emulator) run by root: those are not logins, and
+    /// adopting one would end every pane with it. Told by what the kernel records: a login's process is the first
+    /// of its audit session (pam_loginuid gave it a new one; a program started inside a login shares the login's),
+    /// and it keeps its parent (the login program's) or holds its terminal (`login` started by getty); a daemon
+    /// reparented to init without a terminal (tmux's server) is not a login's.
+    private func leadsALogin(_ process: ProcessRecord) -> Bool {
+        if process.ppid == 1 && process.ttyNumber == 0 { return false }
+        guard let own = effects.processes.auditSessionID(process.pid), own != SessionMembers.unsetAuditSession else {
+            return true
+        }
+        return effects.processes.auditSessionID(process.ppid) != own
     }
 
     /// Command names of the processes a login shell runs below (OpenSSH 9.8 and later: sshd-session).

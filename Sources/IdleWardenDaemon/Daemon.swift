@@ -69,6 +69,8 @@ public final class Daemon {
     var replies = ReplyCache()
     /// When to give up on the control receiver (see Daemon+Receiver); unused without `io`.
     var receiverWatch: ReceiverWatchdog
+    /// More spooled records wait than one wake-up reads: the loop comes back at once (Daemon+SessionDelivery).
+    var spoolBacklog = false
 
     /// The sockets and the event loop; nil in unit tests.
     private(set) var io: DaemonIO?
@@ -115,8 +117,9 @@ public final class Daemon {
         guard let io else { preconditionFailure("Daemon.run needs the daemon made with its sockets") }
         audit.record(AuditRecord("start", [
             ("socket", options.socketPath), ("session_socket", options.sessionSocketPath),
-            ("config", options.configPath), ("config_file", config.fromFile ? "read" : "missing-using-defaults"),
-            ("rules", String(config.rules.count)), ("receiver", String(io.receiver.pid)),
+            ("spool", io.spool.path), ("config", options.configPath),
+            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
+            ("receiver", String(io.receiver.pid)),
             ("passed_descriptors", io.receiver.refusesDescriptors ? "refused-by-kernel" : "dropped-by-receiver"),
         ]))
         auditHostNotices()
@@ -133,13 +136,18 @@ public final class Daemon {
             followClock()
             for source in sources {
                 switch source {
-                case .socket(let index): drain(io.socket(at: index), replyingThrough: io.control)
+                case .socket(let index):
+                    switch DaemonIO.Source(rawValue: index) {
+                    case .session: acceptSessions(from: io.session)
+                    case .spool, nil: replaySpool(now: clock.now())
+                    }
                 case .receiver: drainReceiver(io)
                 case .receiverExited: receiverExited(io)
                 case .signal: handleSignals(io.loop)
                 case .timer:
                     io.loop.drainTimer()
                     handleDue(now: clock.now())
+                    if spoolBacklog { replaySpool(now: clock.now()) }
                 case .leader(let handle): leaderExited(handle: handle)
                 case .clockSet: io.loop.rearmClockWatch()
                 }
@@ -162,9 +170,11 @@ public final class Daemon {
         ]), priority: LOG_WARNING)
     }
 
-    /// The earliest moment something is due: a session's deadline, or a state save that was put off.
+    /// The earliest moment something is due: a session's deadline, a state save that was put off, or at once when
+    /// spooled records wait beyond one batch.
     func nextWakeUp() -> Instant? {
-        [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil].compactMap { $0 }.min()
+        [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil, spoolBacklog ? clock.now() : nil]
+            .compactMap { $0 }.min()
     }
 
     /// Detects a wall clock that was set (not one that ran, nor a suspend) and moves every session's

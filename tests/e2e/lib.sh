@@ -402,6 +402,8 @@ iw_wait_sessions() { iw_wait_until "$2" iw__count_is "$1" "$3"; }
 # Control-socket datagrams, built by hand (the wire format of IdleWardenWire):
 #   "IW" | version u8 (1) | kind u8 (1 open, 2 close) | fields: tag u8 | length u16 BE | value
 #   pid=1 u32, sid=2 u32, startTime=3 u64, uid=4 u32, user=5, service=6, tty=7, rhost=8 (UTF-8 strings)
+# Sent as a datagram to the control socket, or as one record on a connection of its own to the session socket
+# (SOCK_SEQPACKET), whichever SOCKET is.
 # iw_dgram SOCKET RECIPE [key=value...]
 #   recipes: open close truncated-header truncated-field oversized bad-version bad-magic lying-length bad-utf8
 #   keys: pid (default: sender), start (default: /proc/pid/stat), sid, uid, user, service, tty, rhost,
@@ -443,12 +445,18 @@ elif recipe == "lying-length":
     data = b"IW\x01\x01" + field(1, struct.pack(">I", pid)) + bytes([5]) + struct.pack(">H", 300) + b"liar"
 elif recipe == "bad-utf8": data = message(1, user=b"iwtest-\xff\xfe\xc0\xaf")
 else: sys.exit("unknown recipe " + recipe)
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+import errno
+ancillary = []
 if "creds_pid" in a:
-    creds = struct.pack("iII", int(a["creds_pid"]), 0, 0)
-    s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)], 0, sock)
-else:
-    s.sendto(data, sock)
+    ancillary = [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack("iII", int(a["creds_pid"]), 0, 0))]
+try:
+    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendmsg([data], ancillary, 0, sock)
+except OSError as e:
+    if e.errno != errno.EPROTOTYPE:
+        raise
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sock)
+    s.sendmsg([data], ancillary)
 print("sent %s: %d bytes" % (recipe, len(data)))
 '
 iw_dgram() { timeout 10 "$IW_PY" -c "$IW_PY_DGRAM" "$@"; }

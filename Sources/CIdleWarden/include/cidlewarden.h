@@ -89,6 +89,12 @@ int iw_refuse_passed_descriptors(int fd);
 /* The receiver gives up what it does not need: no capabilities, no new privileges, not dumpable, and it dies
    with the daemon (PR_SET_PDEATHSIG; 0 if `parent` is no longer its parent). Returns 1 when set up. */
 int iw_receiver_confine(int parent);
+/* accept4(2) of a connection, non-blocking and close-on-exec (accept4 needs _GNU_SOURCE). */
+int iw_accept_nonblocking(int fd);
+
+/* The credentials of the process that connected a stream or seqpacket socket, as the kernel recorded them at
+   connect (SO_PEERCRED). 0, or -1 with errno. */
+int iw_peer_credentials(int fd, struct iw_credentials *creds);
 
 /* One USER_PROCESS entry of a utmp file, copied out of glibc's struct (whose header clashes with the Glibc
    module's view when included here). Strings are NUL-terminated. */

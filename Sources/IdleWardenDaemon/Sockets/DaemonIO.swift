@@ -2,25 +2,31 @@
 import Glibc
 #endif
 
-/// The installed daemon's sockets and its event loop. Unit tests make a `Daemon` without them and call its
-/// handlers directly.
+/// The installed daemon's sockets, its spool and its event loop. Unit tests make a `Daemon` without them and call
+/// its handlers directly.
 final class DaemonIO {
     /// For `status`, `keepalive` and the like from any user (0666). The daemon never receives from it (the
     /// receiver does); replies go out through it.
     let control: ControlSocket
     /// The process that reads `control` and forwards what it reads.
     let receiver: ControlReceiver
-    /// For the PAM module (0600), so that no local user can fill its queue and make logins miss registration.
-    let session: ControlSocket
+    /// For the PAM module (0600): each login on a connection of its own (see `SessionListener`).
+    let session: SessionListener
+    /// What the PAM module could not hand to the daemon at once (see `SessionSpool`).
+    let spool: SessionSpool
     let loop: EventLoop
-    /// In the loop's order: `.socket(index)` names `sockets[index]`.
-    private let sockets: [ControlSocket]
+
+    /// What `.socket(index)` of the loop names.
+    enum Source: Int {
+        case session, spool
+    }
 
     init(options: Daemon.Options) throws {
         control = try ControlSocket(path: options.socketPath, mode: 0o666)
-        session = try ControlSocket(path: options.sessionSocketPath, mode: 0o600)
-        sockets = [session]
-        loop = try EventLoop(sockets: sockets.map(\.descriptor), signals: [SIGHUP, SIGTERM, SIGINT])
+        // The spool is watched before the session socket exists: a record spooled because it did not is seen.
+        spool = try SessionSpool(path: SessionSpool.path(besides: options.sessionSocketPath))
+        session = try SessionListener(path: options.sessionSocketPath)
+        loop = try EventLoop(sockets: [session.descriptor, spool.descriptor], signals: [SIGHUP, SIGTERM, SIGINT])
         signal(SIGPIPE, SIG_IGN)
         receiver = ControlReceiver(socket: control)
         try startReceiver()
@@ -39,9 +45,8 @@ final class DaemonIO {
         receiver.retire()
     }
 
-    func socket(at index: Int) -> ControlSocket { sockets[index] }
-
-    /// Removes the socket files on an orderly stop.
+    /// Removes the socket files on an orderly stop; the spool stays (what is written to it meanwhile is read at
+    /// the next start).
     func unlinkPaths() {
         control.unlinkPath()
         session.unlinkPath()

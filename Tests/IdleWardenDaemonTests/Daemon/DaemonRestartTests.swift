@@ -134,6 +134,56 @@ final class DaemonRestartTests: XCTestCase {
         XCTAssertEqual(harness.processes.signalNames(of: shell.pid), ["HUP"], "an adopted shell leads its session")
     }
 
+    /// At a restart, utmp lists what root's tmux server wrote for its panes (its own pid, `tmux(PID).%N` as the
+    /// host) and what a screen started from a root shell wrote: neither is a login, and neither is adopted or ever
+    /// signalled; alice's ssh login (its monitor leads an audit session of its own) is adopted and ended.
+    func testRootMultiplexerUTMPEntriesAreNotAdopted() throws {
+        harness.user("root", uid: 0)
+        harness.kill()
+        let monitor = harness.processes.spawn("sshd", parent: harness.sshd.pid, uid: 0, sid: harness.sshd.sid,
+                                              audit: 41)
+        let child = harness.processes.spawn("sshd", parent: monitor.pid, uid: 1001, sid: monitor.sid)
+        let loginPTY = harness.terminals.openPTY()
+        harness.processes.spawn("bash", parent: child.pid, uid: 1001, tty: loginPTY.number)
+        // tmux's server daemonizes: init is its parent, it has no terminal, it stays in the audit session of the
+        // root login it was started from (gone since).
+        let server = harness.processes.spawn("tmux: server", parent: 1, uid: 0, audit: 50,
+                                             reaction: .survivesUntilKill)
+        var panes: [ProcessRecord] = []
+        var records = [LoginRecord(pid: monitor.pid, user: "alice", line: String(loginPTY.device.dropFirst(5)),
+                                   host: "192.0.2.9")]
+        for index in 0..<2 {
+            let pty = harness.terminals.openPTY()
+            panes.append(harness.processes.spawn("bash", parent: server.pid, uid: 0, tty: pty.number,
+                                                 reaction: .survivesUntilKill))
+            records.append(LoginRecord(pid: server.pid, user: "root", line: String(pty.device.dropFirst(5)),
+                                       host: "tmux(\(server.pid)).%\(index)"))
+        }
+        // A screen started from a root shell, attached: its parent is the shell, in the same audit session.
+        let rootPTY = harness.terminals.openPTY()
+        let shell = harness.processes.spawn("bash", parent: 1, uid: 0, tty: rootPTY.number, audit: 52,
+                                            reaction: .survivesUntilKill)
+        let screen = harness.processes.spawn("screen", parent: shell.pid, uid: 0, tty: rootPTY.number,
+                                             reaction: .survivesUntilKill)
+        let screenPTY = harness.terminals.openPTY()
+        let window = harness.processes.spawn("bash", parent: screen.pid, uid: 0, tty: screenPTY.number,
+                                             reaction: .survivesUntilKill)
+        records.append(LoginRecord(pid: screen.pid, user: "root", line: String(screenPTY.device.dropFirst(5)),
+                                   host: ":pts/9:S.0"))
+        harness.utmp = records
+        try harness.start(adopt: true)
+
+        let adopted = audit.lines("adopt")
+        XCTAssertEqual(adopted.map { $0["pid"] ?? "" }, [String(monitor.pid)], audit.text)
+        XCTAssertEqual(adopted.first?["source"], "utmp")
+        harness.run(for: .seconds(3 * 3600))
+        XCTAssertEqual(audit.count("terminate"), 1, "alice's login alone")
+        for process in [server, shell, screen, window] + panes {
+            XCTAssertEqual(harness.processes.signalNames(of: process.pid), [], "\(process.name) \(process.pid)")
+            XCTAssertTrue(harness.processes.isAlive(process.identity), "\(process.name) \(process.pid)")
+        }
+    }
+
     /// Session ids go on after a restart: a new login never reuses the id of one restored or closed before.
     func testSessionNumbersGoOnAfterARestart() throws {
         let first = try harness.sshLogin("alice")
