@@ -114,7 +114,8 @@ extension Daemon {
         let id = String(nextSessionNumber)
         nextSessionNumber += 1
         var session = Session(
-            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID, openedAt: now,
+            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID,
+            logindScope: ownLogindScope(of: leader, claimedID: event.xdgSessionID, uid: account.uid), openedAt: now,
             limits: resolution.limits)
         // No process listing at open: the login's processes below it do not exist yet.
         discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
@@ -122,6 +123,7 @@ extension Daemon {
 
         audit.record(AuditRecord("open", sessionFields(session) + [
             ("pid", String(event.pid)), ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID),
+            ("logind_session", session.logindScope?.sessionID), ("scope", session.logindScope?.unit),
             ("type", facts.sessionType.rawValue), ("display", facts.display),
             ("idle_timeout", ConfigDuration.format(session.limits.idleTimeout)),
             ("terminals", terminalField(session)),
@@ -133,6 +135,16 @@ extension Daemon {
         if let exemption = session.limits.exemption {
             audit.record(AuditRecord("exempt", sessionFields(session) + [("reason", exemption.description)]))
         }
+    }
+
+    /// The logind scope the login process is in, when it is the session the module reported (XDG_SESSION_ID,
+    /// which pam_systemd sets before the module runs) and the user's: only then is it this login's own. The leader
+    /// is blocked in its PAM stack, so the cgroup read is its own.
+    private func ownLogindScope(of leader: ProcessIdentity, claimedID: String?, uid: UInt32) -> LogindScope? {
+        guard let claimedID, let scope = effects.logind.scope(of: leader.pid), scope.sessionID == claimedID,
+              scope.uid == uid
+        else { return nil }
+        return scope
     }
 
     private func close(_ event: SessionEvent) {

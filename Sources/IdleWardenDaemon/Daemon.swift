@@ -66,6 +66,8 @@ public final class Daemon {
 
     /// The sockets and the event loop; nil in unit tests.
     private(set) var io: DaemonIO?
+    /// systemd's notification socket (Type=notify); nil when not started by systemd, and in unit tests.
+    private var notifier: ServiceNotifier?
     private var running = true
 
     var audit: any AuditSink { effects.audit }
@@ -86,11 +88,15 @@ public final class Daemon {
         lastRefusalReport = effects.clock.now()
     }
 
-    /// The daemon as installed: the system's effects, its sockets bound and its event loop made.
-    public convenience init(options: Options, config: Config, logger: Logger, audit: AuditLog) throws {
+    /// The daemon as installed: the system's effects, its sockets bound and its event loop made. It tells
+    /// `notifier` (systemd) it is ready once it has restored and adopted its sessions (see `run`).
+    public convenience init(
+        options: Options, config: Config, logger: Logger, audit: AuditLog, notifier: ServiceNotifier?
+    ) throws {
         Self.raiseDescriptorLimit()
         try self.init(options: options, config: config, logger: logger, effects: .live(audit: audit))
         io = try DaemonIO(options: options)
+        self.notifier = notifier
     }
 
     /// The daemon holds a pidfd per session leader and per process it is ending: the usual soft limit of 1,024
@@ -110,6 +116,9 @@ public final class Daemon {
             ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
         ]))
         recover(now: clock.now())
+        // Ready: config read, sockets bound, sessions restored. What was sent meanwhile waits in the sockets.
+        notifier?.ready(status: "Watching \(registry.count) session(s); config \(options.configPath) "
+            + "(\(config.fromFile ? "\(config.rules.count) rule(s)" : "missing: built-in defaults"))")
         while running {
             saveStateIfNeeded(now: clock.now())
             io.loop.arm(afterMilliseconds: nextWakeUp().map { ($0 - clock.now()).milliseconds })
@@ -126,6 +135,7 @@ public final class Daemon {
                 }
             }
         }
+        notifier?.stopping()
         saveStateIfNeeded(now: clock.now(), force: true)
         io.unlinkPaths()
         audit.record(AuditRecord("stop", [("sessions", String(registry.count))]))
@@ -164,8 +174,10 @@ public final class Daemon {
 
     /// Applies a new config to every session: limits are recomputed from each session's recorded last input,
     /// and a session already past a shortened limit still gets its full warning (see `Session.verdict`).
+    /// systemd hears of it: RELOADING=1 first, READY=1 when it is over, the config taken or not.
     @discardableResult
     func reload() -> [String] {
+        notifier?.reloading(monotonicMicroseconds: clock.monotonicMicroseconds())
         let result = ConfigLoader.load(path: options.configPath)
         guard let loaded = result.config else {
             for error in result.errors {
@@ -173,6 +185,8 @@ public final class Daemon {
                     ("config", options.configPath), ("error", error.description), ("result", "old-config-kept"),
                 ]), priority: LOG_ERR)
             }
+            notifier?.ready(status: "Reload refused: \(result.errors.count) error(s) in \(options.configPath) "
+                + "(journalctl -t idlewarden); the previous config stays in force")
             return result.errors.map(\.description)
         }
         config = loaded
@@ -188,6 +202,8 @@ public final class Daemon {
         audit.record(AuditRecord("config-reload", [
             ("config", options.configPath), ("sessions", String(registry.count)), ("rules", String(config.rules.count)),
         ]))
+        notifier?.ready(status: "Watching \(registry.count) session(s); config \(options.configPath) reloaded "
+            + "(\(config.rules.count) rule(s))")
         return []
     }
 }

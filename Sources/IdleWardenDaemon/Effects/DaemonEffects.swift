@@ -12,12 +12,19 @@ struct DaemonEffects {
     /// pidfds: the leaders' exit, and the signals that end a session.
     var handles: any ProcessHandles
     var audit: any AuditSink
-    /// The live logins utmp lists, for adoption at start-up.
+    /// The live logins utmp lists, for adoption at start-up where logind does not run.
     var logins: () -> [LoginRecord]
+    /// systemd-logind: its session list (reconciled at start-up) and the scope of a login's process.
+    var logind: any LogindBus
+    /// The text of a PAM configuration file (/etc/pam.d/SERVICE and what it includes), nil when it cannot be
+    /// read: whether a logind session's service runs the module.
+    var pamFile: (String) -> String?
 
     static func live(audit: AuditLog) -> DaemonEffects {
         DaemonEffects(
             clock: SystemClock(), processes: LiveProcessTree(), accounts: AccountDirectory(),
-            terminals: DeviceTerminals(), handles: Pidfds(), audit: audit, logins: { LoginRecord.current() })
+            terminals: DeviceTerminals(), handles: Pidfds(), audit: audit, logins: { LoginRecord.current() },
+            logind: Busctl(),
+            pamFile: { path in ProcText.bytes(of: path, limit: 256 * 1024).map { String(decoding: $0, as: UTF8.self) } })
     }
 }

@@ -32,13 +32,16 @@ final class FakeProcesses: ProcessTreeSource {
             pid: 1, ppid: 0, processGroup: 1, sid: 1, ttyNumber: 0, startTime: 1, realUID: 0, name: "init")
     }
 
-    /// Starts a process below `parent`, in `sid` (a new session of its own when nil).
+    /// Starts a process below `parent`, in `sid` (a new session of its own when nil), with the next free pid or
+    /// `pid` (to match a recording).
     @discardableResult
     func spawn(
-        _ name: String, parent: Int32, uid: UInt32, sid: Int32? = nil, tty: UInt32 = 0, reaction: Reaction = .exits
+        _ name: String, parent: Int32, uid: UInt32, sid: Int32? = nil, tty: UInt32 = 0, reaction: Reaction = .exits,
+        pid wanted: Int32? = nil
     ) -> ProcessRecord {
-        let pid = nextPID
-        nextPID += 1
+        precondition(wanted.map { records[$0] == nil } ?? true, "pid \(wanted!) is taken")
+        let pid = wanted ?? nextPID
+        if wanted == nil { nextPID += 1 }
         nextStart += 7
         let record = ProcessRecord(
             pid: pid, ppid: parent, processGroup: pid, sid: sid ?? pid, ttyNumber: tty, startTime: nextStart,
