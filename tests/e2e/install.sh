@@ -506,7 +506,7 @@ _iwi_expected_tree() { # PREFIX
         "$p/share/doc/idlewarden/examples/pam.d/idlewarden" "$p/share/doc/idlewarden/examples/pam.d/login" \
         "$p/share/doc/idlewarden/examples/pam.d/sshd" "$p/share/doc/idlewarden/examples/pam.d/su" \
         etc/idlewarden/idlewarden.conf etc/init.d/idlewarden etc/logrotate.d/idlewarden \
-        "$unit/idlewarden.service" usr/share/pam-configs/idlewarden | sort
+        "$unit/idlewarden.service" "$p/share/idlewarden/idlewarden-desktop.conf" usr/share/pam-configs/idlewarden | sort
 }
 
 # --destdir stages the whole tree (both the unit and the init script, paths substituted for the prefix) and
