@@ -514,3 +514,191 @@ PY
         iw_fail "no logind session of $user through $service: $(iw_ct journalctl -u "iwtest-hold-$IW_ID" --no-pager | tail -n 5)"
     iw_ok "$user has logind session $(iw__sd_logind_sessions "$user") through $service (no pam_idlewarden)"
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# The sandbox
+
+# `systemd-analyze security idlewarden` rates the shipped unit 2.3 or better (lower is better), and every
+# exposure it still lists is one the unit's comments explain. With the desktop drop-in linked (as on a machine
+# with a display manager), the daemon still starts and answers, and its sandbox has what desktops need: the
+# capabilities to switch to a user, /tmp/.X11-unix and home directories visible (read-only).
+test_systemd_sandbox_exposure() {
+    iw__sd_up
+    local out score
+    out=$(iw_ct systemd-analyze security --no-pager idlewarden.service 2>&1)
+    printf '%s\n' "$out" >"$IW_TLOG/security.txt"
+    score=$(sed -nE 's/.*Overall exposure level for idlewarden.service: ([0-9.]+).*/\1/p' <<<"$out")
+    iw_log "systemd-analyze security:"$'\n'"$(grep -E '^✗|Overall' <<<"$out" | sed 's/^/    /')"
+    [[ -n $score ]] || iw_fail "no overall exposure level in: $out"
+    awk -v s="$score" 'BEGIN { exit !(s <= 2.3) }' || iw_fail "overall exposure $score is above 2.3"
+    iw_measure "exposure=$score"
+    iw_ok "overall exposure $score (2.3 or better)"
+    local setting missing=()
+    for setting in $(grep '^✗' <<<"$out" | awk '{ print $2 }' | sed -E 's/=.*//' | sort -u); do
+        grep -qF "$setting" "$IW_ROOT/packaging/idlewarden.service.in" || missing+=("$setting")
+    done
+    ((${#missing[@]} == 0)) || iw_fail "exposures the unit's comments do not explain: ${missing[*]}"
+    iw_ok "every remaining exposure is named in the unit's comments"
+
+    iw_ct install -d /etc/systemd/system/idlewarden.service.d
+    iw_ct ln -s /usr/share/idlewarden/idlewarden-desktop.conf /etc/systemd/system/idlewarden.service.d/desktop.conf ||
+        iw_fail "cannot link the desktop drop-in"
+    iw_ct systemctl daemon-reload
+    iw_check "restart with the desktop drop-in" iw_ct systemctl restart idlewarden.service
+    iw_check "the daemon answers" iw_ct idlewarden status
+    out=$(iw_ct systemd-analyze security --no-pager idlewarden.service 2>&1)
+    printf '%s\n' "$out" >"$IW_TLOG/security-desktop.txt"
+    score=$(sed -nE 's/.*Overall exposure level for idlewarden.service: ([0-9.]+).*/\1/p' <<<"$out")
+    iw_measure "exposure_with_desktop_dropin=$score"
+    iw_log "with the desktop drop-in: $score; exposures it adds:"$'\n'"$(grep -vFf <(grep '^✗' "$IW_TLOG/security.txt" | awk '{ print $2 }') <(grep '^✗' <<<"$out") | sed 's/^/    /')"
+    local pid caps
+    pid=$(iw__sd_show MainPID)
+    caps=$(iw_ct awk '/^CapBnd/ { print $2 }' "/proc/$pid/status")
+    [[ $(iw_ct capsh --decode="$caps") == *cap_setgid*cap_setuid* ]] || iw_fail "CapBnd $caps lacks cap_setuid/cap_setgid"
+    iw_ct nsenter -t "$pid" -m test -d /tmp/.X11-unix || iw_fail "/tmp/.X11-unix is not in the daemon's /tmp"
+    iw_ct nsenter -t "$pid" -m test -r /home/. || iw_fail "/home is hidden from the daemon"
+    iw_ok "with the drop-in ($score): CapBnd $(iw_ct capsh --decode="$caps"), /tmp/.X11-unix and /home visible"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# The README on a systemd host
+
+# The README's commands for systemd hosts (iw_readme_systemd_command: systemctl, journalctl, the unit's drop-in
+# directory), in README order, as root in the booted container with the package installed and an ssh login
+# registered, each with status 0: those of its ```sh blocks verbatim (a leading sudo left out: the container,
+# like a minimal Debian, has none, and the README says to leave it out as root), then the complete commands it
+# quotes inline. Inline mentions that name no unit (`systemctl reload`) are prose for the commands run here.
+declare -A IW_SD_README_INLINE=(
+    ['systemctl daemon-reload']='run'
+    ['systemctl restart idlewarden']='run'
+    ['journalctl -t idlewarden']='run'
+    ['journalctl -u idlewarden']='run'
+    ['systemctl reload']='prose: sudo systemctl reload idlewarden is run from its block'
+    ['systemctl restart']='prose: systemctl restart idlewarden is run'
+    ['systemctl start']='prose: the package starts the unit (iw__sd_up checks it is active)'
+    ['systemctl status']='prose: sudo systemctl status idlewarden is run from its block'
+)
+test_systemd_readme_commands() {
+    iw__sd_up
+    iw__sd_config
+    local a=iwtest-$IW_ID-a
+    iw_ct_mkuser "$a"
+    iw__sd_login s1 "$a"
+    local cmds cmd run n=0 rc out
+    cmds=$(awk '/^```sh$/ { on = 1; next } /^```/ { on = 0 } on' "$IW_ROOT/README.md" |
+        sed -E 's/[[:space:]]+#.*$//; s/[[:space:]]+$//' | grep -vE '^(#|$)')
+    while IFS= read -r cmd; do
+        iw_readme_systemd_command "$cmd" || continue
+        n=$((n + 1))
+        run=${cmd#sudo }
+        out=$(iw_ct bash -c "$run" 2>&1 </dev/null)
+        rc=$?
+        printf '%s\n' "$out" >"$IW_TLOG/readme-$n.txt"
+        iw_log "README $n: $cmd → status $rc"$'\n'"$(head -n 4 <<<"$out" | sed 's/^/    /')"
+        ((rc == 0)) || iw_fail "README command failed (status $rc): $cmd: $(tail -n 5 <<<"$out")"
+        case $run in
+            "journalctl -t idlewarden") grep -q "event=open .*user=$a" <<<"$out" || iw_fail "journalctl -t idlewarden does not show the login" ;;
+            "systemctl status idlewarden") grep -q 'Active: active (running)' <<<"$out" || iw_fail "systemctl status: not running" ;;
+        esac
+    done <<<"$cmds"
+    ((n >= 8)) || iw_fail "only $n systemd commands in the README's blocks"
+    local inline
+    inline=$(awk '/^```/ { on = !on; next } !on' "$IW_ROOT/README.md" | grep -oE '`[^`]+`' | tr -d '`' | sort -u)
+    while IFS= read -r cmd; do
+        iw_readme_systemd_command "$cmd" || continue
+        [[ -n ${IW_SD_README_INLINE[$cmd]+x} ]] || iw_fail "README quotes a systemd command no test runs: $cmd (add it to IW_SD_README_INLINE)"
+        if [[ ${IW_SD_README_INLINE[$cmd]} != run ]]; then
+            iw_log "README inline: $cmd → ${IW_SD_README_INLINE[$cmd]}"
+            continue
+        fi
+        out=$(iw_ct bash -c "$cmd" 2>&1 </dev/null) || iw_fail "README inline command failed: $cmd: $(tail -n 5 <<<"$out")"
+        n=$((n + 1))
+        iw_log "README inline: $cmd → status 0"
+    done <<<"$inline"
+    iw_check "the daemon runs" iw_ct systemctl is-active --quiet idlewarden.service
+    iw_ok "$n README systemd commands ran in the container, each with status 0"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# A desktop under the unit's sandbox
+
+# A desktop session in the container: the X server is an Xvfb of the host (the container shares the host's
+# network namespace, so the server's abstract socket @/tmp/.X11-unix/XN reaches it), the user's X authority is
+# ~/.Xauthority (a wildcard entry of the server's cookie), and the session is opened through PAM as a display
+# manager opens one: PAM_XDISPLAY and PAM_TTY ":N", XDG_SESSION_TYPE=x11, pam_systemd and pam_idlewarden, the
+# user's X client (here a sleep with DISPLAY and XAUTHORITY) a child of the process that opened it.
+# Without the desktop drop-in, the shipped sandbox keeps the daemon from reading the display (the x-idle helper
+# cannot switch to the user): event=display result=unknown, no warning, not ended. With it (linked as on a
+# machine with a display manager, then a restart), the same session is read as idle, warned with an xmessage
+# window on the display (seen from the host), and ended.
+# iw: lock x-display
+test_systemd_desktop_under_the_sandbox() {
+    # shellcheck source=graphical.sh
+    source "$IW_ROOT/tests/e2e/graphical.sh"
+    iw_gui_require
+    iw__sd_up
+    iw__sd_config
+    iw_xvfb_start
+    local u=iwtest-$IW_ID-x uid gid
+    iw_ct_mkuser "$u"
+    uid=$(iw_ct id -u "$u")
+    gid=$(iw_ct id -g "$u")
+    xauth -q -f "$IW_XAUTH" nlist | sed -E 's/^..../ffff/' | xauth -q -f "$IW_T/xauth-wild" nmerge - ||
+        iw_fail "cannot make a wildcard X authority entry"
+    iw_ct install -m 0600 -o "$u" -g "$gid" /dev/null "/home/$u/.Xauthority"
+    iw_ct sh -c "cat >/home/$u/.Xauthority" <"$IW_T/xauth-wild" || iw_fail "cannot write ~$u/.Xauthority"
+    iw_ct sh -c "printf '%s\n' 'session optional pam_systemd.so' 'session optional pam_idlewarden.so' >/etc/pam.d/iwtest-dm-$IW_ID"
+    cat >"$IW_CT/root/iwtest-desktop.py" <<'PY'
+import ctypes, os, sys, time
+service, user, display, uid, gid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+pam = ctypes.CDLL("libpam.so.0")
+CONV = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+class Conv(ctypes.Structure):
+    _fields_ = [("conv", CONV), ("appdata_ptr", ctypes.c_void_p)]
+conv = Conv(CONV(lambda *args: 19), None)
+handle = ctypes.c_void_p()
+assert pam.pam_start(service.encode(), user.encode(), ctypes.byref(conv), ctypes.byref(handle)) == 0
+pam.pam_set_item(handle, 11, display.encode())  # PAM_XDISPLAY
+pam.pam_set_item(handle, 3, display.encode())   # PAM_TTY
+print("pam_open_session:", pam.pam_open_session(handle, 0), flush=True)
+child = os.fork()
+if child == 0:
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    os.execve("/bin/sleep", ["sleep", "3600"], {"DISPLAY": display, "XAUTHORITY": "/home/%s/.Xauthority" % user,
+                                                 "HOME": "/home/" + user, "PATH": "/usr/bin:/bin"})
+os.waitpid(child, 0)
+print("desktop ended; pam_close_session:", pam.pam_close_session(handle, 0), flush=True)
+PY
+    iw_ct systemd-run --quiet --unit="iwtest-desktop-$IW_ID" -E XDG_SESSION_TYPE=x11 -E XDG_SESSION_CLASS=user \
+        python3 /root/iwtest-desktop.py "iwtest-dm-$IW_ID" "$u" "$IW_DISPLAY" "$uid" "$gid" ||
+        iw_fail "systemd-run of the desktop failed"
+    iw_wait_until 10 iw__sd_count_is 1 "$u" || iw_fail "the desktop is not registered: $(iw_ct idlewarden status 2>&1 | tr '\n' '|')"
+    [[ $(iw__sd_field "$u" display) == "$IW_DISPLAY" ]] || iw_fail "not a desktop on $IW_DISPLAY: $(iw__sd_sessions_of "$u")"
+    iw_ok "desktop of $u on $IW_DISPLAY registered (logind session $(iw__sd_field "$u" logind_session))"
+
+    iw_wait_until $((IW_IDLE + 15)) iw__sd_journal_has "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$u")" ||
+        iw_fail "no event=display result=unknown under the shipped sandbox: $(iw__sd_journal "$(iw_kv user "$u")" | tail -n 3)"
+    local line
+    line=$(iw__sd_journal "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$u")" | head -n1)
+    [[ $(iw_audit_field "$line" reason) == *"cannot switch to uid"* ]] || iw_fail "unknown for another reason: $line"
+    iw__sd_journal_has "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$u")" && iw_fail "warned or ended without reading the display"
+    iw_ok "shipped sandbox: $line"
+
+    iw_ct install -d /etc/systemd/system/idlewarden.service.d
+    iw_ct ln -s /usr/share/idlewarden/idlewarden-desktop.conf /etc/systemd/system/idlewarden.service.d/desktop.conf
+    iw_ct systemctl daemon-reload
+    iw_check "restart with the desktop drop-in" iw_ct systemctl restart idlewarden.service
+    iw_wait_until $((IW_IDLE + 10)) iw__sd_journal_has "$(iw_kv event warn)" "$(iw_kv user "$u")" ||
+        iw_fail "the idle desktop was not warned with the drop-in: $(iw__sd_journal "$(iw_kv user "$u")" | tail -n 4)"
+    line=$(iw__sd_journal "$(iw_kv event warn)" "$(iw_kv user "$u")" | tail -n1)
+    [[ $(iw_audit_field "$line" desktop) == xmessage && $(iw_audit_field "$line" display) == "$IW_DISPLAY" ]] ||
+        iw_fail "the warning was not an xmessage on $IW_DISPLAY: $line"
+    iw_wait_until 5 iw_gui_window_named idlewarden || iw_fail "no idlewarden window on $IW_DISPLAY: $(iw_x "$IW_XAUTH" xwininfo -root -tree | grep -c .) windows"
+    iw_ok "warned on the desktop (a window on the host's $IW_DISPLAY): $line"
+    iw_wait_until $((IW_WARN + 3 * IW_GRACE + 10)) iw__sd_journal_has "$(iw_kv event terminate)" "$(iw_kv user "$u")" ||
+        iw_fail "the desktop was not ended"
+    iw_wait_until 10 iw__sd_no_procs "$u" || iw_fail "processes of $u survived: $(iw_ct ps -o pid,stat,args -u "$u")"
+    iw_ok "ended: $(iw__sd_journal "$(iw_kv event terminate)" "$(iw_kv user "$u")" | tail -n1)"
+}
