@@ -51,6 +51,8 @@ public final class Daemon {
     let displays: DisplayWatch
 
     let store: StateStore
+    /// One daemon per state directory (and so per socket paths).
+    private let lock: StateLock
     /// The changes that a restart could not rebuild from the system (see `markStateChanged`).
     var stateChanges = StateChanges()
     var stateIsDirty: Bool { !stateChanges.isEmpty }
@@ -80,6 +82,7 @@ public final class Daemon {
         self.effects = effects
         self.config = config
         try StateDirectory.prepare(options.stateDirectory)
+        lock = try StateLock(directory: options.stateDirectory)
         store = StateStore(directory: options.stateDirectory)
         probe = ActivityProbe(devices: effects.terminals)
         displays = DisplayWatch(clock: effects.clock)
@@ -89,7 +92,8 @@ public final class Daemon {
     }
 
     /// The daemon as installed: the system's effects, its sockets bound and its event loop made. It tells
-    /// `notifier` (systemd) it is ready once it has restored and adopted its sessions (see `run`).
+    /// `notifier` (systemd) it is ready once it has restored and adopted its sessions (see `run`). Throws
+    /// `StateLock.Held`, before any socket is touched, when another daemon runs on the same state directory.
     public convenience init(
         options: Options, config: Config, logger: Logger, audit: AuditLog, notifier: ServiceNotifier?
     ) throws {
