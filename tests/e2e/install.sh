@@ -782,10 +782,13 @@ test_install_docs_match_the_code() {
     for key in $keys; do
         grep -qE "^\.(B|BR) $key( |$)" <<<"$man5" || missing+=("config key $key")
     done
-    local arg
-    for arg in debug socket= require_daemon idle_timeout= warn_before= max_session= grace= exempt; do
-        grep -qF "$arg" "$IW_ROOT/Sources/PAMIdleWarden/Arguments.swift" || missing+=("module argument $arg (not in Arguments.swift?)")
-        grep -qF "$arg" <<<"$pam8" || missing+=("module argument $arg")
+    local args arg
+    # The one list the module and the daemon read (ModuleArgument's names).
+    args=$(sed -n '/var name: StaticString/,/^    }/p' "$IW_ROOT/Sources/IdleWardenWire/Encoding/ModuleArgument.swift" |
+        grep -oE 'return "[a-z_]+"' | cut -d'"' -f2)
+    [[ $(wc -w <<<"$args") -ge 8 ]] || iw_fail "found only these module arguments in ModuleArgument.swift: $args"
+    for arg in $args; do
+        grep -qE "(^|[^a-z_])$arg([^a-z_]|$)" <<<"$pam8" || missing+=("module argument $arg")
     done
     local events event
     events=$(grep -rhoE 'AuditRecord\(\s*"[a-z-]+"' "$IW_ROOT/Sources" | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u)
@@ -794,7 +797,7 @@ test_install_docs_match_the_code() {
         grep -qF "\`$event\`" <<<"$readme" || missing+=("audit event $event in README.md")
     done
     ((${#missing[@]} == 0)) || iw_fail "undocumented: ${missing[*]}"
-    iw_ok "documented: $(wc -w <<<"$subs") subcommands with their options, $(wc -w <<<"$keys") config keys, 8 module arguments, $(wc -w <<<"$events") audit events"
+    iw_ok "documented: $(wc -w <<<"$subs") subcommands with their options, $(wc -w <<<"$keys") config keys, $(wc -w <<<"$args") module arguments, $(wc -w <<<"$events") audit events"
 }
 
 # The tools the suite checks for (tests/run.sh's prerequisites, each test file's `for tool in ...` lists and
@@ -876,6 +879,7 @@ declare -A IWI_README_INLINE=(
     ['bash tests/run.sh e2e PATTERN']='the suite, some tests only: it is what runs this test'
     ['bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
     ['sudo idlewarden reload']='run'
+    ['idlewarden daemon']='the daemon itself (every test runs one); a second on the same state directory: test_ending_second_daemon_is_refused_first_keeps_working'
 )
 _iwi_readme_inline_commands() {
     awk '/^```/ { on = !on; next } !on' "$IW_ROOT/README.md" | grep -oE '`[^`]+`' | tr -d '`' |

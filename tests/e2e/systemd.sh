@@ -380,7 +380,7 @@ test_systemd_package_passes_lintian() {
     command -v lintian >/dev/null 2>&1 || iw_fail "lintian is missing (apt-get install lintian)"
     iw_root_deb
     local out rc
-    out=$(lintian --info --pedantic --display-experimental --no-tag-display-limit "$IW_DEB" 2>&1)
+    out=$(lintian --info --pedantic --display-experimental --tag-display-limit 0 "$IW_DEB" 2>&1)
     rc=$?
     printf '%s\n' "$out" >"$IW_TLOG/lintian.txt"
     iw_log "lintian $(lintian --version) on ${IW_DEB##*/} → status $rc:"$'\n'"$(sed 's/^/    /' <<<"$out")"
@@ -577,6 +577,7 @@ declare -A IW_SD_README_INLINE=(
     ['systemctl restart']='prose: systemctl restart idlewarden is run'
     ['systemctl start']='prose: the package starts the unit (iw__sd_up checks it is active)'
     ['systemctl status']='prose: sudo systemctl status idlewarden is run from its block'
+    ['/etc/systemd/system/idlewarden.service.d/desktop.conf']='a path: the ln -s and rm of its block are run'
 )
 test_systemd_readme_commands() {
     iw__sd_up
@@ -695,7 +696,11 @@ PY
     line=$(iw__sd_journal "$(iw_kv event warn)" "$(iw_kv user "$u")" | tail -n1)
     [[ $(iw_audit_field "$line" desktop) == xmessage && $(iw_audit_field "$line" display) == "$IW_DISPLAY" ]] ||
         iw_fail "the warning was not an xmessage on $IW_DISPLAY: $line"
-    iw_wait_until 5 iw_gui_window_named idlewarden || iw_fail "no idlewarden window on $IW_DISPLAY: $(iw_x "$IW_XAUTH" xwininfo -root -tree | grep -c .) windows"
+    if ! iw_wait_until 5 iw_gui_window_named idlewarden; then
+        iw_ct journalctl -b --no-pager -n 60 >"$IW_TLOG/container-journal.txt" 2>&1
+        iw_ct ps -eo pid,ppid,uid,stat,args >"$IW_TLOG/container-ps.txt" 2>&1
+        iw_fail "no idlewarden window on $IW_DISPLAY: $(iw_x "$IW_XAUTH" xwininfo -root -tree | grep -c .) windows (container-journal.txt, container-ps.txt)"
+    fi
     iw_ok "warned on the desktop (a window on the host's $IW_DISPLAY): $line"
     iw_wait_until $((IW_WARN + 3 * IW_GRACE + 10)) iw__sd_journal_has "$(iw_kv event terminate)" "$(iw_kv user "$u")" ||
         iw_fail "the desktop was not ended"
