@@ -3,7 +3,7 @@
 # through the system's sshd, pam_systemd and pam_idlewarden), the same idle limit (30 s), in the same booted
 # Debian 12 container (systemd 252); how long after the last key press each one ends the session.
 #
-#   bash Benchmarks/run-logind-lateness.sh      (as root; ~4 minutes, a few more the first time: the container
+#   bash Benchmarks/run-logind-lateness.sh      (as root; ~2 minutes, a few more the first time: the container
 #                                                image and the package are made as the end-to-end tests make them)
 #
 # It uses the harness of tests/e2e/systemd.sh: a copy of the cached Debian image booted with systemd-nspawn, the
@@ -68,11 +68,18 @@ bench__round() {
     for ((k = 0; k < N; k++)); do printf '%s\t%s\n' "${users[k]}" "${done[k]:--}"; done
 }
 
+bench__all_closed() {
+    [[ $(iw_ct journalctl -t idlewarden -b --no-pager -o cat | grep -cE '^event=close session=') -ge $N ]]
+}
+
 bench_logind_lateness() {
     iw__sd_up
     IW_IDLE=$IDLE_S IW_WARN=5 IW_GRACE=3 iw__sd_config
     iw_log "round 1: idlewarden, idle_timeout ${IDLE_S}s"
     bench__round iw >"$IW_T/idlewarden.tsv"
+    # The daemon writes event=terminate once every process of the session is gone, after the ssh client sees
+    # the connection end: the journal is taken when each session's event=close is in it.
+    iw_wait_until 30 bench__all_closed || iw_log "not every idlewarden session has an event=close yet"
     iw_ct journalctl -t idlewarden -b --no-pager -o short-iso >"$IW_TLOG/journal-idlewarden.txt"
 
     iw_log "round 2: logind, StopIdleSessionSec=$IDLE_S (idlewarden stopped)"
