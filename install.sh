@@ -43,6 +43,9 @@ Options:
   --deb                build a Debian package (dpkg-deb) instead of installing; written to
                        <scratch path>/deb/idlewarden_VERSION_ARCH.deb, or into --output DIR
   --output DIR         where --deb writes the package
+  --maintainer "NAME <EMAIL>"
+                       the package's Maintainer (default: DEBFULLNAME and DEBEMAIL, as dch uses them, else the
+                       project's maintainers)
   --pam-dir DIR        PAM module directory (default: the directory that holds pam_unix.so)
   --scratch-path DIR   SwiftPM build directory (default .build)
   --no-build           do not run swift build; use the binaries already in the scratch path
@@ -90,6 +93,7 @@ SCRATCH=.build
 BUILD=1
 FORCE=0
 DEB_OUTPUT=
+DEB_MAINTAINER=
 
 need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs an argument (see --help)"; }
 
@@ -107,6 +111,8 @@ while [ $# -gt 0 ]; do
         --deb) MODE=deb ;;
         --output) need_arg "$@"; DEB_OUTPUT=$2; shift ;;
         --output=*) DEB_OUTPUT=${1#*=} ;;
+        --maintainer) need_arg "$@"; DEB_MAINTAINER=$2; shift ;;
+        --maintainer=*) DEB_MAINTAINER=${1#*=} ;;
         --pam-dir) need_arg "$@"; PAM_DIR=$2; shift ;;
         --pam-dir=*) PAM_DIR=${1#*=} ;;
         --scratch-path) need_arg "$@"; SCRATCH=$2; shift ;;
@@ -141,6 +147,10 @@ case $PREFIX in
     *) ZSH_COMPLETION_DIR=$PREFIX/share/zsh/site-functions; UNIT_DIR=/etc/systemd/system ;;
 esac
 INIT_SCRIPT=/etc/init.d/idlewarden
+# The unit's drop-in for desktops (packaging/idlewarden-desktop.conf), linked into the unit's drop-in directory
+# when a display manager is installed.
+DESKTOP_DROPIN_SOURCE=$PREFIX/share/idlewarden/idlewarden-desktop.conf
+DESKTOP_DROPIN=/etc/systemd/system/idlewarden.service.d/desktop.conf
 LOGROTATE=/etc/logrotate.d/idlewarden
 BIN=$SCRATCH/release/idlewarden
 MODULE_BUILT=$SCRATCH/release/libpam_idlewarden.so
@@ -392,7 +402,8 @@ install_docs() {
         put "$WORK/$page.gz" "$MAN_DIR/man$section/$page.gz" 0644
     done
     if [ -x "$BIN" ]; then
-        "$BIN" --generate-completion-script bash >"$WORK/idlewarden.bash"
+        # A completion file is sourced, never run: no #! line (lintian: bash-completion-with-hashbang).
+        "$BIN" --generate-completion-script bash | sed '1{/^#!/d}' >"$WORK/idlewarden.bash"
         "$BIN" --generate-completion-script zsh >"$WORK/_idlewarden"
         put "$WORK/idlewarden.bash" "$BASH_COMPLETION_DIR/idlewarden" 0644
         put "$WORK/_idlewarden" "$ZSH_COMPLETION_DIR/_idlewarden" 0644
@@ -448,12 +459,43 @@ install_service_files() {
     if [ "$which" = systemd ] || [ "$which" = both ]; then
         from_template "$SRC_DIR/packaging/idlewarden.service.in" "$WORK/idlewarden.service"
         put "$WORK/idlewarden.service" "$UNIT_DIR/idlewarden.service" 0644
+        put "$SRC_DIR/packaging/idlewarden-desktop.conf" "$DESKTOP_DROPIN_SOURCE" 0644
     fi
     if [ "$which" = sysv ] || [ "$which" = both ]; then
         from_template "$SRC_DIR/packaging/idlewarden.init.in" "$WORK/idlewarden.init"
         put "$WORK/idlewarden.init" "$INIT_SCRIPT" 0755
         put "$SRC_DIR/packaging/idlewarden.logrotate" "$LOGROTATE" 0644
     fi
+}
+
+# The display manager this machine starts, if any: what Debian's display managers record, or systemd's alias.
+display_manager() {
+    if [ -s /etc/X11/default-display-manager ]; then
+        head -n1 /etc/X11/default-display-manager
+    elif [ -L /etc/systemd/system/display-manager.service ]; then
+        readlink /etc/systemd/system/display-manager.service
+    fi
+}
+
+# With a display manager, the unit's sandbox gets the drop-in that desktops need (see the file).
+install_desktop_dropin() {
+    local dm
+    dm=$(display_manager)
+    if [ -z "$dm" ]; then
+        note "no display manager: the unit's sandbox stays as it is (for desktops see idlewarden(8), DESKTOPS UNDER SYSTEMD)"
+        return 0
+    fi
+    step "Desktops ($dm): the unit's drop-in $DESKTOP_DROPIN"
+    mkdirs "$(dirname "$DESKTOP_DROPIN")"
+    if [ "$(readlink "$DESKTOP_DROPIN" 2>/dev/null)" = "$DESKTOP_DROPIN_SOURCE" ]; then
+        note "unchanged $DESKTOP_DROPIN"
+    elif [ -e "$DESKTOP_DROPIN" ] || [ -L "$DESKTOP_DROPIN" ]; then
+        note "keeping your $DESKTOP_DROPIN"
+        return 0
+    else
+        run ln -s "$DESKTOP_DROPIN_SOURCE" "$DESKTOP_DROPIN"
+    fi
+    in_list "$DESKTOP_DROPIN" "${FILES[@]}" || FILES+=("$DESKTOP_DROPIN")
 }
 
 install_pam_profile() {
@@ -678,6 +720,7 @@ do_install() {
     install_docs
     install_config
     install_service_files "$init"
+    if [ "$live" = 1 ] && [ "$init" = systemd ]; then install_desktop_dropin; fi
     if [ "$ENABLE" = 1 ] || [ "$live" = 0 ]; then install_pam_profile; fi
 
     if [ "$live" = 0 ]; then
@@ -816,12 +859,20 @@ do_deb() {
     install_pam_profile
     mkdirs "$CONF_DIR"
     put "$SRC_DIR/etc/idlewarden.conf" "$CONF" 0644
-    # Debian wants a copyright file and a compressed changelog in the doc dir.
-    printf 'idlewarden %s\nSource: the idlewarden repository (README.md)\n' "$VERSION" >"$WORK/copyright"
-    put "$WORK/copyright" "$DOC_DIR/copyright" 0644
-    printf 'idlewarden (%s) unstable; urgency=medium\n\n  * Built by install.sh --deb.\n\n -- idlewarden <root@localhost>  %s\n' \
-        "$VERSION" "$(date -R)" | gzip -9n >"$WORK/changelog.Debian.gz"
-    put "$WORK/changelog.Debian.gz" "$DOC_DIR/changelog.Debian.gz" 0644
+    local maintainer commit date
+    maintainer=$(deb_maintainer) || exit 1
+    note "Maintainer: $maintainer"
+    # Debian's copyright file (machine-readable) and, for a native package (no Debian revision in the version),
+    # changelog.gz, dated SOURCE_DATE_EPOCH when set (reproducible builds), else by the commit it was built from
+    # (when git can read the checkout), else now.
+    put "$SRC_DIR/packaging/copyright" "$DOC_DIR/copyright" 0644
+    commit=$(git -C "$SRC_DIR" log -1 --format='%h %ct' 2>/dev/null) || commit=
+    date=${SOURCE_DATE_EPOCH:-${commit#* }}
+    date=$(date -R -u ${date:+-d "@$date"})
+    printf 'idlewarden (%s) unstable; urgency=medium\n\n  * Package built by install.sh --deb from %s.\n\n -- %s  %s\n' \
+        "$VERSION" "${commit:+commit ${commit%% *}}${commit:-a checkout}" "$maintainer" "$date" |
+        gzip -9n >"$WORK/changelog.gz"
+    put "$WORK/changelog.gz" "$DOC_DIR/changelog.gz" 0644
 
     step "Control files"
     install -d -m 0755 "$root/DEBIAN"
@@ -831,17 +882,18 @@ do_deb() {
 Package: idlewarden
 Version: $VERSION
 Architecture: $arch
-Maintainer: idlewarden maintainers <root@localhost>
+Maintainer: $maintainer
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: $depends
 Section: admin
 Priority: optional
 Description: log out idle login sessions (SSH, console, su), warning users first
- idlewarden ends idle Linux login sessions. A PAM session module (pam_idlewarden.so)
- tells a daemon when a session opens and closes; the daemon watches each
- session's terminals for input, warns the user, and logs the session out
- cleanly when it has been idle too long. Members of excluded groups are never
- logged out, and every decision is written to the system log (authpriv).
+ idlewarden ends idle Linux login sessions. A PAM session module
+ (pam_idlewarden.so) tells a daemon when a session opens and closes; the
+ daemon watches each session's terminals for input, warns the user, and logs
+ the session out cleanly when it has been idle too long. Members of excluded
+ groups are never logged out, and every decision is written to the system log
+ (authpriv).
  .
  The module is enabled for every login through a pam-auth-update profile with
  "session optional": logins never depend on the daemon.
@@ -858,6 +910,26 @@ EOF
     step "Build the package"
     run dpkg-deb --root-owner-group --build "$root" "$out/idlewarden_${VERSION}_${arch}.deb"
     note "install: sudo dpkg -i $out/idlewarden_${VERSION}_${arch}.deb   remove: sudo apt remove idlewarden (purge: apt purge)"
+}
+
+# The package's Maintainer: --maintainer, else DEBFULLNAME and DEBEMAIL, else the project's maintainers (who
+# commit to its repository). Not root or a local address: Debian (lintian) wants a person or team that can be
+# written to.
+PROJECT_MAINTAINER='idlewarden maintainers <maintainers@users.noreply.b-seed-8f5cae79.example>'
+deb_maintainer() {
+    local m=$DEB_MAINTAINER
+    if [ -z "$m" ] && [ -n "${DEBEMAIL:-}" ]; then
+        case $DEBEMAIL in
+            *'<'*) m=$DEBEMAIL ;;
+            *) m="${DEBFULLNAME:-idlewarden maintainers} <$DEBEMAIL>" ;;
+        esac
+    fi
+    [ -n "$m" ] || m=$PROJECT_MAINTAINER
+    case $m in
+        *'<root@'* | *'@localhost>'* | *'@localhost.'* | root\ * ) die "the Maintainer must not be root or a local address: $m (pass --maintainer \"NAME <EMAIL>\")" ;;
+        *' <'*@*'>' ) printf '%s\n' "$m" ;;
+        * ) die "the Maintainer must read \"NAME <EMAIL>\": $m" ;;
+    esac
 }
 
 # Depends: the packages of the shared libraries the binaries load (libc6 at the newest GLIBC symbol version

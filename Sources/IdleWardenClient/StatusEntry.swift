@@ -19,11 +19,16 @@ public struct StatusEntry: Codable, Equatable, Sendable {
     public var nextDeadline: Int64?
     /// The X display of a graphical session (PAM_TTY ":N"), also listed first in `terminals`; nil otherwise.
     public var display: String?
+    /// The login's own systemd-logind session id (`3`, `c1`); nil without logind or without a session of its own.
+    public var logindSession: String?
+    /// That session's scope, as a cgroup path (`/user.slice/user-1000.slice/session-3.scope`).
+    public var scope: String?
 
     public init(
         id: String, user: String, uid: UInt32, service: String, tty: String?, rhost: String?, pid: Int32,
         openedAt: Int64, state: String, exemptReason: String?, terminals: [String], idleSeconds: Int64,
-        idleTimeoutSeconds: Int64, nextDeadline: Int64?, display: String?
+        idleTimeoutSeconds: Int64, nextDeadline: Int64?, display: String?, logindSession: String? = nil,
+        scope: String? = nil
     ) {
         self.id = id
         self.user = user
@@ -40,10 +45,13 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         self.idleTimeoutSeconds = idleTimeoutSeconds
         self.nextDeadline = nextDeadline
         self.display = display
+        self.logindSession = logindSession
+        self.scope = scope
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, user, uid, service, tty, rhost, pid, state, terminals, display
+        case id, user, uid, service, tty, rhost, pid, state, terminals, display, scope
+        case logindSession = "logind_session"
         case openedAt = "opened_at"
         case exemptReason = "exempt_reason"
         case idleSeconds = "idle_seconds"
@@ -69,5 +77,7 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         try container.encode(idleTimeoutSeconds, forKey: .idleTimeoutSeconds)
         try container.encode(nextDeadline, forKey: .nextDeadline)
         try container.encode(display, forKey: .display)
+        try container.encode(logindSession, forKey: .logindSession)
+        try container.encode(scope, forKey: .scope)
     }
 }

@@ -136,6 +136,7 @@ extension Daemon {
         nextSessionNumber += 1
         var session = Session(
             id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID,
+            logindScope: ownLogindScope(of: leader, claimedID: event.xdgSessionID, uid: account.uid),
             openedAt: min(now, spooledAt ?? now), limits: resolution.limits)
         // No process listing at open: the login's processes below it do not exist yet. The terminal PAM_TTY names
         // is listed now, with its owner at open (see `TerminalOwnership`); what it shows is first taken at the
@@ -161,6 +162,7 @@ extension Daemon {
         audit.record(AuditRecord("open", sessionFields(session) + [
             ("pam_user", event.user == account.name ? nil : event.user), ("pid", String(event.pid)),
             ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID), ("source", spooledAt == nil ? nil : "spool"),
+            ("logind_session", session.logindScope?.sessionID), ("scope", session.logindScope?.unit),
             ("type", facts.sessionType.rawValue), ("display", facts.display),
             ("idle_timeout", ConfigDuration.format(session.limits.idleTimeout)),
             ("terminals", terminalField(session)),
@@ -172,6 +174,16 @@ extension Daemon {
         if let exemption = session.limits.exemption {
             audit.record(AuditRecord("exempt", sessionFields(session) + [("reason", exemption.description)]))
         }
+    }
+
+    /// The logind scope the login process is in, when it is the session the module reported (XDG_SESSION_ID,
+    /// which pam_systemd sets before the module runs) and the user's: only then is it this login's own. The leader
+    /// is blocked in its PAM stack, so the cgroup read is its own.
+    private func ownLogindScope(of leader: ProcessIdentity, claimedID: String?, uid: UInt32) -> LogindScope? {
+        guard let claimedID, let scope = effects.logind.scope(of: leader.pid), scope.sessionID == claimedID,
+              scope.uid == uid
+        else { return nil }
+        return scope
     }
 
     func close(_ event: SessionEvent) {

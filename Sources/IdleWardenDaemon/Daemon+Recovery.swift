@@ -10,14 +10,27 @@ import Glibc
 extension Daemon {
     func recover(now: Instant) {
         let table = ProcessTable.snapshot(source: effects.processes)
-        restoreSavedSessions(table: table, now: clock.sample())
+        let logind = readLogindListing()
+        let dropped = restoreSavedSessions(table: table, now: clock.sample(), logindSessions: logind.sessionIDs)
         // Logins made while the daemon was down, as the module recorded them; then whatever no record covers.
         replaySpool(now: now)
-        if options.adoptsLogins { adoptUnregisteredLogins(table: table, now: now) }
+        let adopting = options.adoptsLogins && config.adopt == .module
+        switch logind {
+        case .listed(let sessions):
+            reconcileWithLogind(sessions, dropped: dropped, adopting: adopting, table: table, now: now)
+        case .absent, .failed:
+            // Without logind's list, the logins utmp and the process tree show.
+            if adopting { adoptUnregisteredLogins(table: table, now: now) }
+        }
         markAllStateChanged()
     }
 
-    private func restoreSavedSessions(table: ProcessTable, now sample: ClockSample) {
+    /// Restores the saved sessions whose leader still runs. Where logind's list was read (`logindSessions`), a
+    /// session of a logind session that is no longer listed is dropped first: logind removes a session only once
+    /// its scope is empty, so its login is over. Returns how many were dropped for that.
+    @discardableResult
+    private func restoreSavedSessions(table: ProcessTable, now sample: ClockSample, logindSessions: Set<String>?) -> Int {
+        var droppedByLogind = 0
         let now = sample.wall
         let restored: StateStore.Restored
         do {
@@ -27,15 +40,22 @@ extension Daemon {
             audit.record(AuditRecord("state-corrupt", [
                 ("file", store.path), ("reason", error.description), ("moved_to", movedTo),
             ]), priority: LOG_ERR)
-            return
+            return 0
         }
         auditJournal(restored.journal, now: now)
-        guard let saved = restored.state else { return }
+        guard let saved = restored.state else { return 0 }
         nextSessionNumber = max(nextSessionNumber, saved.nextSessionNumber)
         // Downtime counts as idle time; a wall-clock jump during it (same boot) does not.
         let jump = saved.bootID != nil && saved.bootID == bootID ? sample.jump(since: saved.savedAt) : nil
         for var session in saved.sessions {
             if let jump { session.shift(by: jump) }
+            if let logindSessions, let logindID = session.logindScope?.sessionID, !logindSessions.contains(logindID) {
+                audit.record(AuditRecord("drop", sessionFields(session) + [
+                    ("logind_session", logindID), ("reason", "logind-gone"),
+                ]))
+                droppedByLogind += 1
+                continue
+            }
             guard let leader = table.records[session.leader.pid], leader.startTime == session.leader.startTime else {
                 audit.record(AuditRecord("drop", sessionFields(session) + [("reason", "leader-gone")]))
                 continue
@@ -57,6 +77,7 @@ extension Daemon {
         }
         // Decoding a large state allocates many times the file's size for a moment; give it back.
         malloc_trim(0)
+        return droppedByLogind
     }
 
     /// A journal that could not be replayed whole: a torn last batch (a crash while it was appended) is

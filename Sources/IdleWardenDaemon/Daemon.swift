@@ -74,6 +74,8 @@ public final class Daemon {
 
     /// The sockets and the event loop; nil in unit tests.
     private(set) var io: DaemonIO?
+    /// systemd's notification socket (Type=notify); nil when not started by systemd, and in unit tests.
+    private var notifier: ServiceNotifier?
     private var running = true
 
     var audit: any AuditSink { effects.audit }
@@ -95,12 +97,16 @@ public final class Daemon {
         receiverWatch = ReceiverWatchdog(startedAt: effects.clock.now())
     }
 
-    /// The daemon as installed: the system's effects, its sockets bound and its event loop made. Throws
+    /// The daemon as installed: the system's effects, its sockets bound and its event loop made. It tells
+    /// `notifier` (systemd) it is ready once it has restored and adopted its sessions (see `run`). Throws
     /// `StateLock.Held`, before any socket is touched, when another daemon runs on the same state directory.
-    public convenience init(options: Options, config: Config, logger: Logger, audit: AuditLog) throws {
+    public convenience init(
+        options: Options, config: Config, logger: Logger, audit: AuditLog, notifier: ServiceNotifier?
+    ) throws {
         Self.raiseDescriptorLimit()
         try self.init(options: options, config: config, logger: logger, effects: .live(audit: audit))
         io = try DaemonIO(options: options)
+        self.notifier = notifier
     }
 
     /// The daemon holds a pidfd per session leader and per process it is ending: the usual soft limit of 1,024
@@ -126,6 +132,9 @@ public final class Daemon {
         var steps = StepMeter()
         steps.begin(.start, at: StepMeter.sample())
         recover(now: clock.now())
+        // Ready: config read, sockets bound, sessions restored. What was sent meanwhile waits in the sockets.
+        notifier?.ready(status: "Watching \(registry.count) session(s); config \(options.configPath) "
+            + "(\(config.fromFile ? "\(config.rules.count) rule(s)" : "missing: built-in defaults"))")
         while running {
             saveStateIfNeeded(now: clock.now())
             let wakeUp = [nextWakeUp(), receiverWatch.deadline].compactMap { $0 }.min()
@@ -154,6 +163,7 @@ public final class Daemon {
             }
             superviseReceiver(io)
         }
+        notifier?.stopping()
         saveStateIfNeeded(now: clock.now(), force: true)
         io.unlinkPaths()
         steps.end(at: StepMeter.sample())
@@ -231,8 +241,10 @@ public final class Daemon {
 
     /// Applies a new config to every session: limits are recomputed from each session's recorded last input,
     /// and a session already past a shortened limit still gets its full warning (see `Session.verdict`).
+    /// systemd hears of it: RELOADING=1 first, READY=1 when it is over, the config taken or not.
     @discardableResult
     func reload() -> [String] {
+        notifier?.reloading(monotonicMicroseconds: clock.monotonicMicroseconds())
         let result = ConfigLoader.load(path: options.configPath)
         guard let loaded = result.config else {
             for error in result.errors {
@@ -240,6 +252,8 @@ public final class Daemon {
                     ("config", options.configPath), ("error", error.description), ("result", "old-config-kept"),
                 ]), priority: LOG_ERR)
             }
+            notifier?.ready(status: "Reload refused: \(result.errors.count) error(s) in \(options.configPath) "
+                + "(journalctl -t idlewarden); the previous config stays in force")
             return result.errors.map(\.description)
         }
         config = loaded
@@ -255,6 +269,8 @@ public final class Daemon {
         audit.record(AuditRecord("config-reload", [
             ("config", options.configPath), ("sessions", String(registry.count)), ("rules", String(config.rules.count)),
         ]))
+        notifier?.ready(status: "Watching \(registry.count) session(s); config \(options.configPath) reloaded "
+            + "(\(config.rules.count) rule(s))")
         return []
     }
 }

@@ -13,7 +13,7 @@ extension StatusEntry {
             terminals: (display.map { [$0] } ?? []) + session.terminals,
             idleSeconds: session.idle(now: now).wholeSeconds,
             idleTimeoutSeconds: session.limits.idleTimeout.wholeSeconds, nextDeadline: nextDeadline?.seconds,
-            display: display)
+            display: display, logindSession: session.logindScope?.sessionID, scope: session.logindScope?.path)
     }
 
     private static func state(of session: Session) -> String {

@@ -6,8 +6,12 @@ struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Check a config file: print a summary, or every error as FILE:LINE:COLUMN: KEY: MESSAGE.",
-        discussion: "Exit status 0 when the file is valid (warnings allowed), 1 when it has errors. A valid file's "
-            + "summary ends with host notices: settings of this machine, not of the file, that weaken enforcement.")
+        discussion: """
+            Exit status 0 when the file is valid (warnings allowed), 1 when it has errors. Also warns when \
+            systemd-logind's own idle logout (StopIdleSessionSec= in logind.conf or its drop-ins) is on. A valid \
+            file's summary ends with host notices: settings of this machine, not of the file, that weaken \
+            enforcement.
+            """)
 
     @Argument(help: "The config file to check.")
     var file = Defaults.config
@@ -17,6 +21,7 @@ struct CheckConfigCommand: ParsableCommand {
         let accounts = AccountDirectory()
         let warnings = result.warnings
             + result.lookupWarnings(userExists: accounts.userExists, groupExists: accounts.groupExists)
+            + (LogindConfigFiles.idleStop().map { [.logindIdleStop($0)] } ?? [])
         for error in result.errors { printError("error: \(error.description)") }
         for warning in warnings { printError("warning: \(warning.description)") }
         guard let config = result.config else {

@@ -191,4 +191,20 @@ final class ConfigParserTests: XCTestCase {
         XCTAssertTrue(builtIn.contains("  max_session = none  (built-in default)\n"), builtIn)
         XCTAssertTrue(builtIn.hasSuffix("rules: none"), builtIn)
     }
+
+    /// `adopt`: "module" by default, "none" to adopt nothing; any other value is an error that lists both.
+    func testAdoptKey() throws {
+        XCTAssertEqual(try XCTUnwrap(ConfigParser.parse("", path: "f").config).adopt, .module)
+        XCTAssertEqual(try XCTUnwrap(ConfigParser.parse("adopt = \"none\"", path: "f").config).adopt, .none)
+        XCTAssertEqual(try XCTUnwrap(ConfigParser.parse("adopt = \"module\"", path: "f").config).adopt, .module)
+        let bad = ConfigParser.parse("adopt = \"all\"", path: "f")
+        XCTAssertNil(bad.config)
+        let message = bad.errors.map(\.description).joined()
+        XCTAssertTrue(message.hasPrefix("f:1:1: adopt:") && message.contains("module") && message.contains("none"), message)
+        let misplaced = ConfigParser.parse("[[rule]]\nusers = [\"a\"]\nadopt = \"none\"", path: "f")
+        XCTAssertTrue(misplaced.errors.map(\.description).joined().contains("adopt is a top-level setting"),
+                      "\(misplaced.errors)")
+        XCTAssertTrue(try XCTUnwrap(ConfigParser.parse("adopt = \"none\"", path: "f").config).summary
+            .contains("  adopt = none\n"))
+    }
 }

@@ -25,12 +25,14 @@ public struct Config: Equatable, Sendable {
     public var excludeUsers: [String]
     public var excludeGroups: [String]
     public var scope: IdleScope
+    /// Which unregistered live logins the daemon adopts at start-up.
+    public var adopt: AdoptMode
     public var rules: [Rule]
 
     public init(
         path: String = Config.defaultPath, fromFile: Bool = true, defaults: PolicySettings = .init(),
         allowShortTimeouts: Bool = false, excludeUsers: [String] = [], excludeGroups: [String] = [],
-        scope: IdleScope = .session, rules: [Rule] = []
+        scope: IdleScope = .session, adopt: AdoptMode = .module, rules: [Rule] = []
     ) {
         self.path = path
         self.fromFile = fromFile
@@ -39,6 +41,7 @@ public struct Config: Equatable, Sendable {
         self.excludeUsers = excludeUsers
         self.excludeGroups = excludeGroups
         self.scope = scope
+        self.adopt = adopt
         self.rules = rules
     }
 
@@ -57,6 +60,7 @@ public struct Config: Equatable, Sendable {
             lines.append("  \(key.rawValue) = \(value)  (\(source))")
         }
         lines.append("  scope = \(scope.rawValue)")
+        lines.append("  adopt = \(adopt.rawValue)")
         lines.append("  allow_short_timeouts = \(allowShortTimeouts)")
         lines.append("exclusions (never warned or ended):")
         lines.append("  exclude_users = [\(excludeUsers.joined(separator: ", "))]")

@@ -7,7 +7,7 @@ enum ConfigKeys {
     /// Per-session keys valid both at the top level and in a rule.
     static let shared = ["idle_timeout", "warn_before", "grace", "max_session", "check_no_tty", "allow_keepalive",
                          "activity", "end", "graphical"]
-    static let topLevelOnly = ["allow_short_timeouts", "exclude_users", "exclude_groups", "scope"]
+    static let topLevelOnly = ["allow_short_timeouts", "exclude_users", "exclude_groups", "scope", "adopt"]
     static let ruleOnly = ["name", "groups", "users", "services", "ttys", "types", "remote", "exempt"]
 
     static let topLevel = shared + topLevelOnly + ["rule"]

@@ -32,6 +32,7 @@ public enum ConfigParser {
         let excludeUsers = reader.stringList("exclude_users") ?? []
         let excludeGroups = reader.stringList("exclude_groups") ?? []
         let scope = reader.choice("scope", as: IdleScope.self) ?? .session
+        let adopt = reader.choice("adopt", as: AdoptMode.self) ?? .module
 
         var warnings: [ConfigWarning] = []
         if allowShortTimeouts { warnings.append(.shortTimeoutsAllowed(reader.location("allow_short_timeouts"))) }
@@ -71,7 +72,7 @@ public enum ConfigParser {
         let config = Config(
             path: path, fromFile: true, defaults: defaults, allowShortTimeouts: allowShortTimeouts,
             excludeUsers: excludeUsers.map(\.text), excludeGroups: excludeGroups.map(\.text), scope: scope,
-            rules: rules)
+            adopt: adopt, rules: rules)
         return ConfigParseResult(config: config, errors: errors, warnings: warnings, nameReferences: references)
     }
 

@@ -7,7 +7,13 @@ public struct Session: Equatable, Sendable, Codable {
     /// The process that called the PAM module (sshd's `[priv]` monitor, login, su).
     public var leader: ProcessIdentity
     public var sid: Int32
+    /// XDG_SESSION_ID as the module reported it (pam_systemd sets it in the PAM environment).
     public var xdgSessionID: String?
+    /// The login's own systemd-logind session: the scope its leader is in (/proc/PID/cgroup, which the user cannot
+    /// change), taken only when it is the session XDG_SESSION_ID names, or the one logind listed when the daemon
+    /// adopted the login. Its `sessionID` is the logind session id. Nil without logind, and for a login that got
+    /// no session of its own (`su -l` in a shell: pam_systemd keeps the caller's session).
+    public var logindScope: LogindScope?
     public var openedAt: Instant
     public var limits: Limits
     /// Latest moment the last input can have happened (see `TerminalInput`); starts at `openedAt`.
@@ -28,13 +34,15 @@ public struct Session: Equatable, Sendable, Codable {
 
     public init(
         id: String, facts: SessionFacts, leader: ProcessIdentity, sid: Int32, xdgSessionID: String? = nil,
-        openedAt: Instant, limits: Limits, terminals: [String] = [], origin: SessionOrigin = .pam
+        logindScope: LogindScope? = nil, openedAt: Instant, limits: Limits, terminals: [String] = [],
+        origin: SessionOrigin = .pam
     ) {
         self.id = id
         self.facts = facts
         self.leader = leader
         self.sid = sid
         self.xdgSessionID = xdgSessionID
+        self.logindScope = logindScope
         self.openedAt = openedAt
         self.limits = limits
         self.lastInput = openedAt

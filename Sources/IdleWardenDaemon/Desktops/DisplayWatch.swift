@@ -63,6 +63,14 @@ final class DisplayWatch {
         let members = table().members(of: session.leader, includingLeader: true)
             .filter { $0.realUID == session.facts.uid }
         var endpoint = readEnvironments(of: members.map(\.pid), uid: session.facts.uid, display: display)
+        // Under the shipped unit the daemon has no CAP_SYS_PTRACE, so the environments of the user's processes
+        // are unreadable: the account's home then, and the authority file display managers and startx give a
+        // session there (read by the helper as the user, never as root).
+        if endpoint.home == nil || (display != nil && endpoint.xauthority == nil),
+           let home = Self.home(uid: session.facts.uid) {
+            if endpoint.home == nil { endpoint.home = home }
+            if display != nil, endpoint.xauthority == nil { endpoint.xauthority = home + "/.Xauthority" }
+        }
         let userBus = "/run/user/\(session.facts.uid)/bus"
         if endpoint.dbusAddress == nil, access(userBus, F_OK) == 0 { endpoint.dbusAddress = "unix:path=\(userBus)" }
         state.endpoint = endpoint
@@ -196,6 +204,17 @@ final class DisplayWatch {
         var buffer = [CChar](repeating: 0, count: 4096)
         guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return uid }
         return entry.pw_gid
+    }
+
+    /// The home directory of `uid` in the passwd database; nil when unknown or not absolute.
+    private static func home(uid: UInt32) -> String? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let dir = entry.pw_dir
+        else { return nil }
+        let home = String(cString: dir)
+        return home.hasPrefix("/") ? home : nil
     }
 
     private static func ownExecutable() -> String? {

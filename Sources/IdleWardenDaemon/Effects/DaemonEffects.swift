@@ -15,8 +15,13 @@ struct DaemonEffects {
     var audit: any AuditSink
     /// Graphical sessions' desktops: their idle time and warnings shown on them (child processes).
     var desktops: any Desktops
-    /// The live logins utmp lists, for adoption at start-up.
+    /// The live logins utmp lists, for adoption at start-up where logind does not run.
     var logins: () -> [LoginRecord]
+    /// systemd-logind: its session list (reconciled at start-up) and the scope of a login's process.
+    var logind: any LogindBus
+    /// The text of a PAM configuration file (/etc/pam.d/SERVICE and what it includes), nil when it cannot be
+    /// read: whether a logind session's service runs the module.
+    var pamFile: (String) -> String?
 
     static func live(audit: AuditLog) -> DaemonEffects {
         let clock = SystemClock()
@@ -24,6 +29,7 @@ struct DaemonEffects {
             clock: clock, processes: LiveProcessTree(), accounts: AccountDirectory(),
             terminals: DeviceTerminals(), handles: Pidfds(), cgroups: LiveControlGroups(), audit: audit,
             desktops: DisplayWatch(clock: clock),
-            logins: { LoginRecord.current() })
+            logins: { LoginRecord.current() }, logind: Busctl(),
+            pamFile: { path in ProcText.bytes(of: path, limit: 256 * 1024).map { String(decoding: $0, as: UTF8.self) } })
     }
 }

@@ -36,6 +36,9 @@ final class DaemonHarness {
     let desktops = FakeDesktops()
     /// What utmp lists, for adoption at start-up.
     var utmp: [LoginRecord] = []
+    /// systemd-logind (absent unless a test makes it present) and /etc/pam.d (path → text).
+    let logind = FakeLogind()
+    var pamFiles: [String: String] = [:]
     let directory: String
     let configPath: String
     /// The daemon now running; `restart()` replaces it.
@@ -63,7 +66,8 @@ final class DaemonHarness {
     var effects: DaemonEffects {
         DaemonEffects(
             clock: clock, processes: processes, accounts: accounts, terminals: terminals, handles: handles,
-            cgroups: cgroups, audit: audit, desktops: desktops, logins: { [unowned self] in utmp })
+            cgroups: cgroups, audit: audit, desktops: desktops, logins: { [unowned self] in utmp }, logind: logind,
+            pamFile: { [unowned self] in pamFiles[$0] })
     }
 
     func writeConfig(_ text: String) {
