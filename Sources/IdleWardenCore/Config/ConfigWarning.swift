@@ -7,11 +7,13 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
     case ruleSetsNothing(SourceLocation, rule: Int)
     case unknownUser(SourceLocation, key: String, name: String)
     case unknownGroup(SourceLocation, key: String, name: String)
+    /// metrics_file does not end in ".prom", the only files node_exporter's textfile collector reads.
+    case metricsFileName(SourceLocation)
 
     public var location: SourceLocation {
         switch self {
         case .shortTimeoutsAllowed(let at), .ruleSetsNothing(let at, _), .unknownUser(let at, _, _),
-            .unknownGroup(let at, _, _):
+            .unknownGroup(let at, _, _), .metricsFileName(let at):
             return at
         }
     }
@@ -21,6 +23,7 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
         case .shortTimeoutsAllowed: return "allow_short_timeouts"
         case .ruleSetsNothing: return "rule"
         case .unknownUser(_, let key, _), .unknownGroup(_, let key, _): return key
+        case .metricsFileName: return "metrics_file"
         }
     }
 
@@ -34,6 +37,8 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
             return "no user \"\(name)\" on this system; check the spelling"
         case .unknownGroup(_, _, let name):
             return "no group \"\(name)\" on this system; check the spelling"
+        case .metricsFileName:
+            return "node_exporter's textfile collector reads only files whose name ends in .prom"
         }
     }
 
