@@ -11,7 +11,7 @@ import Glibc
 ///
 /// Its handlers, by concern: datagrams (Daemon+Datagrams), control requests (Daemon+Control), deadlines
 /// (Daemon+Deadlines), registration and removal (Daemon+Sessions), start-up (Daemon+Recovery), saving state
-/// (Daemon+Persistence), desktops (Daemon+Graphical).
+/// (Daemon+Persistence), desktops (Daemon+Graphical), metrics (Daemon+Metrics).
 public final class Daemon {
     public struct Options: Sendable {
         public var configPath: String
@@ -63,12 +63,16 @@ public final class Daemon {
     var budget = RequestBudget(burst: 20, perSecond: 10)
     var lastRefusalReport: Instant
     var replies = ReplyCache()
+    /// Every audit line passes through it, to be counted for the metrics.
+    let counter: AuditCounter
+    var metricsExport = MetricsExport()
+    let startedAt: Instant
 
     /// The sockets and the event loop; nil in unit tests.
     private(set) var io: DaemonIO?
     private var running = true
 
-    var audit: any AuditSink { effects.audit }
+    var audit: any AuditSink { counter }
     var clock: any DaemonClock { effects.clock }
 
     /// A daemon without sockets or event loop: what unit tests drive, calling its handlers directly.
@@ -84,6 +88,9 @@ public final class Daemon {
         lastClockSample = effects.clock.sample()
         bootID = effects.clock.bootID()
         lastRefusalReport = effects.clock.now()
+        counter = AuditCounter(sink: effects.audit)
+        counter.format = config.auditFormat
+        startedAt = effects.clock.now()
     }
 
     /// The daemon as installed: the system's effects, its sockets bound and its event loop made.
@@ -107,11 +114,14 @@ public final class Daemon {
         guard let io else { preconditionFailure("Daemon.run needs the daemon made with its sockets") }
         audit.record(AuditRecord("start", [
             ("socket", options.socketPath), ("session_socket", options.sessionSocketPath), ("config", options.configPath),
-            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
+            ("config_file", config.fromFile ? "read" : "missing-using-defaults"),
+            ("drop_ins", config.dropIns.isEmpty ? nil : String(config.dropIns.count)),
+            ("rules", String(config.rules.count)),
         ]))
         recover(now: clock.now())
         while running {
             saveStateIfNeeded(now: clock.now())
+            writeMetricsIfNeeded(now: clock.now())
             io.loop.arm(afterMilliseconds: nextWakeUp().map { ($0 - clock.now()).milliseconds })
             let sources = io.loop.wait()
             followClock()
@@ -127,13 +137,15 @@ public final class Daemon {
             }
         }
         saveStateIfNeeded(now: clock.now(), force: true)
+        removeMetricsFile()
         io.unlinkPaths()
         audit.record(AuditRecord("stop", [("sessions", String(registry.count))]))
     }
 
-    /// The earliest moment something is due: a session's deadline, or a state save that was put off.
+    /// The earliest moment something is due: a session's deadline, a state save that was put off, or a write of
+    /// the metrics file.
     func nextWakeUp() -> Instant? {
-        [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil].compactMap { $0 }.min()
+        [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil, metricsWriteDue()].compactMap { $0 }.min()
     }
 
     /// Detects a wall clock that was set (not one that ran, nor a suspend) and moves every session's
@@ -176,6 +188,7 @@ public final class Daemon {
             return result.errors.map(\.description)
         }
         config = loaded
+        counter.format = config.auditFormat
         markAllStateChanged()
         let now = clock.now()
         for id in registry.orderedIDs {
@@ -186,7 +199,8 @@ public final class Daemon {
             if watched == true { reschedule(id, now: now) }
         }
         audit.record(AuditRecord("config-reload", [
-            ("config", options.configPath), ("sessions", String(registry.count)), ("rules", String(config.rules.count)),
+            ("config", options.configPath), ("drop_ins", config.dropIns.isEmpty ? nil : String(config.dropIns.count)),
+            ("sessions", String(registry.count)), ("rules", String(config.rules.count)),
         ]))
         return []
     }

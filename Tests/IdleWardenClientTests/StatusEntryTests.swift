@@ -13,9 +13,11 @@ final class StatusEntryTests: XCTestCase {
             JSONSerialization.jsonObject(with: try JSONEncoder().encode(entry)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), [
             "id", "user", "uid", "service", "tty", "rhost", "pid", "opened_at", "state", "exempt_reason",
-            "terminals", "idle_seconds", "idle_timeout_seconds", "next_deadline", "display",
+            "terminals", "idle_seconds", "idle_timeout_seconds", "next_deadline", "display", "warn_at", "end_at",
+            "end_reason", "warn_before_seconds", "max_session_seconds", "keepalive_allowed",
         ])
-        for key in ["tty", "rhost", "exempt_reason", "next_deadline", "display"] {
+        for key in ["tty", "rhost", "exempt_reason", "next_deadline", "display", "warn_at", "end_at", "end_reason",
+                    "warn_before_seconds", "max_session_seconds", "keepalive_allowed"] {
             XCTAssertTrue(object[key] is NSNull, key)
         }
         XCTAssertEqual(try JSONDecoder().decode(StatusEntry.self, from: try JSONEncoder().encode(entry)), entry)
