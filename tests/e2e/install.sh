@@ -317,7 +317,7 @@ test_install_ssh_login_through_profile_is_registered() {
     # The user runs `idlewarden status` by name in the login shell ssh gave them (its PATH has no sbin): it shows
     # their session, their limit, when they will be warned and logged out, and how to stay.
     iw_wait_until 15 _iwi_has_pts "$user" || iw_fail "the session's pty was not found: $(_iwi_sessions_of "$user")"
-    iw_tmux_type s1 'echo "PATH=$PATH"; command -v idlewarden; idlewarden status; echo "status-exit=$?"'
+    iw_tmux_type s1 'echo "PATH=$PATH"; type -P idlewarden; idlewarden status; echo "status-exit=$?"'
     iw_tmux_wait_text s1 'status-exit=[0-9]+' 20 || iw_fail "idlewarden status did not finish: $(iw__pane_tail s1)"
     iw_tmux_capture s1 >"$IW_TLOG/user-status.txt"
     grep -q 'status-exit=0' "$IW_TLOG/user-status.txt" || iw_fail "idlewarden status failed for $user: $(cat "$IW_TLOG/user-status.txt")"
@@ -328,7 +328,7 @@ test_install_ssh_login_through_profile_is_registered() {
         "If you type nothing more: warning at .* \(in 1[34]m[0-9]*s?\), logout at .* \(in 1[45]m" "run: idlewarden keepalive --session [0-9]+"; do
         grep -qE "$want" "$IW_TLOG/user-status.txt" || iw_fail "the user's status lacks /$want/: $(cat "$IW_TLOG/user-status.txt")"
     done
-    iw_ok "$user ran idlewarden status by name from the ssh login shell: $(grep -E '^  If you type' "$IW_TLOG/user-status.txt")"
+    iw_ok "$user ran idlewarden status by name from the ssh login shell: $(grep -E 'If you type' "$IW_TLOG/user-status.txt")"
     iw_audit_wait 10 "$(iw_kv event open)" "$(iw_kv user "$user")" "$(iw_kv service sshd)" ||
         iw_fail "no event=open audit line for $user"
     iw_ok "audited: $(iw_audit "$(iw_kv event open)" "$(iw_kv user "$user")" | tail -n 1)"
@@ -336,6 +336,37 @@ test_install_ssh_login_through_profile_is_registered() {
     iw_wait_until 20 _iwi_session_count_is 0 "$user" || iw_fail "the session is still listed after logout"
     iw_audit_wait 10 "$(iw_kv event close)" "$(iw_kv user "$user")" || iw_fail "no event=close audit line"
     iw_ok "logout closed the session: $(iw_audit "$(iw_kv event close)" "$(iw_kv user "$user")" | tail -n 1)"
+}
+
+# An ssh login open before idlewarden is installed: install.sh ends by saying what the daemon does to it, in the
+# "Logins open now" step: either watched (in the status table, with its limit and what comes next: a warning or a
+# logout, and when), or listed among the open logins (who) that the daemon does not watch. Whichever it is, the
+# daemon's status agrees with what install.sh said.
+test_install_reports_what_happens_to_the_logins_already_open() {
+    _iwi_setup
+    local user=iwtest-$IW_ID-o
+    iw_mkuser "$user"
+    _iwi_sshd_start
+    iw_tmux_new s1 "$(iw_ssh_cmd "$user")"
+    iw_tmux_mark s1
+    iw_log "who before the install: $(who | tr '\n' '|')"
+    _iwi_install
+    local report
+    report=$(sed -n '/^==> Logins open now/,/^==> /p' "$IWI_LOG" | sed '$d')
+    printf '%s\n' "$report" | tee "$IW_TLOG/report.txt"
+    [[ -n $report ]] || iw_fail "install.sh has no 'Logins open now' step"
+    if grep -qE "^ +[0-9]+ +$user +" <<<"$report"; then
+        grep -qE "^ +[0-9]+ +$user +.* 15m +(warning|logout) in [0-9]" <<<"$report" ||
+            iw_fail "the report lists $user without the limit and what comes next: $report"
+        _iwi_session_count_is 1 "$user" || iw_fail "install.sh said the daemon watches $user's login, status does not list it"
+        iw_ok "reported as watched: $(grep -E "^ +[0-9]+ +$user " <<<"$report")"
+    else
+        grep -qE "does not watch" <<<"$report" && grep -qE "^ +$user +pts/" <<<"$report" ||
+            iw_fail "the report says nothing about $user's open login: $report"
+        _iwi_session_count_is 0 "$user" || iw_fail "install.sh said the daemon does not watch $user's login, status lists it"
+        iw_ok "reported as not watched: $(grep -E "^ +$user +pts/" <<<"$report")"
+    fi
+    iw_tmux_type s1 exit
 }
 
 # --uninstall: /etc/pam.d and /var/lib/pam byte-identical to before the install, the daemon stopped, every file
