@@ -13,7 +13,7 @@ struct DaemonCommand: ParsableCommand {
         abstract: "Run the daemon in the foreground (logs to stderr and syslog).",
         discussion: "SIGHUP reloads the config; a config with errors is logged and the old one stays in force.")
 
-    @Option(help: "The config file.")
+    @Option(help: "The config file (its drop-ins are read from conf.d beside it).")
     var config = Defaults.config
 
     @OptionGroup var control: ControlSocketOptions
