@@ -466,7 +466,7 @@ install_config() {
             run rm -f "$DESTDIR$CONF.dist"
         fi
     else
-        note "keeping your $CONF; the current example is $CONF.dist (compare: diff $CONF $CONF.dist)"
+        note "keeping your $CONF; this version's is $CONF.dist (compare: diff $CONF $CONF.dist)"
         in_list "$CONF" "${OLD_CONFIGS[@]}" && CONFIGS+=("$CONF")
         put "$example" "$CONF.dist" 0644
     fi

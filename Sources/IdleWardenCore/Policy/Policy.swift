@@ -6,7 +6,7 @@
 ///    excluded user by mistake);
 /// 2. the first matching [[rule]] that sets the key;
 /// 3. the pam.d module arguments (idle_timeout=, warn_before=, max_session=, signal_interval=, exempt);
-/// 4. the top level of the config;
+/// 4. the top level of the config (the last file that sets the key);
 /// 5. the built-in default.
 /// warn_before must be shorter than the idle_timeout resolved this way; a candidate that is not (possible when two
 /// rules or a module argument combine) is passed over, reported, and the next source is tried; if none fits,

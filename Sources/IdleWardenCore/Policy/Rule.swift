@@ -1,8 +1,9 @@
 /// One `[[rule]]` table: which sessions it matches and which limits it sets for them.
 ///
 /// All match keys present must match (AND); within one key's list any element may match (OR); a rule without
-/// match keys matches every session. Rules are tried in file order and the first matching rule that sets a key
-/// decides that key, so a specific rule placed early can refine one limit without restating the others.
+/// match keys matches every session. Rules are tried in order (the main file's, then each drop-in's) and the first
+/// matching rule that sets a key decides that key, so a specific rule placed early can refine one limit without
+/// restating the others.
 public struct Rule: Equatable, Sendable {
     /// 1-based position among the [[rule]] tables of every file read: the main file's, then each drop-in's.
     public var index: Int
