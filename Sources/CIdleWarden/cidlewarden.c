@@ -1,6 +1,7 @@
 #define _GNU_SOURCE 1
 #include "cidlewarden.h"
 
+#include <sys/file.h>
 #include <utmpx.h>
 
 ssize_t iw_recv_with_creds(int fd, void *buf, size_t len, struct iw_credentials *creds, int *has_creds,
@@ -71,3 +72,5 @@ int iw_utmp_next(struct iw_login *out) {
 }
 
 void iw_utmp_close(void) { endutxent(); }
+
+int iw_flock_exclusive(int fd) { return flock(fd, LOCK_EX | LOCK_NB); }

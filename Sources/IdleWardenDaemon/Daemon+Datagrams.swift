@@ -69,6 +69,11 @@ extension Daemon {
                 reject("not-root", sender: sender, detail: "claimed-user=\(event.user)")
                 return nil
             }
+            // A login program of a container that sees this socket (a bind mount) is another machine's.
+            if case .nested = effects.processes.pidNamespace(sender.pid) {
+                reject("foreign-pid-namespace", sender: sender, detail: "claimed-user=\(event.user)")
+                return nil
+            }
             switch event.phase {
             case .open: open(event, sender: sender)
             case .close: close(event)
@@ -106,8 +111,9 @@ extension Daemon {
         if let existing = registry.id(ofLeader: leader) {
             forget(existing)
         }
+        // Rules and audit use the account's own name, not the login name as typed (see `AccountLookup`).
         let facts = SessionFacts(
-            user: event.user, uid: account.uid, groups: effects.accounts.groupNames(of: account),
+            user: account.name, uid: account.uid, groups: effects.accounts.groupNames(of: account),
             service: event.service, tty: event.tty, rhost: event.rhost, xdisplay: event.xdisplay,
             xdgSessionType: event.xdgSessionType, moduleArguments: event.overrides)
         let resolution = Policy.resolve(config, for: facts)
@@ -121,7 +127,7 @@ extension Daemon {
         track(session, now: now)
 
         audit.record(AuditRecord("open", sessionFields(session) + [
-            ("pid", String(event.pid)), ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID),
+            ("pam_user", event.user == account.name ? nil : event.user), ("pid", String(event.pid)), ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID),
             ("type", facts.sessionType.rawValue), ("display", facts.display),
             ("idle_timeout", ConfigDuration.format(session.limits.idleTimeout)),
             ("terminals", terminalField(session)),

@@ -32,7 +32,14 @@ extension Daemon {
         if config.scope == .user { sharedInput(for: &entry.session) }
         if entry.session.terminalDiscovery != .settled || !(ownInput || entry.session.verdict(now: now).isSleep) {
             let table = processes.table(of: entry.leader)
-            guard let leader = table.records[entry.leader.pid], leader.startTime == entry.leader.startTime else {
+            guard table.records[entry.leader.pid]?.startTime == entry.leader.startTime else {
+                // An empty listing is a gone leader only if /proc says so: out of descriptors, it says nothing, and
+                // the session is neither closed nor ended blind; it is looked at again a moment later.
+                guard effects.processes.liveness(of: entry.leader) == .gone else {
+                    logger.warning("session \(id): cannot read /proc for its leader \(entry.leader.pid); retrying")
+                    registry.schedule(id, at: now + .seconds(1))
+                    return
+                }
                 end(id, reason: "leader-exit", now: now)
                 return
             }
@@ -79,17 +86,10 @@ extension Daemon {
             let text = Notice.farewell(for: session, reason: reason, now: now)
             for terminal in session.terminals { _ = effects.terminals.write(text, to: terminal) }
             markStateChanged(id)
-            // A fresh listing: a process started a moment ago must not escape the end.
-            let table = ProcessTable.session(
-                of: session.leader, auditSession: session.limits.end == .session, source: effects.processes)
-            let members = session.limits.end == .leader
-                ? table.loginGroup(of: session.leader, uid: session.facts.uid)
-                : Self.union(
-                    table.members(of: session.leader, includingLeader: !session.origin.leaderIsLoginProcess),
-                    table.auditSessionMembers(of: session.leader))
+            // Listed now and again before each step: a process started a moment ago must not escape the end.
             let termination = Termination(
-                session: session, reason: reason, members: members, now: now, handles: effects.handles,
-                processes: effects.processes)
+                session: session, reason: reason, now: now, processes: effects.processes, handles: effects.handles,
+                cgroups: effects.cgroups)
             registry.update(id) {
                 $0.session.ending = reason
                 $0.phase = .ending(termination, close: nil)
@@ -116,6 +116,8 @@ extension Daemon {
                 .source(of: termination.reason == .idle ? .idleTimeout : .maxSession).description),
             ("end", entry.session.limits.end.rawValue),
             ("processes", String(termination.targets.count)), ("ended_by", termination.summary),
+            ("found_later", String(termination.foundLater)), ("members", termination.memberSource),
+            ("scope", termination.scopePath), ("frozen", termination.usedFreezer ? "scope" : nil),
             ("skipped", termination.skipped.isEmpty ? nil : termination.skipped.joined(separator: ",")),
         ]), priority: LOG_NOTICE)
         if let close { finish(id, reason: close, now: now) }
@@ -161,11 +163,6 @@ extension Daemon {
             let latest = TerminalInput.latestInput(atimeSeconds: activity)
             if latest > other.openedAt { session.observeElsewhere(latestInput: latest) }
         }
-    }
-
-    static func union(_ first: [ProcessRecord], _ second: [ProcessRecord]) -> [ProcessRecord] {
-        let known = Set(first.map(\.pid))
-        return first + second.filter { !known.contains($0.pid) }
     }
 
     /// Our own notice changes a terminal's mtime; where output counts as activity it must not look like use.

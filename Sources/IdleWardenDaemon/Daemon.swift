@@ -51,6 +51,8 @@ public final class Daemon {
     let displays: DisplayWatch
 
     let store: StateStore
+    /// One daemon per state directory (and so per socket paths).
+    private let lock: StateLock
     /// The changes that a restart could not rebuild from the system (see `markStateChanged`).
     var stateChanges = StateChanges()
     var stateIsDirty: Bool { !stateChanges.isEmpty }
@@ -82,6 +84,7 @@ public final class Daemon {
         self.effects = effects
         self.config = config
         try StateDirectory.prepare(options.stateDirectory)
+        lock = try StateLock(directory: options.stateDirectory)
         store = StateStore(directory: options.stateDirectory)
         probe = ActivityProbe(devices: effects.terminals)
         displays = DisplayWatch(clock: effects.clock)
@@ -93,7 +96,8 @@ public final class Daemon {
         startedAt = effects.clock.now()
     }
 
-    /// The daemon as installed: the system's effects, its sockets bound and its event loop made.
+    /// The daemon as installed: the system's effects, its sockets bound and its event loop made. Throws
+    /// `StateLock.Held`, before any socket is touched, when another daemon runs on the same state directory.
     public convenience init(options: Options, config: Config, logger: Logger, audit: AuditLog) throws {
         Self.raiseDescriptorLimit()
         try self.init(options: options, config: config, logger: logger, effects: .live(audit: audit))

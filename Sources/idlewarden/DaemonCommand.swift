@@ -58,6 +58,8 @@ struct DaemonCommand: ParsableCommand {
                     configPath: config, socketPath: control.socket, sessionSocketPath: sessionSocket,
                     stateDirectory: stateDir, adoptsLogins: adopt),
                 config: loaded, logger: logger, audit: audit)
+        } catch let error as StateLock.Held {
+            throw refuse("already-running", error.description, exitCode: .alreadyRunning)
         } catch {
             throw refuse("system-error", "\(error)", exitCode: .systemError)
         }

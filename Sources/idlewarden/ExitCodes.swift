@@ -12,6 +12,9 @@ extension ExitCode {
     static let daemonUnavailable = ExitCode(69)
     /// 71, EX_OSERR: `daemon` cannot bind a socket or prepare its directories.
     static let systemError = ExitCode(71)
+    /// 75, EX_TEMPFAIL: `daemon` found another daemon running on the same state directory (its lock is held); it
+    /// touched neither that daemon's sockets nor its state. Try again once the other one has stopped.
+    static let alreadyRunning = ExitCode(75)
     /// 77, EX_NOPERM: `daemon` is not running as root.
     static let notRoot = ExitCode(77)
     /// 78, EX_CONFIG: `daemon` found errors in its config file.

@@ -42,11 +42,12 @@ struct ExplainCommand: ParsableCommand {
             printError("idlewarden: no such user: \(user)")
             throw ExitCode.failure
         }
+        // As the daemon does: rules see the account's own name, whatever the case it was given in.
         let facts = SessionFacts(
-            user: user, uid: account.uid, groups: accounts.groupNames(of: account), service: service, tty: tty,
+            user: account.name, uid: account.uid, groups: accounts.groupNames(of: account), service: service, tty: tty,
             rhost: rhost, moduleArguments: moduleArguments)
         print("config: " + (loaded.files.isEmpty ? "none (built-in defaults)" : loaded.files.joined(separator: ", ")))
-        print("user \(user) (uid \(account.uid), groups \(facts.groups.joined(separator: ","))), service \(service), "
+        print("user \(account.name) (uid \(account.uid), groups \(facts.groups.joined(separator: ","))), service \(service), "
               + "tty \(tty ?? "-"), from \(rhost ?? "local")")
         print(Policy.resolve(loaded, for: facts).description)
     }

@@ -80,8 +80,8 @@ final class MalformedDatagramTests: XCTestCase {
     func testBadUTF8() throws {
         for sequence: [UInt8] in [[0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]] {
             var writer = DatagramWriter(kind: .open)
-            try writer.append(.rhost, bytes: sequence)
-            expect(writer.bytes, .badUTF8(.rhost))
+            try writer.append(.tty, bytes: sequence)
+            expect(writer.bytes, .badUTF8(.tty))
         }
     }
 

@@ -134,4 +134,28 @@ final class SessionDatagramTests: XCTestCase {
             XCTAssertEqual($0 as? WireError, .unexpectedField(.sessionID))
         }
     }
+
+    /// PAM_RHOST is what a resolver or the remote side said: a newline, a control character, a bidi override or a
+    /// byte that is not UTF-8 in it is kept escaped (`\xNN`, one per byte; printable text, a backslash too, as it
+    /// is), never a reason to refuse the login. The other items are still refused with such bytes.
+    func testRhostWithControlBytesIsKeptEscaped() throws {
+        let cases: [([UInt8], String)] = [
+            (Array("host\nevent=forged".utf8), "host\\x0Aevent=forged"),
+            ([0x65, 0x78, 0xFF, 0x61, 0x6D], "ex\\xFFam"),
+            (Array("a\\b\u{7F}\u{85}".utf8), "a\\b\\x7F\\xC2\\x85"),
+            (Array("evil\u{202E}txt.exe".utf8), "evil\\xE2\\x80\\xAEtxt.exe"),
+            (Array("例え.jp".utf8), "例え.jp"),
+            ([0xE2, 0x82], "\\xE2\\x82"),
+        ]
+        for (rhost, stored) in cases {
+            let bytes = try SessionDatagram(
+                phase: .open, pid: 1, user: utf8("alice"), service: utf8("sshd"), rhost: rhost).encoded()
+            guard case .session(let event) = try Message.decode(bytes) else { return XCTFail("not a session") }
+            XCTAssertEqual(event.rhost, stored, "\(rhost)")
+            XCTAssertTrue(event.rhost!.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7F }, "printable: \(event.rhost!)")
+        }
+        let tty = try SessionDatagram(
+            phase: .open, pid: 1, user: utf8("alice"), service: utf8("sshd"), tty: Array("pts/1\n".utf8)).encoded()
+        XCTAssertThrowsError(try Message.decode(tty)) { XCTAssertEqual($0 as? WireError, .forbiddenByte(.tty)) }
+    }
 }

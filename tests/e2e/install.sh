@@ -852,12 +852,21 @@ test_install_docs_match_the_code() {
     for key in $keys; do
         grep -qE "^\.(B|BR) $key( |$)" <<<"$man5" || missing+=("config key $key")
     done
-    local arg
-    for arg in debug socket= require_daemon idle_timeout= warn_before= max_session= signal_interval= grace= exempt; do
-        grep -qF "return \"${arg%=}\"" "$IW_ROOT/Sources/IdleWardenWire/Encoding/ModuleArgument.swift" ||
-            missing+=("module argument $arg (not in ModuleArgument.swift?)")
+    # The module arguments from their one list, the one the module and the daemon both read: each case's name
+    # (`case .x: return "name"`), with "=" when the case is among those that take a value.
+    local arg args valued
+    local argsrc=$IW_ROOT/Sources/IdleWardenWire/Encoding/ModuleArgument.swift
+    args=$(sed -nE 's/^[[:space:]]*case \.([A-Za-z]+): return "([a-z_]+)"$/\1 \2/p' "$argsrc")
+    valued=$(sed -n '/var takesValue/,/^    }/p' "$argsrc" | sed -nE 's/^[[:space:]]*case (.*): return true$/\1/p' |
+        grep -oE '\.[A-Za-z]+' | tr -d .)
+    [[ $(grep -c . <<<"$args") -ge 9 && -n $valued ]] || iw_fail "no module arguments found in $argsrc"
+    local case_name name nargs=0
+    while read -r case_name name; do
+        arg=$name
+        grep -qxF "$case_name" <<<"$valued" && arg=$name=
         grep -qF "$arg" <<<"$pam8" || missing+=("module argument $arg")
-    done
+        nargs=$((nargs + 1))
+    done <<<"$args"
     local events event
     events=$(grep -rhoE 'AuditRecord\(\s*"[a-z-]+"' "$IW_ROOT/Sources" | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u)
     for event in $events; do
@@ -865,7 +874,7 @@ test_install_docs_match_the_code() {
         grep -qF "\`$event\`" <<<"$readme" || missing+=("audit event $event in README.md")
     done
     ((${#missing[@]} == 0)) || iw_fail "undocumented: ${missing[*]}"
-    iw_ok "documented: $(wc -w <<<"$subs") subcommands with their options, $(wc -w <<<"$keys") config keys, 9 module arguments, $(wc -w <<<"$events") audit events"
+    iw_ok "documented: $(wc -w <<<"$subs") subcommands with their options, $(wc -w <<<"$keys") config keys, $nargs module arguments, $(wc -w <<<"$events") audit events"
 }
 
 # The tools the suite checks for (tests/run.sh's prerequisites, each test file's `for tool in ...` lists and
@@ -935,6 +944,7 @@ declare -A IWI_README_INLINE=(
     ['idlewarden reload']='run'
     ['idlewarden sweep']='run'
     ['idlewarden status']='run'
+    ['idlewarden daemon']='test_ending_second_daemon_is_refused_first_keeps_working (a second daemon on the same state directory exits 75)'
     ['idlewarden keepalive']='in the README blocks, as the user with a session'
     ['sudo /etc/init.d/idlewarden reload']='run'
     ['sudo /etc/init.d/idlewarden start']='run'

@@ -472,7 +472,8 @@ expect_logs(TMP + "/log.out", 2, 7, "sent session", socket)
 # (6) Hostile items: a 4 KiB user name and a 4 KiB rhost: pamtester ends by itself (no signal, no hang) in
 # fail-open and require_daemon modes, nothing is sent, and the open logs one escaped line (its close, never
 # registered, sends and logs nothing). A user name, tty or rhost that is not UTF-8 or holds a newline is sent byte
-# for byte: the module looks nothing up, the daemon judges them (and rejects such a session, audited).
+# for byte: the module looks nothing up, the daemon judges them (it rejects such a user name or tty, audited, and
+# stores such an rhost escaped).
 test_module_survives_hostile_items() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1

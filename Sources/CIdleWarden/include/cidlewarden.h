@@ -51,6 +51,9 @@ struct iw_login {
     char host[257];
 };
 
+/* Takes an exclusive, non-blocking flock on `fd`: 0, or -1 with errno (EWOULDBLOCK: another process holds it). */
+int iw_flock_exclusive(int fd);
+
 /* Iterates the USER_PROCESS entries of `file`: open, then next until it returns 0, then close. */
 int iw_utmp_open(const char *file);
 int iw_utmp_next(struct iw_login *out);

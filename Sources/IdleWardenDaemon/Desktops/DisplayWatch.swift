@@ -146,11 +146,15 @@ final class DisplayWatch {
 
     /// Takes a shown warning away (input answered it, or the session ended).
     func cancelNotice(_ state: inout SessionState) {
+        reapNotifiers()
         guard let pid = state.notifier else { return }
         state.notifier = nil
         kill(-pid, SIGTERM)
         if iw_reap(pid) != 1 { pendingReap.append(pid) }
     }
+
+    /// Notices taken back whose process has not been reaped yet (each is reaped at the next desktop call).
+    var unreapedNotices: Int { pendingReap.count }
 
     private func reapNotifiers() {
         pendingReap.removeAll { iw_reap($0) == 1 }

@@ -12,12 +12,16 @@ public struct AccountDirectory: Sendable {
         public var primaryGID: UInt32
     }
 
+    /// The account `name` names, with its name as the name service spells it (`pw_name`): sssd and LDAP match
+    /// names case-insensitively, so a login as `ALICE` is the account `alice`, and rules and audit lines must say
+    /// `alice`.
     public func account(named name: String) -> Account? {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 16 * 1024)
-        guard getpwnam_r(name, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return nil }
-        return Account(name: name, uid: entry.pw_uid, primaryGID: entry.pw_gid)
+        guard getpwnam_r(name, &entry, &buffer, buffer.count, &result) == 0, result != nil, let canonical = entry.pw_name
+        else { return nil }
+        return Account(name: String(cString: canonical), uid: entry.pw_uid, primaryGID: entry.pw_gid)
     }
 
     public func userName(uid: UInt32) -> String? {

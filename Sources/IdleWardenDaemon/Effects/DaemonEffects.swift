@@ -11,6 +11,8 @@ struct DaemonEffects {
     var terminals: any Terminals
     /// pidfds: the leaders' exit, and the signals that end a session.
     var handles: any ProcessHandles
+    /// cgroups: the logind scope of a session, frozen and listed at its end.
+    var cgroups: any ControlGroups
     var audit: any AuditSink
     /// The live logins utmp lists, for adoption at start-up.
     var logins: () -> [LoginRecord]
@@ -18,6 +20,7 @@ struct DaemonEffects {
     static func live(audit: AuditLog) -> DaemonEffects {
         DaemonEffects(
             clock: SystemClock(), processes: LiveProcessTree(), accounts: AccountDirectory(),
-            terminals: DeviceTerminals(), handles: Pidfds(), audit: audit, logins: { LoginRecord.current() })
+            terminals: DeviceTerminals(), handles: Pidfds(), cgroups: LiveControlGroups(), audit: audit,
+            logins: { LoginRecord.current() })
     }
 }

@@ -10,8 +10,14 @@ struct StateChanges {
     var isEmpty: Bool { ids.isEmpty && !all && !counter }
 
     mutating func insert(_ id: String) {
-        if !all { ids.insert(id) }
+        guard !all else { return }
+        ids.insert(id)
+        // Saves that keep failing (a full disk) would let the ids of every session since pile up: past a bound,
+        // the next save is a snapshot instead, which needs no list.
+        if ids.count > Self.limit { insertAll() }
     }
+
+    static let limit = 4096
 
     mutating func insertAll() {
         all = true

@@ -2,6 +2,8 @@
 import Glibc
 #endif
 
+import IdleWardenCore
+
 /// The process tree as /proc shows it now.
 struct LiveProcessTree: ProcessTreeSource {
     /// Whether this kernel has /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN); asked once.
@@ -40,5 +42,25 @@ struct LiveProcessTree: ProcessTreeSource {
 
     func all() -> [ProcessRecord] {
         ProcText.numericEntries("/proc").compactMap(record)
+    }
+
+    /// The pids of the daemon itself on its NSpid line: one, unless its /proc belongs to an outer namespace.
+    static let ownNamespacePIDs = ProcText.withContents("/proc/self/status") { ProcessRecord.parseNamespacePIDs($0) }
+        ?? nil
+
+    func pidNamespace(_ pid: Int32) -> PIDNamespace {
+        guard let own = Self.ownNamespacePIDs else { return .unknown }
+        let pids = ProcText.withContents("/proc/\(pid)/status") { ProcessRecord.parseNamespacePIDs($0) } ?? nil
+        return PIDNamespace(pids: pids, ownPIDs: own)
+    }
+
+    func liveness(of identity: ProcessIdentity) -> ProcessLiveness {
+        let read = ProcText.contents("/proc/\(identity.pid)/stat") { ProcessRecord.parseStat($0) }
+        switch read {
+        case .success(let record?):
+            return record.startTime == identity.startTime && !record.hasExited ? .alive : .gone
+        case .success(nil): return .unknown
+        case .failure(let failure): return failure.processIsGone ? .gone : .unknown
+        }
     }
 }

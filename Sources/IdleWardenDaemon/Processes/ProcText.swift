@@ -11,17 +11,25 @@ enum ProcText {
     static func withContents<R>(
         _ path: String, limit: Int = maxLength, _ body: (UnsafeBufferPointer<UInt8>) -> R
     ) -> R? {
+        try? contents(path, limit: limit, body).get()
+    }
+
+    /// As `withContents`, with the errno of a failed open or read, so that a caller can tell a process that is
+    /// gone (ENOENT, ESRCH) from a read that failed (EMFILE, ENOMEM).
+    static func contents<R>(
+        _ path: String, limit: Int = maxLength, _ body: (UnsafeBufferPointer<UInt8>) -> R
+    ) -> Result<R, ReadFailure> {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { return .failure(ReadFailure(errno: errno)) }
         defer { close(fd) }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer -> R? in
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer -> Result<R, ReadFailure> in
             let base = buffer.baseAddress!
             var filled = 0
             while filled < buffer.count {
                 let count = read(fd, base + filled, buffer.count - filled)
                 if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { return nil }
-                if count == 0 { return body(UnsafeBufferPointer(start: base, count: filled)) }
+                guard count >= 0 else { return .failure(ReadFailure(errno: errno)) }
+                if count == 0 { return .success(body(UnsafeBufferPointer(start: base, count: filled))) }
                 filled += count
             }
             // Longer than the buffer (the children of a busy process): go on in an array.
@@ -29,12 +37,20 @@ enum ProcText {
             while whole.count < limit {
                 let count = read(fd, base, buffer.count)
                 if count < 0 && errno == EINTR { continue }
-                guard count >= 0 else { return nil }
+                guard count >= 0 else { return .failure(ReadFailure(errno: errno)) }
                 if count == 0 { break }
                 whole.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
             }
-            return whole.withUnsafeBufferPointer(body)
+            return .success(whole.withUnsafeBufferPointer(body))
         }
+    }
+
+    /// Why a /proc file could not be read.
+    struct ReadFailure: Error, Equatable {
+        var errno: Int32
+
+        /// The process (or its file) is gone; any other errno says nothing about the process.
+        var processIsGone: Bool { errno == ENOENT || errno == ESRCH }
     }
 
     /// The whole file as bytes (at most about `limit`): for files read whole, such as an environment.

@@ -20,6 +20,15 @@ public struct ProcessRecord: Equatable, Sendable {
     public var name: String = ""
     /// Threads when stat was read: a single-threaded process has one children file to read.
     public var threads: Int32 = 1
+    /// The state letter of /proc/PID/stat field 3 (`R`, `S`, `D`, `T` stopped, `t` traced, `Z` zombie, ...).
+    public var state: UInt8 = UInt8(ascii: "S")
+    /// The PID namespace it is in, seen from the daemon's; read only where it decides something (see `PIDNamespace`).
+    var pidNamespace: PIDNamespace = .own
+
+    /// A zombie has exited: it waits for its parent to reap it and can do nothing more.
+    public var hasExited: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") || state == UInt8(ascii: "x") }
+    /// Stopped by a signal or a tracer: it runs no code until it is continued.
+    public var isStopped: Bool { state == UInt8(ascii: "T") || state == UInt8(ascii: "t") }
 
     public var identity: ProcessIdentity { ProcessIdentity(pid: pid, startTime: startTime) }
 
@@ -34,7 +43,7 @@ public struct ProcessRecord: Equatable, Sendable {
               let open = text.firstIndex(of: UInt8(ascii: "(")), open < close,
               let pid: Int32 = ProcText.number(ProcText.trimmed(text[..<open]))
         else { return nil }
-        var ppid: Int32?, pgrp: Int32?, sid: Int32?, tty: Int64?, threads: Int32?, start: UInt64?
+        var state: UInt8?, ppid: Int32?, pgrp: Int32?, sid: Int32?, tty: Int64?, threads: Int32?, start: UInt64?
         var index = close + 1
         // Fields 3 (state) to 22 (starttime); only the ones read below are parsed.
         for field in 3...22 {
@@ -46,6 +55,7 @@ public struct ProcessRecord: Equatable, Sendable {
             guard index > begin else { return nil }
             let token = text[begin..<index]
             switch field {
+            case 3: state = token.count == 1 ? token.first : nil
             case 4: ppid = ProcText.number(token)
             case 5: pgrp = ProcText.number(token)
             case 6: sid = ProcText.number(token)
@@ -55,11 +65,11 @@ public struct ProcessRecord: Equatable, Sendable {
             default: continue
             }
         }
-        guard let ppid, let pgrp, let sid, let tty, let threads, let start else { return nil }
+        guard let state, let ppid, let pgrp, let sid, let tty, let threads, let start else { return nil }
         return ProcessRecord(
             pid: pid, ppid: ppid, processGroup: pgrp, sid: sid, ttyNumber: UInt32(truncatingIfNeeded: tty),
             startTime: start, realUID: UInt32.max, name: String(decoding: text[(open + 1)..<close], as: UTF8.self),
-            threads: threads)
+            threads: threads, state: state)
     }
 
     static func parseRealUID(_ text: [UInt8]) -> UInt32? {
@@ -82,6 +92,23 @@ public struct ProcessRecord: Equatable, Sendable {
                     index += 1
                 }
                 return ProcText.number(text[begin..<index])
+            }
+            lineStart = lineEnd + 1
+        }
+        return nil
+    }
+
+    /// How many pids the "NSpid:" line of /proc/PID/status gives (one per PID namespace from the reader's down to
+    /// the process's own); nil without the line (a kernel before 4.1).
+    static func parseNamespacePIDs(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        let key = Array("NSpid:".utf8)
+        var lineStart = text.startIndex
+        while lineStart < text.endIndex {
+            let lineEnd = text[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? text.endIndex
+            if text[lineStart..<lineEnd].starts(with: key) {
+                let count = text[(lineStart + key.count)..<lineEnd]
+                    .split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }).count
+                return count > 0 ? count : nil
             }
             lineStart = lineEnd + 1
         }

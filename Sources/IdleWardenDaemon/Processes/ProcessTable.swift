@@ -1,36 +1,24 @@
 import IdleWardenCore
 
 /// Processes and their parent links, taken when a session is due (not periodically): either the processes of one
-/// session (`session(of:auditSession:source:)`, what the daemon lists while running) or every process
-/// (`snapshot(source:auditSession:)`, once at start-up). The queries below give the same answer on both for the
-/// session listed.
+/// session (`session(of:source:)`, what the daemon lists to find its terminals and desktop) or every process
+/// (`snapshot(source:)`, once at start-up). The queries below give the same answer on both for the session listed.
+/// An end lists its session's processes at each step with `SessionMembers` instead.
 public struct ProcessTable: Sendable {
     public private(set) var records: [Int32: ProcessRecord] = [:]
     private var children: [Int32: [Int32]] = [:]
-    /// Audit session ids read while listing (nil: unreadable); a process not in it counts as in no audit session.
-    private var auditSessionIDs: [Int32: UInt32?] = [:]
 
     public init(records: [ProcessRecord]) {
-        self.init(records: records, auditSessionIDs: [:])
-    }
-
-    init(records: [ProcessRecord], auditSessionIDs: [Int32: UInt32?]) {
         for record in records {
             self.records[record.pid] = record
             children[record.ppid, default: []].append(record.pid)
         }
-        self.auditSessionIDs = auditSessionIDs
     }
 
-    /// Reads every process now: two files per process on the machine, three with `auditSession` (for
-    /// `auditSessionMembers`).
-    static func snapshot(source: some ProcessTreeSource, auditSession: Bool = false) -> ProcessTable {
-        let records = source.all()
-        var auditSessionIDs: [Int32: UInt32?] = [:]
-        if auditSession {
-            for record in records { auditSessionIDs.updateValue(source.auditSessionID(record.pid), forKey: record.pid) }
-        }
-        return ProcessTable(records: records, auditSessionIDs: auditSessionIDs)
+    /// Reads every process of the daemon's PID namespace now: three files per process on the machine. Another
+    /// PID namespace's processes (a container's) belong to another machine.
+    static func snapshot(source: some ProcessTreeSource) -> ProcessTable {
+        ProcessTable(records: source.all().filter { $0.pidNamespace == .own })
     }
 
     /// All processes below `root` (not `root` itself), breadth first.
@@ -60,43 +48,5 @@ public struct ProcessTable: Sendable {
             result.append(record)
         }
         return result
-    }
-
-    /// Processes of the login's kernel audit session that left its process tree: a daemonized `tmux` or
-    /// `screen` server, a `nohup setsid` job. pam_loginuid gives each login a new audit session id that every
-    /// process below inherits and no user can change. Used only when the leader's id differs from its
-    /// parent's, i.e. this login got its own: `su` (no pam_loginuid) shares its caller's id, and the caller's
-    /// processes must never be taken for the su session's.
-    public func auditSessionMembers(of leader: ProcessIdentity) -> [ProcessRecord] {
-        guard let root = records[leader.pid], root.startTime == leader.startTime,
-              let id = auditSessionID(root.pid), id != Self.unsetAuditSession,
-              auditSessionID(root.ppid) != id
-        else { return [] }
-        return records.values.filter { $0.pid != root.pid && auditSessionID($0.pid) == id }
-    }
-
-    static let unsetAuditSession: UInt32 = 4_294_967_295
-
-    func auditSessionID(_ pid: Int32) -> UInt32? {
-        auditSessionIDs[pid] ?? nil
-    }
-
-    /// For `end = "leader"`: the process groups of the session's first processes owned by `uid` (the login
-    /// shell, or sshd's per-user child), so that detached programs in their own sessions (tmux, screen) are
-    /// left alone.
-    public func loginGroup(of leader: ProcessIdentity, uid: UInt32) -> [ProcessRecord] {
-        let members = members(of: leader)
-        var groups: Set<Int32> = []
-        var queue = children[leader.pid] ?? []
-        while !queue.isEmpty {
-            let pid = queue.removeFirst()
-            guard let record = records[pid] else { continue }
-            if record.realUID == uid {
-                groups.insert(record.processGroup)
-            } else {
-                queue.append(contentsOf: children[pid] ?? [])
-            }
-        }
-        return members.filter { groups.contains($0.processGroup) }
     }
 }

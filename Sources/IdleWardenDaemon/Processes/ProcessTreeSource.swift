@@ -1,3 +1,5 @@
+import IdleWardenCore
+
 /// What the daemon reads about processes: the daemon reads /proc (`LiveProcessTree`), the unit tests read
 /// fixtures. Every read may find its process gone (nil or empty): processes come and go between any two reads.
 protocol ProcessTreeSource {
@@ -14,15 +16,20 @@ protocol ProcessTreeSource {
     func auditSessionID(_ pid: Int32) -> UInt32?
     /// Whether the process ignores SIGHUP (/proc/PID/status).
     func ignoresHangup(_ pid: Int32) -> Bool
-    /// Every process with its real uid: the full listing.
+    /// The PID namespace of `pid`, compared with the daemon's (see `PIDNamespace`).
+    func pidNamespace(_ pid: Int32) -> PIDNamespace
+    /// Whether `identity` still runs; `unknown` when /proc could not be read (see `ProcessLiveness`).
+    func liveness(of identity: ProcessIdentity) -> ProcessLiveness
+    /// Every process with its real uid and PID namespace: the full listing.
     func all() -> [ProcessRecord]
 }
 
 extension ProcessTreeSource {
-    /// One process with its real uid (stat and status); nil when it is gone.
+    /// One process with its real uid and PID namespace (stat, status, ns/pid); nil when it is gone.
     func record(_ pid: Int32) -> ProcessRecord? {
         guard var record = stat(pid), let uid = realUID(pid) else { return nil }
         record.realUID = uid
+        record.pidNamespace = pidNamespace(pid)
         return record
     }
 }

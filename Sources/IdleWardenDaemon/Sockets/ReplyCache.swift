@@ -23,6 +23,9 @@ struct ReplyCache {
         entries.append(Entry(requestID: requestID, uid: uid, chunks: chunks, storedAt: now))
     }
 
+    /// Answers kept now (at most `capacity`).
+    var count: Int { entries.count }
+
     /// The chunk, only for the uid that asked for the answer.
     func chunk(requestID: UInt32, uid: UInt32, index: UInt16) -> ReplyChunk? {
         guard let entry = entries.first(where: { $0.requestID == requestID && $0.uid == uid }),

@@ -40,7 +40,8 @@ public struct DatagramReader: Sendable {
             } else if fields.contains(where: { $0.tag == tag }) {
                 throw .duplicateField(tag)
             }
-            if tag.isText {
+            // PAM_RHOST comes from elsewhere (a resolver, the remote side): kept escaped, never a reason to refuse.
+            if tag.isText && tag != .rhost {
                 try Self.validateText(bytes[offset..<(offset + length)], tag: tag)
             }
             fields.append((tag, offset, length))

@@ -12,6 +12,7 @@ public struct SessionEvent: Equatable, Sendable {
     public var user: String
     public var service: String
     public var tty: String?
+    /// PAM_RHOST as `EscapedText` keeps it: printable, whatever bytes the login program passed on.
     public var rhost: String?
     public var xdisplay: String?
     public var xdgSessionID: String?
@@ -58,7 +59,7 @@ public struct SessionEvent: Equatable, Sendable {
         user = try reader.requiredText(.user)
         service = try reader.requiredText(.service)
         tty = reader.text(.tty)
-        rhost = reader.text(.rhost)
+        rhost = reader.bytes(.rhost).map(EscapedText.escaping)
         xdisplay = reader.text(.xdisplay)
         xdgSessionID = reader.text(.xdgSessionID)
         xdgSessionType = reader.text(.xdgSessionType)

@@ -137,4 +137,67 @@ final class DaemonDatagramTests: XCTestCase {
         XCTAssertEqual(try harness.status(of: custom)?.idleTimeoutSeconds, 1800)
         XCTAssertEqual(audit.lines("open", ["session": custom.id]).first?["idle_timeout"], "30m")
     }
+
+    /// A login program of a container on the host that sees the session socket (a bind mount) is another
+    /// machine's: its open and close change nothing here.
+    func testLoginProgramInAnotherPIDNamespaceIsRefused() throws {
+        let registered = try harness.sshLogin("alice")
+        let containerInit = harness.processes.spawn("systemd", parent: 1, uid: 0, namespace: .nested(depth: 1))
+        let containerSSHD = harness.processes.spawn("sshd", parent: containerInit.pid, uid: 0)
+        harness.send(open(containerSSHD.pid), from: containerSSHD.pid)
+        XCTAssertEqual(audit.lines("reject").last?["reason"], "foreign-pid-namespace", audit.text)
+        XCTAssertNil(harness.daemon.registry.id(ofLeader: containerSSHD.identity))
+        var close = open(registered.leader.pid)
+        close.phase = .close
+        harness.send(close, from: containerSSHD.pid)
+        XCTAssertEqual(audit.count("reject", ["reason": "foreign-pid-namespace"]), 2)
+        XCTAssertEqual(harness.daemon.registry.count, 1)
+        XCTAssertEqual(audit.count("close"), 0)
+    }
+
+    /// PAM_RHOST with a newline (a hostile reverse DNS name): the session is registered, with the rhost kept
+    /// escaped in the registry, in status and in the audit line (one line, no forged event).
+    func testRhostWithANewlineIsStoredEscaped() throws {
+        let process = leader()
+        var event = open(process.pid)
+        event.rhost = "evil\nevent=close user=root"
+        harness.send(event, from: process.pid)
+        let id = try XCTUnwrap(harness.daemon.registry.id(ofLeader: process.identity), audit.text)
+        let stored = "evil\\x0Aevent=close user=root"
+        XCTAssertEqual(harness.daemon.registry[id]?.session.facts.rhost, stored)
+        XCTAssertEqual(try harness.status().first?.rhost, stored)
+        let line = try XCTUnwrap(audit.lines("open").first)
+        XCTAssertEqual(line["rhost"], stored)
+        XCTAssertFalse(line.record.description.contains("\n"))
+        XCTAssertEqual(audit.count("reject"), 0)
+    }
+
+    /// A case-insensitive name service (sssd, LDAP) takes `ALICE` for the account `alice`: the session is
+    /// alice's, for the rules (a `users` rule for `alice` applies) and in the audit, which keeps the name as typed
+    /// beside it.
+    func testLoginNameIsTheAccountsOwnSpelling() throws {
+        harness.writeConfig(DaemonHarness.defaultConfig + """
+
+            [[rule]]
+            name = "alice-long"
+            users = ["alice"]
+            idle_timeout = "2h"
+            """)
+        try harness.restart()
+        harness.accounts.foldsCase = true
+        let process = leader()
+        harness.send(open(process.pid, user: "ALICE"), from: process.pid)
+        let id = try XCTUnwrap(harness.daemon.registry.id(ofLeader: process.identity), audit.text)
+        let session = try XCTUnwrap(harness.daemon.registry[id]?.session)
+        XCTAssertEqual(session.facts.user, "alice")
+        XCTAssertEqual(session.limits.idleTimeout, .seconds(2 * 3600), "the rule for alice applies")
+        let line = try XCTUnwrap(audit.lines("open").first)
+        XCTAssertEqual(line["user"], "alice")
+        XCTAssertEqual(line["pam_user"], "ALICE")
+        XCTAssertEqual(try harness.status(uid: 1001).map(\.user), ["alice"])
+        // Spelled as the account is, the audit says nothing more.
+        let second = leader()
+        harness.send(open(second.pid), from: second.pid)
+        XCTAssertNil(audit.lines("open").last?["pam_user"])
+    }
 }

@@ -81,7 +81,8 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP", "TERM"])
         XCTAssertEqual(audit.count("terminate"), 0, "the shell still runs")
         harness.run(until: end + Termination.farewellDelay + .seconds(21))
-        XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP", "TERM", "KILL"])
+        XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP", "TERM", "STOP", "KILL"],
+                       "stopped first, so that it cannot fork away, then killed")
         XCTAssertNil(harness.processes.records[shell])
         let terminate = try XCTUnwrap(audit.lines("terminate", ["session": login.id]).first, audit.text)
         XCTAssertEqual(terminate["reason"], "idle")

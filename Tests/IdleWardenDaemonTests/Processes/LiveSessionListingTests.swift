@@ -19,7 +19,7 @@ final class LiveSessionListingTests: XCTestCase {
         let leaderPID = shell.processIdentifier
         var sid: Int32 = 0
         defer {
-            for record in ProcessTable.snapshot(source: LiveProcessTree(), auditSession: true).records.values where record.sid == sid && sid > 0 {
+            for record in ProcessTable.snapshot(source: LiveProcessTree()).records.values where record.sid == sid && sid > 0 {
                 kill(record.pid, SIGKILL)
             }
             kill(leaderPID, SIGKILL)
@@ -27,22 +27,20 @@ final class LiveSessionListingTests: XCTestCase {
         }
         let leader = try XCTUnwrap(LiveProcessTree().record(leaderPID)).identity
         // The shell is the leader, or its child when setsid(1) had to fork; it leads the new sid.
-        var full = ProcessTable.snapshot(source: LiveProcessTree(), auditSession: true)
+        var full = ProcessTable.snapshot(source: LiveProcessTree())
         for _ in 0..<100 {
-            full = ProcessTable.snapshot(source: LiveProcessTree(), auditSession: true)
+            full = ProcessTable.snapshot(source: LiveProcessTree())
             let shellRecord = ([full.records[leaderPID]] + full.descendants(of: leaderPID)).compactMap { $0 }
                 .first { $0.sid == $0.pid }
             sid = shellRecord?.sid ?? 0
             if full.records.values.filter({ $0.sid == sid && $0.name == "sleep" }).count == 3 { break }
             usleep(50_000)
         }
-        let table = ProcessTable.session(of: leader, auditSession: true, source: LiveProcessTree())
+        let table = ProcessTable.session(of: leader, source: LiveProcessTree())
         let found = table.members(of: leader, includingLeader: true)
         XCTAssertEqual(found.filter { $0.name == "sleep" }.count, 3, "two jobs and the orphan: \(found)")
         XCTAssertTrue(found.contains { $0.ppid == 1 && $0.name == "sleep" }, "the job left to init")
         XCTAssertEqual(found.map(\.pid).sorted(), full.members(of: leader, includingLeader: true).map(\.pid).sorted())
-        XCTAssertEqual(table.auditSessionMembers(of: leader).map(\.pid).sorted(),
-                       full.auditSessionMembers(of: leader).map(\.pid).sorted())
         XCTAssertTrue(found.allSatisfy { $0.realUID == getuid() })
     }
 

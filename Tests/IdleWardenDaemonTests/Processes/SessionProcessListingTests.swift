@@ -14,7 +14,7 @@ private final class FixtureTree: ProcessTreeSource {
         processes[pid] = ProcessRecord(
             pid: pid, ppid: parent, processGroup: group ?? pid, sid: sid, ttyNumber: 0, startTime: UInt64(pid),
             realUID: uid)
-        auditIDs[pid] = audit ?? ProcessTable.unsetAuditSession
+        auditIDs[pid] = audit ?? SessionMembers.unsetAuditSession
     }
 
     func stat(_ pid: Int32) -> ProcessRecord? {
@@ -37,11 +37,25 @@ private final class FixtureTree: ProcessTreeSource {
 
     func ignoresHangup(_ pid: Int32) -> Bool { false }
 
+    func pidNamespace(_ pid: Int32) -> PIDNamespace { processes[pid]?.pidNamespace ?? .unknown }
+
+    func liveness(of identity: ProcessIdentity) -> ProcessLiveness {
+        processes[identity.pid]?.startTime == identity.startTime ? .alive : .gone
+    }
+
     func all() -> [ProcessRecord] { Array(processes.values) }
 
     /// The full listing of the same processes, whose answers the session listing must give.
-    var full: ProcessTable {
-        ProcessTable(records: all(), auditSessionIDs: auditIDs.mapValues { Optional($0) })
+    var full: ProcessTable { ProcessTable(records: all()) }
+
+    /// The processes an end of the session led by `leader` (registered by its login process) reaches.
+    func ending(_ leader: Int32, uid: UInt32, end: EndMode = .session) -> [Int32] {
+        let identity = ProcessIdentity(pid: leader, startTime: UInt64(leader))
+        let session = Session(
+            id: "1", facts: SessionFacts(user: "u", uid: uid, groups: [], service: "sshd"), leader: identity,
+            sid: processes[leader]?.sid ?? leader, openedAt: Instant(seconds: 0), limits: Limits(end: end))
+        var members = SessionMembers(session: session, processes: self, cgroups: NoControlGroups())
+        return pids(members.list(known: [], processes: self, cgroups: NoControlGroups()))
     }
 
     /// Two ssh logins below one sshd, with background jobs and a tmux server reparented to init, an `su` inside
@@ -76,48 +90,86 @@ private final class FixtureTree: ProcessTreeSource {
 
 private func pids(_ records: [ProcessRecord]) -> [Int32] { records.map(\.pid).sorted() }
 
+/// A host without logind scopes.
+private struct NoControlGroups: ControlGroups {
+    func scope(of pid: Int32) -> LoginScope? { nil }
+    func members(of scope: LoginScope) -> [Int32]? { nil }
+    func contains(_ scope: LoginScope, pid: Int32) -> Bool { false }
+    func canFreeze(_ scope: LoginScope) -> Bool { false }
+    func setFrozen(_ frozen: Bool, _ scope: LoginScope) -> Bool { false }
+    func isFrozen(_ scope: LoginScope) -> Bool { false }
+}
+
 final class SessionProcessListingTests: XCTestCase {
     func testSessionListingAnswersAsTheFullListing() {
         let tree = FixtureTree.twoLogins()
         let full = tree.full
-        for (leaderPID, uid) in [(200, 1000), (300, 1001), (400, 1002)] as [(Int32, UInt32)] {
+        for leaderPID in [200, 300, 400] as [Int32] {
             let leader = ProcessIdentity(pid: leaderPID, startTime: UInt64(leaderPID))
-            for audit in [false, true] {
-                let table = ProcessTable.session(of: leader, auditSession: audit, source: tree)
-                for includingLeader in [false, true] {
-                    XCTAssertEqual(
-                        pids(table.members(of: leader, includingLeader: includingLeader)),
-                        pids(full.members(of: leader, includingLeader: includingLeader)),
-                        "members of \(leaderPID), including leader: \(includingLeader), audit: \(audit)")
-                }
-                XCTAssertEqual(pids(table.loginGroup(of: leader, uid: uid)), pids(full.loginGroup(of: leader, uid: uid)),
-                               "login group of \(leaderPID)")
+            let table = ProcessTable.session(of: leader, source: tree)
+            for includingLeader in [false, true] {
+                XCTAssertEqual(
+                    pids(table.members(of: leader, includingLeader: includingLeader)),
+                    pids(full.members(of: leader, includingLeader: includingLeader)),
+                    "members of \(leaderPID), including leader: \(includingLeader)")
             }
-            let table = ProcessTable.session(of: leader, auditSession: true, source: tree)
-            XCTAssertEqual(pids(table.auditSessionMembers(of: leader)), pids(full.auditSessionMembers(of: leader)),
-                           "audit session of \(leaderPID)")
         }
     }
 
     func testFindsOrphansOfTheLoginOnly() {
         let tree = FixtureTree.twoLogins()
         let leader = ProcessIdentity(pid: 200, startTime: 200)
-        let table = ProcessTable.session(of: leader, auditSession: true, source: tree)
+        let table = ProcessTable.session(of: leader, source: tree)
         XCTAssertEqual(pids(table.members(of: leader)), [201, 202, 203, 204])
-        XCTAssertEqual(pids(table.auditSessionMembers(of: leader)), [201, 202, 203, 204, 210, 211])
-        XCTAssertEqual(pids(table.loginGroup(of: leader, uid: 1000)), [201, 202])
         XCTAssertEqual(table.records[201]?.realUID, 1000, "the real uid of kept processes is read")
-        // The `su` leader shares its caller's audit session: nothing of the caller's is taken for its own.
         let su = ProcessIdentity(pid: 400, startTime: 400)
-        let suTable = ProcessTable.session(of: su, auditSession: true, source: tree)
-        XCTAssertEqual(pids(suTable.members(of: su)), [401, 402])
-        XCTAssertEqual(suTable.auditSessionMembers(of: su), [])
+        XCTAssertEqual(pids(ProcessTable.session(of: su, source: tree).members(of: su)), [401, 402])
+    }
+
+    /// An end reaches the login's audit session too (the tmux server 210 and its pane left the tree), or, with
+    /// end = "leader", only the login shell's process group.
+    func testEndReachesTheOwnAuditSessionOrTheLoginGroup() {
+        let tree = FixtureTree.twoLogins()
+        XCTAssertEqual(tree.ending(200, uid: 1000), [201, 202, 203, 204, 210, 211])
+        XCTAssertEqual(tree.ending(200, uid: 1000, end: .leader), [201, 202])
+    }
+
+    /// `su -l` inside login B shares B's audit session (su has no pam_loginuid): its end reaches what runs below
+    /// it, never the caller's shell, its job left to init, or the rest of login B.
+    func testSuSharingItsCallersAuditSessionReachesOnlyItsOwnTree() {
+        let tree = FixtureTree.twoLogins()
+        XCTAssertEqual(tree.ending(400, uid: 1002), [401, 402])
+        // su to the caller's own user (same uid): still nothing of the caller's.
+        tree.processes[401]?.realUID = 1001
+        tree.processes[402]?.realUID = 1001
+        XCTAssertEqual(tree.ending(400, uid: 1001), [401, 402])
+    }
+
+    /// A login process whose audit session is its caller's, but whose child got a new one (the login program set
+    /// the loginuid in the child it forked): that child's audit session is the login's own.
+    func testAuditSessionEstablishedByTheLeadersChildCounts() {
+        let tree = FixtureTree()
+        tree.add(1, parent: 0, sid: 1, uid: 0)
+        tree.add(100, parent: 1, sid: 100, uid: 0)
+        tree.add(200, parent: 100, sid: 100, uid: 0)
+        tree.add(201, parent: 200, sid: 201, uid: 1000, audit: 9)
+        tree.add(210, parent: 1, sid: 210, uid: 1000, audit: 9)
+        tree.add(300, parent: 1, sid: 300, uid: 1000, audit: 4)
+        XCTAssertEqual(tree.ending(200, uid: 1000), [201, 210])
+    }
+
+    /// Without children files the end's listing reads the full listing's parent links, with the same result.
+    func testEndListingWithoutChildrenFiles() {
+        let tree = FixtureTree.twoLogins()
+        let expected = [(200, 1000), (300, 1001), (400, 1002)].map { tree.ending($0.0, uid: $0.1) }
+        tree.listsChildren = false
+        XCTAssertEqual([(200, 1000), (300, 1001), (400, 1002)].map { tree.ending($0.0, uid: $0.1) }, expected)
     }
 
     func testReadsOnlyTheSessionAndTheChildrenOfInit() {
         let tree = FixtureTree.twoLogins()
         let leader = ProcessIdentity(pid: 300, startTime: 300)
-        let table = ProcessTable.session(of: leader, auditSession: true, source: tree)
+        let table = ProcessTable.session(of: leader, source: tree)
         XCTAssertEqual(Set(tree.statReads), [300, 301, 302, 400, 401, 402, 1, 100, 203, 210, 303, 500],
                        "login A's processes below sshd and the daemon's child are never read")
         XCTAssertEqual(tree.statReads.count, Set(tree.statReads).count, "every process is read once")
@@ -125,31 +177,31 @@ final class SessionProcessListingTests: XCTestCase {
         XCTAssertEqual(Set(table.records.keys), [300, 301, 302, 303, 400, 401, 402])
     }
 
-    func testNoOrphanSearchWithoutOwnedSessionsOrOwnAuditSession() {
+    func testNoOrphanSearchWithoutOwnedSessions() {
         let tree = FixtureTree()
         tree.add(1, parent: 0, sid: 1, uid: 0)
         tree.add(10, parent: 1, sid: 10, uid: 1000)
         tree.add(11, parent: 10, sid: 10, uid: 0)
         tree.add(12, parent: 11, sid: 10, uid: 1001)
         let leader = ProcessIdentity(pid: 11, startTime: 11)
-        let table = ProcessTable.session(of: leader, auditSession: true, source: tree)
+        let table = ProcessTable.session(of: leader, source: tree)
         XCTAssertEqual(pids(table.members(of: leader)), [12])
-        XCTAssertFalse(tree.statReads.contains(1), "init's children are looked at only for an owned sid or audit id")
+        XCTAssertFalse(tree.statReads.contains(1), "init's children are looked at only for an owned sid")
     }
 
     func testLeaderGoneOrReused() {
         let tree = FixtureTree.twoLogins()
         let reused = ProcessIdentity(pid: 200, startTime: 1)
-        XCTAssertEqual(ProcessTable.session(of: reused, auditSession: true, source: tree).records, [:])
+        XCTAssertEqual(ProcessTable.session(of: reused, source: tree).records, [:])
         let gone = ProcessIdentity(pid: 999, startTime: 999)
-        XCTAssertEqual(ProcessTable.session(of: gone, auditSession: true, source: tree).records, [:])
+        XCTAssertEqual(ProcessTable.session(of: gone, source: tree).records, [:])
     }
 
     func testWithoutChildrenFilesFallsBackToTheFullListing() {
         let tree = FixtureTree.twoLogins()
         tree.listsChildren = false
         let leader = ProcessIdentity(pid: 200, startTime: 200)
-        let table = ProcessTable.session(of: leader, auditSession: true, source: tree)
+        let table = ProcessTable.session(of: leader, source: tree)
         XCTAssertEqual(table.records.count, tree.processes.count)
         XCTAssertEqual(pids(table.members(of: leader)), [201, 202, 203, 204])
     }

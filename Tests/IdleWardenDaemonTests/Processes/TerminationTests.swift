@@ -21,12 +21,14 @@ final class TerminationTests: XCTestCase {
         for (process, expected) in [(ignoring, "TERM:1"), (plain, "HUP:1")] {
             let record = try XCTUnwrap(processes.record(process.processIdentifier))
             let t0 = Instant(seconds: 1_000)
+            // An adopted session, led by the process itself: the end reaches it.
             let session = Session(
                 id: "1", facts: SessionFacts(user: "root", uid: getuid(), groups: [], service: "test"),
-                leader: ProcessIdentity(pid: 1, startTime: 0), sid: 1, openedAt: t0,
-                limits: Limits(idleTimeout: .seconds(60), grace: .seconds(30)))
+                leader: record.identity, sid: record.sid, openedAt: t0,
+                limits: Limits(idleTimeout: .seconds(60), grace: .seconds(30)), origin: .terminal)
             let termination = Termination(
-                session: session, reason: .idle, members: [record], now: t0, handles: Pidfds(), processes: processes)
+                session: session, reason: .idle, now: t0, processes: processes, handles: Pidfds(),
+                cgroups: LiveControlGroups())
             XCTAssertEqual(termination.targets.count, 1)
             XCTAssertFalse(termination.step(now: t0 + Termination.farewellDelay))
             let deadline = Date().addingTimeInterval(5)

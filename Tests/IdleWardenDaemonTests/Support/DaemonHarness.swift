@@ -29,6 +29,7 @@ final class DaemonHarness {
     let clock = ManualClock()
     let processes = FakeProcesses()
     let handles: FakeHandles
+    let cgroups: FakeControlGroups
     let terminals: FakeTerminals
     let accounts = FakeAccounts()
     let audit = MemoryAudit()
@@ -44,11 +45,12 @@ final class DaemonHarness {
 
     init(config: String = DaemonHarness.defaultConfig, adopt: Bool = false) throws {
         handles = FakeHandles(processes: processes)
+        cgroups = FakeControlGroups(processes: processes)
         terminals = FakeTerminals(clock: clock)
         directory = NSTemporaryDirectory() + "idlewarden-daemon-\(UUID().uuidString)"
         XCTAssertEqual(mkdir(directory, 0o700), 0)
         configPath = directory + "/idlewarden.conf"
-        sshd = processes.spawn("sshd", parent: 1, uid: 0)
+        sshd = processes.spawn("sshd", parent: 1, uid: 0, cgroup: "/system.slice/ssh.service")
         writeConfig(config)
         try start(adopt: adopt)
     }
@@ -60,7 +62,7 @@ final class DaemonHarness {
     var effects: DaemonEffects {
         DaemonEffects(
             clock: clock, processes: processes, accounts: accounts, terminals: terminals, handles: handles,
-            audit: audit, logins: { [unowned self] in utmp })
+            cgroups: cgroups, audit: audit, logins: { [unowned self] in utmp })
     }
 
     func writeConfig(_ text: String) {
@@ -132,14 +134,18 @@ final class DaemonHarness {
     /// An ssh login as OpenSSH makes it: its root monitor registers the session (PAM_TTY "ssh"), then the user's
     /// sshd process and, with `tty`, a shell on a new pty below it (without, a command with no terminal).
     /// `reactions` say what the user's sshd process and the shell do with signals.
+    /// With `auditSession`, pam_loginuid gave the login that audit session id; with `scope`, pam_systemd put it in a
+    /// logind scope of its own (numbered after the audit id, as logind does).
     @discardableResult
     func sshLogin(
         _ user: String, service: String = "sshd", tty: Bool = true, overrides: [String] = [],
         reactions: (sshd: FakeProcesses.Reaction, shell: FakeProcesses.Reaction) = (.exits, .exits),
-        file: StaticString = #filePath, line: UInt = #line
+        auditSession: UInt32? = nil, scope: Bool = false, file: StaticString = #filePath, line: UInt = #line
     ) throws -> Login {
         let account = try XCTUnwrap(accounts.account(named: user), "no user \(user)", file: file, line: line)
-        let monitor = processes.spawn("sshd", parent: sshd.pid, uid: 0, sid: sshd.sid)
+        let monitor = processes.spawn(
+            "sshd", parent: sshd.pid, uid: 0, sid: sshd.sid, audit: auditSession,
+            cgroup: scope ? FakeControlGroups.scopePath(uid: account.uid, number: Int(auditSession ?? 1)) : nil)
         send(SessionEvent(
             phase: .open, pid: monitor.pid, user: user, service: service, tty: "ssh", rhost: "192.0.2.7",
             overrides: overrides), from: monitor.pid)
@@ -161,9 +167,10 @@ final class DaemonHarness {
     /// `login -f USER` on a new pty: the root login process registers it with PAM_TTY naming the pty, and
     /// the user's shell runs below it.
     @discardableResult
-    func consoleLogin(_ user: String, service: String = "login", file: StaticString = #filePath, line: UInt = #line)
-        throws -> Login
-    {
+    func consoleLogin(
+        _ user: String, service: String = "login", reaction: FakeProcesses.Reaction = .exits,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> Login {
         let account = try XCTUnwrap(accounts.account(named: user), "no user \(user)", file: file, line: line)
         let pty = terminals.openPTY()
         let login = processes.spawn("login", parent: 1, uid: 0, tty: pty.number)
@@ -171,7 +178,8 @@ final class DaemonHarness {
                           tty: String(pty.device.dropFirst(5))), from: login.pid)
         let id = try XCTUnwrap(daemon.registry.id(ofLeader: login.identity),
                                "the login was not registered: \(audit.text)", file: file, line: line)
-        let shell = processes.spawn("bash", parent: login.pid, uid: account.uid, sid: login.sid, tty: pty.number)
+        let shell = processes.spawn(
+            "bash", parent: login.pid, uid: account.uid, sid: login.sid, tty: pty.number, reaction: reaction)
         return Login(id: id, user: user, uid: account.uid, leader: login, processes: [shell], device: pty.device)
     }
 
