@@ -846,9 +846,10 @@ test_install_docs_match_the_code() {
         done
     done
     local keys key
-    keys=$(sed -n 's/.*static let \(shared\|topLevelOnly\|ruleOnly\) = \[\(.*\)\]/\2/p' \
+    # Each list from its `static let NAME = [` to its closing `]`, over as many lines as it takes.
+    keys=$(awk '/static let (shared|topLevelOnly|ruleOnly) = \[/ { on = 1 } on { print } on && /\]/ { on = 0 }' \
         "$IW_ROOT/Sources/IdleWardenCore/Config/ConfigKeys.swift" | grep -oE '"[a-z_]+"' | tr -d '"')
-    [[ -n $keys ]] || iw_fail "no config keys found in ConfigKeys.swift"
+    [[ $(wc -w <<<"$keys") -ge 20 ]] || iw_fail "only $(wc -w <<<"$keys") config keys found in ConfigKeys.swift: $keys"
     for key in $keys; do
         grep -qE "^\.(B|BR) $key( |$)" <<<"$man5" || missing+=("config key $key")
     done
