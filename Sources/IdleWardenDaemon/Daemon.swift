@@ -13,7 +13,7 @@ import Glibc
 /// Its handlers, by concern: datagrams (Daemon+Datagrams), the control receiver (Daemon+Receiver), control
 /// requests (Daemon+Control), deadlines
 /// (Daemon+Deadlines), registration and removal (Daemon+Sessions), start-up (Daemon+Recovery), saving state
-/// (Daemon+Persistence), desktops (Daemon+Graphical).
+/// (Daemon+Persistence), desktops (Daemon+Graphical), metrics (Daemon+Metrics).
 public final class Daemon {
     public struct Options: Sendable {
         public var configPath: String
@@ -71,6 +71,10 @@ public final class Daemon {
     var receiverWatch: ReceiverWatchdog
     /// More spooled records wait than one wake-up reads: the loop comes back at once (Daemon+SessionDelivery).
     var spoolBacklog = false
+    /// Every audit line passes through it, to be counted for the metrics.
+    let counter: AuditCounter
+    var metricsExport = MetricsExport()
+    let startedAt: Instant
 
     /// The sockets and the event loop; nil in unit tests.
     private(set) var io: DaemonIO?
@@ -78,7 +82,7 @@ public final class Daemon {
     private var notifier: ServiceNotifier?
     private var running = true
 
-    var audit: any AuditSink { effects.audit }
+    var audit: any AuditSink { counter }
     var clock: any DaemonClock { effects.clock }
 
     /// A daemon without sockets or event loop: what unit tests drive, calling its handlers directly.
@@ -95,6 +99,9 @@ public final class Daemon {
         bootID = effects.clock.bootID()
         lastRefusalReport = effects.clock.now()
         receiverWatch = ReceiverWatchdog(startedAt: effects.clock.now())
+        counter = AuditCounter(sink: effects.audit)
+        counter.format = config.auditFormat
+        startedAt = effects.clock.now()
     }
 
     /// The daemon as installed: the system's effects, its sockets bound and its event loop made. It tells
@@ -124,7 +131,9 @@ public final class Daemon {
         audit.record(AuditRecord("start", [
             ("socket", options.socketPath), ("session_socket", options.sessionSocketPath),
             ("spool", io.spool.path), ("config", options.configPath),
-            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
+            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), 
+            ("drop_ins", config.dropIns.isEmpty ? nil : String(config.dropIns.count)),
+            ("rules", String(config.rules.count)),
             ("receiver", String(io.receiver.pid)),
             ("passed_descriptors", io.receiver.refusesDescriptors ? "refused-by-kernel" : "dropped-by-receiver"),
         ]))
@@ -137,6 +146,7 @@ public final class Daemon {
             + "(\(config.fromFile ? "\(config.rules.count) rule(s)" : "missing: built-in defaults"))")
         while running {
             saveStateIfNeeded(now: clock.now())
+            writeMetricsIfNeeded(now: clock.now())
             let wakeUp = [nextWakeUp(), receiverWatch.deadline].compactMap { $0 }.min()
             io.loop.arm(afterMilliseconds: wakeUp.map { ($0 - clock.now()).milliseconds })
             steps.end(at: StepMeter.sample())
@@ -165,6 +175,7 @@ public final class Daemon {
         }
         notifier?.stopping()
         saveStateIfNeeded(now: clock.now(), force: true)
+        removeMetricsFile()
         io.unlinkPaths()
         steps.end(at: StepMeter.sample())
         audit.record(AuditRecord("stop", [("sessions", String(registry.count))] + steps.fields))
@@ -180,10 +191,10 @@ public final class Daemon {
         ]), priority: LOG_WARNING)
     }
 
-    /// The earliest moment something is due: a session's deadline, a state save that was put off, or at once when
-    /// spooled records wait beyond one batch.
+    /// The earliest moment something is due: a session's deadline, a state save that was put off, a write of the
+    /// metrics file, or at once when spooled records wait beyond one batch.
     func nextWakeUp() -> Instant? {
-        [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil, spoolBacklog ? clock.now() : nil]
+        [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil, metricsWriteDue(), spoolBacklog ? clock.now() : nil]
             .compactMap { $0 }.min()
     }
 
@@ -257,6 +268,7 @@ public final class Daemon {
             return result.errors.map(\.description)
         }
         config = loaded
+        counter.format = config.auditFormat
         markAllStateChanged()
         let now = clock.now()
         for id in registry.orderedIDs {
@@ -267,7 +279,8 @@ public final class Daemon {
             if watched == true { reschedule(id, now: now) }
         }
         audit.record(AuditRecord("config-reload", [
-            ("config", options.configPath), ("sessions", String(registry.count)), ("rules", String(config.rules.count)),
+            ("config", options.configPath), ("drop_ins", config.dropIns.isEmpty ? nil : String(config.dropIns.count)),
+            ("sessions", String(registry.count)), ("rules", String(config.rules.count)),
         ]))
         notifier?.ready(status: "Watching \(registry.count) session(s); config \(options.configPath) reloaded "
             + "(\(config.rules.count) rule(s))")

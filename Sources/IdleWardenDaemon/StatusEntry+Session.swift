@@ -14,9 +14,19 @@ extension StatusEntry {
             idleSeconds: session.idle(now: now).wholeSeconds,
             idleTimeoutSeconds: session.limits.idleTimeout.wholeSeconds, nextDeadline: nextDeadline?.seconds,
             display: display, logindSession: session.logindScope?.sessionID, scope: session.logindScope?.path)
+        let outlook = session.outlook(now: now)
+        warnAt = outlook?.warnAt?.seconds
+        endAt = outlook?.endAt.seconds
+        endReason = outlook?.reason.rawValue
+        warnBeforeSeconds = session.limits.warnBefore.wholeSeconds
+        maxSessionSeconds = session.limits.maxSession?.wholeSeconds
+        keepaliveAllowed = session.limits.allowKeepalive
     }
 
-    private static func state(of session: Session) -> String {
+    /// The state `status` shows and the `idlewarden_sessions` gauge counts by.
+    static let states = ["active", "warned", "exempt", "pending", "no-tty", "unchecked", "terminating"]
+
+    static func state(of session: Session) -> String {
         if session.ending != nil { return "terminating" }
         if session.limits.exemption != nil { return "exempt" }
         if session.warning != nil { return "warned" }

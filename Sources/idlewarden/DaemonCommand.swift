@@ -16,7 +16,7 @@ struct DaemonCommand: ParsableCommand {
             systemd with Type=notify (NOTIFY_SOCKET), it reports readiness, reloads and its status there.
             """)
 
-    @Option(help: "The config file.")
+    @Option(help: "The config file (its drop-ins are read from conf.d beside it).")
     var config = Defaults.config
 
     @OptionGroup var control: ControlSocketOptions

@@ -9,7 +9,7 @@ struct IdleWarden: ParsableCommand {
         version: Version.current,
         subcommands: [
             DaemonCommand.self, StatusCommand.self, KeepaliveCommand.self, ExplainCommand.self, CheckConfigCommand.self,
-            ReloadCommand.self, SweepCommand.self, VersionCommand.self, XIdleCommand.self,
+            ReloadCommand.self, SweepCommand.self, MetricsCommand.self, VersionCommand.self, XIdleCommand.self,
             ControlReceiverCommand.self, SessionEnvCommand.self,
         ]
     )

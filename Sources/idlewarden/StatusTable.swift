@@ -16,7 +16,7 @@ enum StatusTable {
                 entry.rhost ?? "-", age(now - entry.openedAt),
                 ConfigDuration.format(.seconds(entry.idleSeconds)),
                 ConfigDuration.format(.seconds(entry.idleTimeoutSeconds)),
-                entry.nextDeadline.map { "in " + ConfigDuration.format(.seconds(max(0, $0 - now))) } ?? "-",
+                next(entry, now: now),
                 state,
             ].map(EscapedText.escaping))
         }
@@ -29,6 +29,15 @@ enum StatusTable {
         }
         if entries.isEmpty { return lines[0] + "\n(no sessions)" }
         return lines.joined(separator: "\n")
+    }
+
+    /// What comes next if nobody types: the warning or the logout, and when.
+    static func next(_ entry: StatusEntry, now: Int64) -> String {
+        func inTime(_ moment: Int64) -> String { "in " + ConfigDuration.format(.seconds(max(0, moment - now))) }
+        if entry.state == "terminating" { return "-" }
+        if entry.state != "warned", let warnAt = entry.warnAt { return "warning " + inTime(warnAt) }
+        if let endAt = entry.endAt { return "logout " + inTime(endAt) }
+        return "-"
     }
 
     static func shortTTY(_ path: String) -> String {

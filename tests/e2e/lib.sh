@@ -273,7 +273,7 @@ iw_config() {
         echo 'allow_short_timeouts = true'
         echo "idle_timeout = \"${IW_IDLE}s\""
         echo "warn_before = \"${IW_WARN}s\""
-        echo "grace = \"${IW_GRACE}s\""
+        echo "signal_interval = \"${IW_GRACE}s\""
         echo "exclude_users = [$list]"
         printf '%s\n' "$@"
     } >"$IW_CONFIG"

@@ -9,11 +9,13 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
     case unknownGroup(SourceLocation, key: String, name: String)
     /// systemd-logind's own idle logout is on (in logind.conf, not in idlewarden's file).
     case logindIdleStop(LogindIdleStop)
+    /// metrics_file does not end in ".prom", the only files node_exporter's textfile collector reads.
+    case metricsFileName(SourceLocation)
 
     public var location: SourceLocation {
         switch self {
         case .shortTimeoutsAllowed(let at), .ruleSetsNothing(let at, _), .unknownUser(let at, _, _),
-            .unknownGroup(let at, _, _):
+            .unknownGroup(let at, _, _), .metricsFileName(let at):
             return at
         case .logindIdleStop(let setting): return setting.location
         }
@@ -25,6 +27,7 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
         case .ruleSetsNothing: return "rule"
         case .unknownUser(_, let key, _), .unknownGroup(_, let key, _): return key
         case .logindIdleStop: return "StopIdleSessionSec"
+        case .metricsFileName: return "metrics_file"
         }
     }
 
@@ -43,6 +46,8 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
                 + "act on the same sessions, and logind's end comes without a warning, ignores idlewarden's "
                 + "exemptions and rules, and can come a few seconds before its limit; set StopIdleSessionSec=infinity "
                 + "(or remove it) and leave idle logout to idlewarden, or stop idlewarden (see idlewarden(8))"
+        case .metricsFileName:
+            return "node_exporter's textfile collector reads only files whose name ends in .prom"
         }
     }
 

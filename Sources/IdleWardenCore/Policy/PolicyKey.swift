@@ -3,7 +3,8 @@ public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
     case exempt
     case idleTimeout = "idle_timeout"
     case warnBefore = "warn_before"
-    case grace
+    /// Time between SIGHUP, SIGTERM and SIGKILL (old name: grace).
+    case signalInterval = "signal_interval"
     case maxSession = "max_session"
     case checkNoTTY = "check_no_tty"
     case allowKeepalive = "allow_keepalive"

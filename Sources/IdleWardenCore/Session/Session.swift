@@ -100,16 +100,7 @@ public struct Session: Equatable, Sendable, Codable {
 
     public func verdict(now: Instant) -> Verdict {
         if limits.exemption != nil { return .exempt }
-        var due: (moment: Instant, reason: EndReason)?
-        if let maxSession = limits.maxSession {
-            due = (openedAt + maxSession, .maxSession)
-        }
-        // A graphical session is idle-checked through its desktop (and `graphical = false` turns that off,
-        // terminals included); a terminal session through its terminals.
-        if facts.isGraphical ? limits.graphical : (!terminals.isEmpty || limits.checkNoTTY) {
-            let idleDeadline = lastInput + limits.idleTimeout
-            if due == nil || idleDeadline < due!.moment { due = (idleDeadline, .idle) }
-        }
+        let due = self.due
         let discovery = terminalDiscovery.nextAttempt(openedAt: openedAt) ?? nextTerminalSearch(after: now)
         guard let due else {
             if let discovery { return .sleep(until: discovery) }

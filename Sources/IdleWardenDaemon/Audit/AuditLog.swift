@@ -1,4 +1,5 @@
 import CIdleWarden
+import IdleWardenCore
 import Logging
 
 #if canImport(Glibc)
@@ -12,6 +13,9 @@ public final class AuditLog: @unchecked Sendable {
     private let logger: Logger
     private let useSyslog: Bool
     private let mirror: Bool
+    /// `audit_format`: key=value until the config says otherwise (start-up failures are written before any
+    /// config is read).
+    public var format: AuditFormat = .kv
     /// openlog keeps the pointer it is given, so the ident must outlive every syslog call.
     nonisolated(unsafe) private static let ident = strdup("idlewarden")
 
@@ -25,7 +29,7 @@ public final class AuditLog: @unchecked Sendable {
     }
 
     public func record(_ record: AuditRecord, priority: Int32 = LOG_INFO) {
-        let line = record.description
+        let line = record.rendered(format)
         if useSyslog { iw_syslog(priority | LOG_AUTHPRIV, line) }
         guard mirror else { return }
         switch priority {

@@ -7,6 +7,7 @@ public struct ControlRequest: Equatable, Sendable {
         case keepalive(sessionID: String?)
         case reload
         case sweep(dryRun: Bool)
+        case metrics
     }
 
     public var requestID: UInt32
@@ -37,6 +38,9 @@ public struct ControlRequest: Equatable, Sendable {
         case .sweep:
             try reader.requireOnly([.requestID, .chunk, .flags])
             action = .sweep(dryRun: (reader.integer(.flags) ?? 0) & 1 == 1)
+        case .metrics:
+            try reader.requireOnly([.requestID, .chunk])
+            action = .metrics
         default:
             throw .unknownKind(reader.kind.rawValue)
         }
@@ -49,13 +53,14 @@ public struct ControlRequest: Equatable, Sendable {
         case .keepalive: writer = DatagramWriter(kind: .keepalive)
         case .reload: writer = DatagramWriter(kind: .reload)
         case .sweep: writer = DatagramWriter(kind: .sweep)
+        case .metrics: writer = DatagramWriter(kind: .metrics)
         }
         writer.append(.requestID, integer: UInt64(requestID))
         writer.append(.chunk, integer: UInt64(chunk))
         switch action {
         case .keepalive(let sessionID?): try writer.append(.sessionID, text: sessionID)
         case .sweep(let dryRun): writer.append(.flags, integer: dryRun ? 1 : 0)
-        case .status, .reload, .keepalive(nil): break
+        case .status, .reload, .keepalive(nil), .metrics: break
         }
         return writer.bytes
     }

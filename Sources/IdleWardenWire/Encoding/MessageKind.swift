@@ -9,5 +9,7 @@ public enum MessageKind: UInt8, Equatable, Sendable {
     case reload = 5
     /// Apply the policy to every session now (root only); `flags` bit 0 asks for a dry run.
     case sweep = 6
+    /// The daemon's metrics in the Prometheus text format (root only).
+    case metrics = 7
     case reply = 0x80
 }

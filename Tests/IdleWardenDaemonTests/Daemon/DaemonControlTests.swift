@@ -150,14 +150,14 @@ final class DaemonControlTests: XCTestCase {
         XCTAssertEqual(audit.lines("terminate", ["session": login.id]).first?["idle_timeout"], "15m")
     }
 
-    /// Only root may reload or sweep.
-    func testReloadAndSweepAreRootOnly() throws {
-        for action in [.reload, .sweep(dryRun: true)] as [ControlRequest.Action] {
+    /// Only root may reload, sweep or read the metrics.
+    func testReloadSweepAndMetricsAreRootOnly() throws {
+        for action in [.reload, .sweep(dryRun: true), .metrics] as [ControlRequest.Action] {
             let reply = try harness.request(action, uid: 1001)
             XCTAssertFalse(reply.ok)
-            XCTAssertEqual(reply.message, "only root may reload or sweep")
+            XCTAssertEqual(reply.message, "only root may reload, sweep or read the metrics")
         }
-        XCTAssertEqual(audit.count("reject", ["reason": "not-root", "sender_uid": "1001"]), 2)
+        XCTAssertEqual(audit.count("reject", ["reason": "not-root", "sender_uid": "1001"]), 3)
         XCTAssertEqual(audit.count("sweep"), 0)
     }
 

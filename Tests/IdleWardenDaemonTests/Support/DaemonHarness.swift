@@ -23,7 +23,7 @@ final class DaemonHarness {
     static let defaultConfig = """
         idle_timeout = "15m"
         warn_before = "1m"
-        grace = "10s"
+        signal_interval = "10s"
         """
 
     let clock = ManualClock()
@@ -115,6 +115,7 @@ final class DaemonHarness {
     func run(until moment: Instant) {
         while true {
             daemon.saveStateIfNeeded(now: clock.now())
+            daemon.writeMetricsIfNeeded(now: clock.now())
             guard let next = daemon.nextWakeUp(), next <= moment else { break }
             clock.advance(to: next)
             daemon.followClock()
