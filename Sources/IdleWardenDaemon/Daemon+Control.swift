@@ -56,11 +56,11 @@ extension Daemon {
     /// A time after now (the wall clock was set back since) is not input that `status` can vouch for.
     private func withInputNow(_ session: Session, now: Instant) -> Session {
         guard session.ending == nil, !session.terminals.isEmpty,
-              let atime = probe.latestActivity(session.terminals, countOutput: session.limits.activity == .inputAndOutput),
-              atime <= now.seconds
+              let latest = session.terminalInput(at: probe.stamps(of: session.terminals), now: now),
+              latest > session.lastInput, latest <= now
         else { return session }
         var current = session
-        current.observe(atimeSeconds: atime)
+        current.lastInput = latest
         return current
     }
 

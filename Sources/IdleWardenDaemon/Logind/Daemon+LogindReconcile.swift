@@ -135,12 +135,14 @@ extension Daemon {
         var session = Session(
             id: id, facts: facts, leader: leader.identity, sid: leader.sid, xdgSessionID: listed.id,
             logindScope: scope, openedAt: now, limits: resolution.limits, origin: .logind)
-        discoverTerminals(&session, table: table, announce: false)
+        session.pamTerminalOwner = effects.terminals.device(forPAMTTY: facts.tty).flatMap(effects.terminals.stamp)?.owner
         session.terminalDiscovery = .settled
-        // Input before the daemon started counts: an adopted session is as idle as its terminals say.
-        if let atime = probe.latestActivity(session.terminals) {
-            session.lastAtimeSeconds = atime
-            session.lastInput = min(now, TerminalInput.latestInput(atimeSeconds: atime))
+        discoverTerminals(&session, table: table, now: now, announce: false)
+        // Input before the daemon started counts: an adopted session is as idle as its terminals say (and no
+        // more used than now, whatever a forged time says).
+        let stamps = probe.stamps(of: session.terminals).values
+        if let last = stamps.compactMap({ TerminalInput.lastInputAtAdoption($0, now: now) }).max() {
+            session.lastInput = last
         }
         track(session, now: now)
         audit.record(AuditRecord("adopt", sessionFields(session) + [

@@ -25,6 +25,7 @@ struct StepMeter {
         static let leader = Sources(rawValue: 1 << 5)
         /// The daemon's start: loading state, adopting live logins.
         static let start = Sources(rawValue: 1 << 6)
+        static let clockSet = Sources(rawValue: 1 << 7)
 
         init(rawValue: UInt8) { self.rawValue = rawValue }
 
@@ -38,6 +39,7 @@ struct StepMeter {
                 case .signal: sources.insert(.signal)
                 case .timer: sources.insert(.timer)
                 case .leader: sources.insert(.leader)
+                case .clockSet: sources.insert(.clockSet)
                 }
             }
             self = sources
@@ -47,6 +49,7 @@ struct StepMeter {
             let names: [(Sources, String)] = [
                 (.start, "start"), (.socket, "session-socket"), (.receiver, "control"),
                 (.receiverExited, "receiver-exit"), (.signal, "signal"), (.timer, "timer"), (.leader, "leader-exit"),
+                (.clockSet, "clock-set"),
             ]
             let present = names.filter { contains($0.0) }.map(\.1)
             return present.isEmpty ? "none" : present.joined(separator: "+")

@@ -143,7 +143,7 @@ final class DaemonRestartTests: XCTestCase {
         let monitor = harness.processes.spawn("sshd", parent: harness.sshd.pid, uid: 0, sid: harness.sshd.sid,
                                               audit: 41)
         let child = harness.processes.spawn("sshd", parent: monitor.pid, uid: 1001, sid: monitor.sid)
-        let loginPTY = harness.terminals.openPTY()
+        let loginPTY = harness.terminals.openPTY(owner: 1001)
         harness.processes.spawn("bash", parent: child.pid, uid: 1001, tty: loginPTY.number)
         // tmux's server daemonizes: init is its parent, it has no terminal, it stays in the audit session of the
         // root login it was started from (gone since).
@@ -153,19 +153,19 @@ final class DaemonRestartTests: XCTestCase {
         var records = [LoginRecord(pid: monitor.pid, user: "alice", line: String(loginPTY.device.dropFirst(5)),
                                    host: "192.0.2.9")]
         for index in 0..<2 {
-            let pty = harness.terminals.openPTY()
+            let pty = harness.terminals.openPTY(owner: 0)
             panes.append(harness.processes.spawn("bash", parent: server.pid, uid: 0, tty: pty.number,
                                                  reaction: .survivesUntilKill))
             records.append(LoginRecord(pid: server.pid, user: "root", line: String(pty.device.dropFirst(5)),
                                        host: "tmux(\(server.pid)).%\(index)"))
         }
         // A screen started from a root shell, attached: its parent is the shell, in the same audit session.
-        let rootPTY = harness.terminals.openPTY()
+        let rootPTY = harness.terminals.openPTY(owner: 0)
         let shell = harness.processes.spawn("bash", parent: 1, uid: 0, tty: rootPTY.number, audit: 52,
                                             reaction: .survivesUntilKill)
         let screen = harness.processes.spawn("screen", parent: shell.pid, uid: 0, tty: rootPTY.number,
                                              reaction: .survivesUntilKill)
-        let screenPTY = harness.terminals.openPTY()
+        let screenPTY = harness.terminals.openPTY(owner: 0)
         let window = harness.processes.spawn("bash", parent: screen.pid, uid: 0, tty: screenPTY.number,
                                              reaction: .survivesUntilKill)
         records.append(LoginRecord(pid: screen.pid, user: "root", line: String(screenPTY.device.dropFirst(5)),

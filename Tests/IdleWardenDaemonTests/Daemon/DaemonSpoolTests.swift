@@ -24,7 +24,7 @@ final class DaemonSpoolTests: XCTestCase {
     private func sshLoginWhileDown() -> (monitor: ProcessRecord, device: String) {
         let monitor = harness.processes.spawn("sshd", parent: harness.sshd.pid, uid: 0, sid: harness.sshd.sid)
         let child = harness.processes.spawn("sshd", parent: monitor.pid, uid: 1001, sid: monitor.sid)
-        let pty = harness.terminals.openPTY()
+        let pty = harness.terminals.openPTY(owner: 1001)
         harness.processes.spawn("bash", parent: child.pid, uid: 1001, tty: pty.number)
         return (monitor, pty.device)
     }

@@ -55,7 +55,7 @@ final class LogindReconcileTests: XCTestCase {
     private func recordedLogin(_ kind: String) throws -> ProcessRecord {
         let recorded = try recording.session(kind)
         let leader = harness.processes.spawn("su", parent: 1, uid: 0, pid: recorded.leader)
-        let pty = harness.terminals.openPTY()
+        let pty = harness.terminals.openPTY(owner: 50000)
         harness.processes.spawn("bash", parent: leader.pid, uid: 50000, sid: nil, tty: pty.number)
         harness.logind.scopes[leader.pid] = try XCTUnwrap(LogindScope.parse(cgroupFile: recorded.cgroup))
         return leader
@@ -222,7 +222,7 @@ final class LogindReconcileTests: XCTestCase {
     private func utmpLogin() throws -> LoginRecord {
         let monitor = harness.processes.spawn("sshd", parent: harness.sshd.pid, uid: 0, sid: harness.sshd.sid)
         let child = harness.processes.spawn("sshd", parent: monitor.pid, uid: 50000, sid: monitor.sid)
-        let pty = harness.terminals.openPTY()
+        let pty = harness.terminals.openPTY(owner: 50000)
         harness.processes.spawn("bash", parent: child.pid, uid: 50000, tty: pty.number)
         return LoginRecord(pid: monitor.pid, user: "iwrec", line: String(pty.device.dropFirst(5)), host: nil)
     }
