@@ -27,6 +27,15 @@ if glibc.count >= 2, (glibc[0], glibc[1]) >= (2, 36) {
 }
 #endif
 
+/// Hardening, as Debian's dpkg-buildflags asks of packages (lintian, hardening-check): every relocation resolved
+/// at load and the GOT made read-only after it (RELRO + BIND_NOW: full RELRO), for the daemon and the module that
+/// sshd loads; and _FORTIFY_SOURCE for the C and C++ parts (the checked variants of memcpy, read, snprintf, ...
+/// where the size is known), in release builds, which optimize (fortify needs that). Swift code calls libc
+/// without the fortified headers, so it is not covered.
+let fullRelro = ["-Xlinker", "-z", "-Xlinker", "relro", "-Xlinker", "-z", "-Xlinker", "now"]
+let fortifyC: [CSetting] = [.define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release))]
+let fortifyCXX: [CXXSetting] = [.define("_FORTIFY_SOURCE", to: "2", .when(configuration: .release))]
+
 let package = Package(
     name: "idlewarden",
     platforms: [.macOS(.v13)],
@@ -42,7 +51,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
-        .target(name: "CPAM"),
+        .target(name: "CPAM", cSettings: fortifyC),
         .target(name: "IdleWardenWire"),
         .target(
             name: "PAMIdleWarden",
@@ -59,17 +68,17 @@ let package = Package(
                     // gold (swiftc's default here) leaves the weak metadata symbols that the version script
                     // makes local in .dynsym; GNU ld drops them, so only the two entry points remain.
                     "-use-ld=bfd",
-                ]),
+                ] + fullRelro),
             ],
             plugins: ["WireEncodingSources"]
         ),
         .plugin(name: "WireEncodingSources", capability: .buildTool()),
-        .target(name: "CIdleWarden"),
+        .target(name: "CIdleWarden", cSettings: fortifyC),
         // Graphical sessions: dlopen of libX11/libXss (never linked) and child-process helpers; daemon only.
-        .target(name: "CIdleWardenX", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CIdleWardenX", cSettings: fortifyC, linkerSettings: [.linkedLibrary("dl")]),
         // toml++ (Debian's libtomlplusplus-dev, header-only) behind a C API: the config parser. C++, so the
         // daemon links libstdc++ (which the Swift runtime needs anyway); the PAM module does not use it.
-        .target(name: "CTOML"),
+        .target(name: "CTOML", cxxSettings: fortifyCXX),
         .target(name: "IdleWardenCore", dependencies: ["IdleWardenWire", "CTOML"]),
         // What the CLI needs to talk to the daemon (client, replies, status entries), without the daemon itself.
         .target(
@@ -91,7 +100,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            linkerSettings: [.unsafeFlags(leanExecutable, .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(leanExecutable + fullRelro, .when(platforms: [.linux]))]
         ),
         .testTarget(name: "IdleWardenWireTests", dependencies: ["IdleWardenWire"]),
         // Fixtures/: replies recorded from a real systemd-logind, read by path (and the script that records them).

@@ -25,13 +25,15 @@ usage() {
     cat <<'EOF'
 Usage: sudo ./install.sh [OPTIONS]
 
-Builds idlewarden (swift build -c release), installs the daemon, the PAM module, the man pages and the shell
-completions, writes /etc/idlewarden/idlewarden.conf from the example if there is none, starts the daemon
-(systemd unit, or /etc/init.d script when systemd is not PID 1) and enables the module for every login with a
-pam-auth-update profile (session optional pam_idlewarden.so). Running it again upgrades in place.
+Builds idlewarden (swift build -c release), installs the program, the PAM module, the man pages and the shell
+completions, writes /etc/idlewarden/idlewarden.conf (nothing set: the built-in policy) if there is none, starts
+the daemon (systemd unit, or /etc/init.d script when systemd is not PID 1), enables the module for every login
+with a pam-auth-update profile (session optional pam_idlewarden.so) and lists the logins open now with what
+the daemon will do to them. Running it again upgrades in place.
 
 Options:
-  --prefix DIR         install under DIR (default /usr: /usr/sbin/idlewarden, /usr/share/man, ...)
+  --prefix DIR         install under DIR (default /usr: /usr/bin/idlewarden, a link /usr/sbin/idlewarden,
+                       /usr/share/man, ...)
   --no-enable          install and start, but do not touch PAM (no pam-auth-update profile); prints the line
                        to add to /etc/pam.d yourself
   --uninstall          stop the daemon, disable the PAM profile, remove every file install.sh installed
@@ -43,6 +45,9 @@ Options:
   --deb                build a Debian package (dpkg-deb) instead of installing; written to
                        <scratch path>/deb/idlewarden_VERSION_ARCH.deb, or into --output DIR
   --output DIR         where --deb writes the package
+  --maintainer "NAME <EMAIL>"
+                       the package's Maintainer (default: DEBFULLNAME and DEBEMAIL, as dch uses them, else the
+                       project's maintainers)
   --pam-dir DIR        PAM module directory (default: the directory that holds pam_unix.so)
   --scratch-path DIR   SwiftPM build directory (default .build)
   --no-build           do not run swift build; use the binaries already in the scratch path
@@ -90,6 +95,7 @@ SCRATCH=.build
 BUILD=1
 FORCE=0
 DEB_OUTPUT=
+DEB_MAINTAINER=
 
 need_arg() { [ $# -ge 2 ] && [ -n "$2" ] || die "$1 needs an argument (see --help)"; }
 
@@ -107,6 +113,8 @@ while [ $# -gt 0 ]; do
         --deb) MODE=deb ;;
         --output) need_arg "$@"; DEB_OUTPUT=$2; shift ;;
         --output=*) DEB_OUTPUT=${1#*=} ;;
+        --maintainer) need_arg "$@"; DEB_MAINTAINER=$2; shift ;;
+        --maintainer=*) DEB_MAINTAINER=${1#*=} ;;
         --pam-dir) need_arg "$@"; PAM_DIR=$2; shift ;;
         --pam-dir=*) PAM_DIR=${1#*=} ;;
         --scratch-path) need_arg "$@"; SCRATCH=$2; shift ;;
@@ -131,6 +139,9 @@ case $SCRATCH in /*) ;; *) SCRATCH=$SRC_DIR/$SCRATCH ;; esac
 # The .deb follows Debian's layout whatever --prefix says.
 [ "$MODE" = deb ] && PREFIX=/usr
 
+# The program in bin, on every user's PATH (status and keepalive are for users); sbin keeps a link for the
+# scripts and units of earlier versions.
+BIN_DIR=$PREFIX/bin
 SBIN_DIR=$PREFIX/sbin
 MAN_DIR=$PREFIX/share/man
 DOC_DIR=$PREFIX/share/doc/idlewarden
@@ -141,6 +152,10 @@ case $PREFIX in
     *) ZSH_COMPLETION_DIR=$PREFIX/share/zsh/site-functions; UNIT_DIR=/etc/systemd/system ;;
 esac
 INIT_SCRIPT=/etc/init.d/idlewarden
+# The unit's drop-in for desktops (packaging/idlewarden-desktop.conf), linked into the unit's drop-in directory
+# when a display manager is installed.
+DESKTOP_DROPIN_SOURCE=$PREFIX/share/idlewarden/idlewarden-desktop.conf
+DESKTOP_DROPIN=/etc/systemd/system/idlewarden.service.d/desktop.conf
 LOGROTATE=/etc/logrotate.d/idlewarden
 BIN=$SCRATCH/release/idlewarden
 MODULE_BUILT=$SCRATCH/release/libpam_idlewarden.so
@@ -225,6 +240,11 @@ version() {
 }
 
 daemon_answers() { [ -x "$1" ] && "$1" status --socket "$SOCKET" >/dev/null 2>&1; }
+
+# The installed program: bin, or sbin where an earlier version put it.
+installed_program() {
+    if [ -x "$BIN_DIR/idlewarden" ]; then echo "$BIN_DIR/idlewarden"; else echo "$SBIN_DIR/idlewarden"; fi
+}
 
 # ---------------------------------------------------------------------------------------------------------------
 # Build
@@ -363,21 +383,35 @@ put() {
     in_list "$dest" "${FILES[@]}" || FILES+=("$dest")
 }
 
+# put_link TARGET DEST: a symbolic link DEST -> TARGET (relative), replacing whatever DEST is.
+put_link() {
+    local target=$1 dest=$2
+    mkdirs "$(dirname "$dest")"
+    if [ -L "$DESTDIR$dest" ] && [ "$(readlink "$DESTDIR$dest")" = "$target" ]; then
+        note "unchanged $dest -> $target"
+    else
+        run ln -sfn "$target" "$DESTDIR$dest"
+    fi
+    in_list "$dest" "${FILES[@]}" || FILES+=("$dest")
+}
+
 # from_template SRC OUT: substitute the install paths in a packaging/ template.
 from_template() {
-    sed -e "s|@SBINDIR@|$SBIN_DIR|g" -e "s|@VERSION@|$VERSION|g" "$1" >"$2"
+    sed -e "s|@BINDIR@|$BIN_DIR|g" -e "s|@VERSION@|$VERSION|g" "$1" >"$2"
 }
 
 install_binaries() {
     step "Program and PAM module"
     if [ "$DRY_RUN" = 1 ] && { [ ! -x "$BIN" ] || [ ! -f "$MODULE_BUILT" ]; }; then
-        note "(dry run) would install $SBIN_DIR/idlewarden (0755) and $PAM_DIR/pam_idlewarden.so (0644, stripped)"
-        FILES+=("$SBIN_DIR/idlewarden" "$PAM_DIR/pam_idlewarden.so")
+        note "(dry run) would install $BIN_DIR/idlewarden (0755), the link $SBIN_DIR/idlewarden and"
+        note "$PAM_DIR/pam_idlewarden.so (0644, stripped)"
+        FILES+=("$BIN_DIR/idlewarden" "$SBIN_DIR/idlewarden" "$PAM_DIR/pam_idlewarden.so")
         return 0
     fi
     cp "$BIN" "$WORK/idlewarden"
     strip --strip-unneeded "$WORK/idlewarden"
-    put "$WORK/idlewarden" "$SBIN_DIR/idlewarden" 0755
+    put "$WORK/idlewarden" "$BIN_DIR/idlewarden" 0755
+    put_link ../bin/idlewarden "$SBIN_DIR/idlewarden"
     cp "$MODULE_BUILT" "$WORK/pam_idlewarden.so"
     strip --strip-unneeded "$WORK/pam_idlewarden.so"
     put "$WORK/pam_idlewarden.so" "$PAM_DIR/pam_idlewarden.so" 0644
@@ -392,7 +426,8 @@ install_docs() {
         put "$WORK/$page.gz" "$MAN_DIR/man$section/$page.gz" 0644
     done
     if [ -x "$BIN" ]; then
-        "$BIN" --generate-completion-script bash >"$WORK/idlewarden.bash"
+        # A completion file is sourced, never run: no #! line (lintian: bash-completion-with-hashbang).
+        "$BIN" --generate-completion-script bash | sed '1{/^#!/d}' >"$WORK/idlewarden.bash"
         "$BIN" --generate-completion-script zsh >"$WORK/_idlewarden"
         put "$WORK/idlewarden.bash" "$BASH_COMPLETION_DIR/idlewarden" 0644
         put "$WORK/_idlewarden" "$ZSH_COMPLETION_DIR/_idlewarden" 0644
@@ -410,13 +445,16 @@ install_docs() {
         [ -f "$f" ] || continue
         put "$f" "$DOC_DIR/examples/pam.d/$(basename "$f")" 0644
     done
-    if [ -f "$SRC_DIR/etc/idlewarden.conf" ]; then
-        put "$SRC_DIR/etc/idlewarden.conf" "$DOC_DIR/examples/idlewarden.conf" 0644
-    fi
+    put "$SRC_DIR/etc/examples/idlewarden.conf" "$DOC_DIR/examples/idlewarden.conf" 0644
+    for f in "$SRC_DIR"/etc/examples/drop-in/*.conf; do
+        [ -f "$f" ] || continue
+        put "$f" "$DOC_DIR/examples/drop-in/$(basename "$f")" 0644
+    done
 }
 
-# The config: the example goes to /etc/idlewarden/idlewarden.conf only if there is none; an admin's file is
-# never overwritten, the current example goes beside it as idlewarden.conf.dist.
+# The config: etc/idlewarden.conf (every key commented out: the built-in policy) goes to
+# /etc/idlewarden/idlewarden.conf only if there is none; an admin's file is never overwritten, the current one
+# goes beside it as idlewarden.conf.dist. The drop-in directory conf.d is made, empty.
 install_config() {
     step "Configuration"
     local example=$SRC_DIR/etc/idlewarden.conf
@@ -425,10 +463,13 @@ install_config() {
         return 0
     fi
     mkdirs "$CONF_DIR"
+    mkdirs "$CONF_DIR/conf.d"
     if [ ! -e "$DESTDIR$CONF" ]; then
         # shellcheck disable=SC2046
         run install $(owner_opts) -m 0644 "$example" "$DESTDIR$CONF"
         CONFIGS+=("$CONF")
+        note "$CONF sets nothing: the built-in policy applies to every login, root included: logged out after"
+        note "15m without input, warned 1m before. Change it there, or in drop-ins in $CONF_DIR/conf.d/."
     elif cmp -s "$example" "$DESTDIR$CONF"; then
         note "unchanged $CONF"
         in_list "$CONF" "${OLD_CONFIGS[@]}" && CONFIGS+=("$CONF")
@@ -436,7 +477,7 @@ install_config() {
             run rm -f "$DESTDIR$CONF.dist"
         fi
     else
-        note "keeping your $CONF; the current example is $CONF.dist (compare: diff $CONF $CONF.dist)"
+        note "keeping your $CONF; this version's is $CONF.dist (compare: diff $CONF $CONF.dist)"
         in_list "$CONF" "${OLD_CONFIGS[@]}" && CONFIGS+=("$CONF")
         put "$example" "$CONF.dist" 0644
     fi
@@ -448,12 +489,43 @@ install_service_files() {
     if [ "$which" = systemd ] || [ "$which" = both ]; then
         from_template "$SRC_DIR/packaging/idlewarden.service.in" "$WORK/idlewarden.service"
         put "$WORK/idlewarden.service" "$UNIT_DIR/idlewarden.service" 0644
+        put "$SRC_DIR/packaging/idlewarden-desktop.conf" "$DESKTOP_DROPIN_SOURCE" 0644
     fi
     if [ "$which" = sysv ] || [ "$which" = both ]; then
         from_template "$SRC_DIR/packaging/idlewarden.init.in" "$WORK/idlewarden.init"
         put "$WORK/idlewarden.init" "$INIT_SCRIPT" 0755
         put "$SRC_DIR/packaging/idlewarden.logrotate" "$LOGROTATE" 0644
     fi
+}
+
+# The display manager this machine starts, if any: what Debian's display managers record, or systemd's alias.
+display_manager() {
+    if [ -s /etc/X11/default-display-manager ]; then
+        head -n1 /etc/X11/default-display-manager
+    elif [ -L /etc/systemd/system/display-manager.service ]; then
+        readlink /etc/systemd/system/display-manager.service
+    fi
+}
+
+# With a display manager, the unit's sandbox gets the drop-in that desktops need (see the file).
+install_desktop_dropin() {
+    local dm
+    dm=$(display_manager)
+    if [ -z "$dm" ]; then
+        note "no display manager: the unit's sandbox stays as it is (for desktops see idlewarden(8), DESKTOPS UNDER SYSTEMD)"
+        return 0
+    fi
+    step "Desktops ($dm): the unit's drop-in $DESKTOP_DROPIN"
+    mkdirs "$(dirname "$DESKTOP_DROPIN")"
+    if [ "$(readlink "$DESKTOP_DROPIN" 2>/dev/null)" = "$DESKTOP_DROPIN_SOURCE" ]; then
+        note "unchanged $DESKTOP_DROPIN"
+    elif [ -e "$DESKTOP_DROPIN" ] || [ -L "$DESKTOP_DROPIN" ]; then
+        note "keeping your $DESKTOP_DROPIN"
+        return 0
+    else
+        run ln -s "$DESKTOP_DROPIN_SOURCE" "$DESKTOP_DROPIN"
+    fi
+    in_list "$DESKTOP_DROPIN" "${FILES[@]}" || FILES+=("$DESKTOP_DROPIN")
 }
 
 install_pam_profile() {
@@ -546,10 +618,10 @@ service_enable_and_start() {
     [ "$DRY_RUN" = 1 ] && return 0
     local _
     for _ in $(seq 1 50); do
-        daemon_answers "$SBIN_DIR/idlewarden" && break
+        daemon_answers "$BIN_DIR/idlewarden" && break
         sleep 0.1
     done
-    if daemon_answers "$SBIN_DIR/idlewarden"; then
+    if daemon_answers "$BIN_DIR/idlewarden"; then
         note "the daemon answers on $SOCKET"
     else
         [ "$init" = sysv ] && [ -f "$LOGFILE" ] && tail -n 20 "$LOGFILE" | sed 's/^/    log: /' >&2
@@ -623,6 +695,41 @@ pam_references() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
+# The logins open while idlewarden is installed
+
+# What the daemon does to the logins that were open before it started, as it says itself: the ones it watches
+# (adopted at start; `status` gives each one's limit and when it will be warned and logged out if nobody types),
+# and those who(1) lists that it does not watch.
+report_open_logins() {
+    local pam_state=$1 table line tty unwatched=()
+    step "Logins open now"
+    if ! table=$("$BIN_DIR/idlewarden" status --socket "$SOCKET" 2>&1); then
+        warn "idlewarden status failed: $table"
+        return 0
+    fi
+    if printf '%s\n' "$table" | grep -qx '(no sessions)'; then
+        note "the daemon watches no login yet. It watches every login that opens from now on through PAM$(
+            [ "$pam_state" = enabled ] || echo " (once the module is in the PAM stack)")."
+    else
+        note "the daemon watches these logins; those open before it started were adopted (SERVICE adopted)."
+        note "Without input, each is warned and then logged out as NEXT says (exempt ones never are); type in a"
+        note "session, or run \`idlewarden keepalive\` in it, to keep it:"
+        printf '%s\n' "$table" | sed 's/^/      /'
+    fi
+    while IFS= read -r line; do
+        tty=$(printf '%s\n' "$line" | awk '{ print $2 }')
+        [ -n "$tty" ] || continue
+        printf '%s\n' "$table" | awk 'NR > 1 { print $4 }' | tr ',' '\n' | grep -qxF "$tty" || unwatched+=("$line")
+    done < <(who 2>/dev/null)
+    if [ ${#unwatched[@]} -gt 0 ]; then
+        note "open logins (who) that the daemon does not watch; they are never warned or logged out, their next"
+        note "login is watched:"
+        printf '      %s\n' "${unwatched[@]}"
+    fi
+    return 0
+}
+
+# ---------------------------------------------------------------------------------------------------------------
 # Modes
 
 do_install() {
@@ -668,7 +775,7 @@ do_install() {
     PAM_STATE=$OLD_PAM
     [ "$live" = 1 ] && RECORD_ON_FAILURE=1
     local was_running=0
-    if [ "$live" = 1 ] && daemon_answers "$SBIN_DIR/idlewarden"; then
+    if [ "$live" = 1 ] && daemon_answers "$(installed_program)"; then
         was_running=1
         step "Stop the running daemon before replacing it (sessions are kept in $STATE_DIR)"
         service_stop "$init"
@@ -678,6 +785,7 @@ do_install() {
     install_docs
     install_config
     install_service_files "$init"
+    if [ "$live" = 1 ] && [ "$init" = systemd ]; then install_desktop_dropin; fi
     if [ "$ENABLE" = 1 ] || [ "$live" = 0 ]; then install_pam_profile; fi
 
     if [ "$live" = 0 ]; then
@@ -712,10 +820,9 @@ do_install() {
     write_manifest "$init" "$pam_state"
     RECORD_ON_FAILURE=0
 
+    if [ "$DRY_RUN" = 0 ]; then report_open_logins "$pam_state"; fi
+
     step "Done"
-    if [ "$DRY_RUN" = 0 ]; then
-        "$SBIN_DIR/idlewarden" status --socket "$SOCKET" | sed 's/^/    /' || true
-    fi
     note "config: $CONF (check: idlewarden check-config; apply: $([ "$init" = systemd ] && echo 'systemctl reload idlewarden' || echo "$INIT_SCRIPT reload"))"
     note "audit trail: grep idlewarden /var/log/auth.log$([ "$init" = systemd ] && echo '   or   journalctl -t idlewarden')"
     note "remove: sudo ./install.sh --uninstall   (or --purge to remove config and state too)"
@@ -814,34 +921,43 @@ do_deb() {
     install_docs
     install_service_files both
     install_pam_profile
-    mkdirs "$CONF_DIR"
+    mkdirs "$CONF_DIR/conf.d"
     put "$SRC_DIR/etc/idlewarden.conf" "$CONF" 0644
-    # Debian wants a copyright file and a compressed changelog in the doc dir.
-    printf 'idlewarden %s\nSource: the idlewarden repository (README.md)\n' "$VERSION" >"$WORK/copyright"
-    put "$WORK/copyright" "$DOC_DIR/copyright" 0644
-    printf 'idlewarden (%s) unstable; urgency=medium\n\n  * Built by install.sh --deb.\n\n -- idlewarden <root@localhost>  %s\n' \
-        "$VERSION" "$(date -R)" | gzip -9n >"$WORK/changelog.Debian.gz"
-    put "$WORK/changelog.Debian.gz" "$DOC_DIR/changelog.Debian.gz" 0644
+    local maintainer commit date
+    maintainer=$(deb_maintainer) || exit 1
+    note "Maintainer: $maintainer"
+    # Debian's copyright file (machine-readable) and, for a native package (no Debian revision in the version),
+    # changelog.gz, dated SOURCE_DATE_EPOCH when set (reproducible builds), else by the commit it was built from
+    # (when git can read the checkout), else now.
+    put "$SRC_DIR/packaging/copyright" "$DOC_DIR/copyright" 0644
+    commit=$(git -C "$SRC_DIR" log -1 --format='%h %ct' 2>/dev/null) || commit=
+    date=${SOURCE_DATE_EPOCH:-${commit#* }}
+    date=$(date -R -u ${date:+-d "@$date"})
+    printf 'idlewarden (%s) unstable; urgency=medium\n\n  * Package built by install.sh --deb from %s.\n\n -- %s  %s\n' \
+        "$VERSION" "${commit:+commit ${commit%% *}}${commit:-a checkout}" "$maintainer" "$date" |
+        gzip -9n >"$WORK/changelog.gz"
+    put "$WORK/changelog.gz" "$DOC_DIR/changelog.gz" 0644
 
     step "Control files"
     install -d -m 0755 "$root/DEBIAN"
     local depends
-    depends=$(deb_depends "$root$SBIN_DIR/idlewarden" "$root$PAM_DIR/pam_idlewarden.so")
+    depends=$(deb_depends "$root$BIN_DIR/idlewarden" "$root$PAM_DIR/pam_idlewarden.so")
     cat >"$root/DEBIAN/control" <<EOF
 Package: idlewarden
 Version: $VERSION
 Architecture: $arch
-Maintainer: idlewarden maintainers <root@localhost>
+Maintainer: $maintainer
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: $depends
 Section: admin
 Priority: optional
 Description: log out idle login sessions (SSH, console, su), warning users first
- idlewarden ends idle Linux login sessions. A PAM session module (pam_idlewarden.so)
- tells a daemon when a session opens and closes; the daemon watches each
- session's terminals for input, warns the user, and logs the session out
- cleanly when it has been idle too long. Members of excluded groups are never
- logged out, and every decision is written to the system log (authpriv).
+ idlewarden ends idle Linux login sessions. A PAM session module
+ (pam_idlewarden.so) tells a daemon when a session opens and closes; the
+ daemon watches each session's terminals for input, warns the user, and logs
+ the session out cleanly when it has been idle too long. Members of excluded
+ groups are never logged out, and every decision is written to the system log
+ (authpriv).
  .
  The module is enabled for every login through a pam-auth-update profile with
  "session optional": logins never depend on the daemon.
@@ -858,6 +974,26 @@ EOF
     step "Build the package"
     run dpkg-deb --root-owner-group --build "$root" "$out/idlewarden_${VERSION}_${arch}.deb"
     note "install: sudo dpkg -i $out/idlewarden_${VERSION}_${arch}.deb   remove: sudo apt remove idlewarden (purge: apt purge)"
+}
+
+# The package's Maintainer: --maintainer, else DEBFULLNAME and DEBEMAIL, else the project's maintainers (who
+# commit to its repository). Not root or a local address: Debian (lintian) wants a person or team that can be
+# written to.
+PROJECT_MAINTAINER='idlewarden maintainers <maintainers@users.noreply.b-seed-8f5cae79.example>'
+deb_maintainer() {
+    local m=$DEB_MAINTAINER
+    if [ -z "$m" ] && [ -n "${DEBEMAIL:-}" ]; then
+        case $DEBEMAIL in
+            *'<'*) m=$DEBEMAIL ;;
+            *) m="${DEBFULLNAME:-idlewarden maintainers} <$DEBEMAIL>" ;;
+        esac
+    fi
+    [ -n "$m" ] || m=$PROJECT_MAINTAINER
+    case $m in
+        *'<root@'* | *'@localhost>'* | *'@localhost.'* | root\ * ) die "the Maintainer must not be root or a local address: $m (pass --maintainer \"NAME <EMAIL>\")" ;;
+        *' <'*@*'>' ) printf '%s\n' "$m" ;;
+        * ) die "the Maintainer must read \"NAME <EMAIL>\": $m" ;;
+    esac
 }
 
 # Depends: the packages of the shared libraries the binaries load (libc6 at the newest GLIBC symbol version

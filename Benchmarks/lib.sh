@@ -13,7 +13,8 @@
 #   bench_binary_size BIN  its size stripped as installed, and as built
 #   bench_daemon_start DIR [CONFIG LINES...]  the daemon in the background on DIR/run/control.sock (+ session.sock)
 #                   with every user excluded except root, nobody and iwbench-* (the daemon adopts live logins at
-#                   start: nobody else's session on this machine may be ended by a benchmark)
+#                   start: nobody else's session on this machine may be ended by a benchmark); with
+#                   BENCH_DAEMON_PRELOAD in LD_PRELOAD when that is set
 #
 # Everything created outside BENCH_WORK is named idlewarden-bench-* (pam.d services) or iwbench-PID-* (users) and
 # removed at exit; a raised kernel.pty.max is put back (bench_fleet_limits).
@@ -175,8 +176,10 @@ bench_daemon_start() {
     BENCH_SOCK=$dir/run/control.sock
     BENCH_SESSION_SOCK=$dir/run/session.sock
     BENCH_DAEMON_LOG=$dir/daemon.log
-    # At nice 10, as the systemd unit (Nice=10) and the init script (--nicelevel 10) run it.
-    nice -n "${BENCH_DAEMON_NICE:-10}" "${IW_DAEMON_BIN:-$IW_BIN}" daemon --config "$dir/idlewarden.conf" \
+    # At nice 10, as the systemd unit (Nice=10) and the init script (--nicelevel 10) run it. BENCH_DAEMON_PRELOAD:
+    # a library for LD_PRELOAD (a benchmark's way to play another kernel, see run-control.sh).
+    nice -n "${BENCH_DAEMON_NICE:-10}" env ${BENCH_DAEMON_PRELOAD:+LD_PRELOAD=$BENCH_DAEMON_PRELOAD} \
+        "${IW_DAEMON_BIN:-$IW_BIN}" daemon --config "$dir/idlewarden.conf" \
         --socket "$BENCH_SOCK" --state-dir "$dir/state" </dev/null >>"$BENCH_DAEMON_LOG" 2>&1 &
     BENCH_DAEMON_PID=$!
     bench_defer bench_daemon_stop "$BENCH_DAEMON_PID"

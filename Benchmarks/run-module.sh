@@ -6,7 +6,10 @@
 # Three pam.d services, measured side by side in one run:
 #   permit  session required pam_permit.so
 #   up      + session optional <built .so> socket=<running daemon's session.sock>
-#   down    + the same line with a socket nobody listens on (the daemon is down: fail open)
+#   down    + the same line with a socket nobody listens on (the daemon is down): the module spools each record
+#           beside that socket (builds before the spool: one failed send and the fail-open line). The socket's
+#           directory is a tmpfs mounted for the run, as /run is on Debian (systemd or sysvinit);
+#           DOWN_ON_TMPFS=0 leaves it in the run's temp dir, on whatever file system that is
 # 1. in-process: Benchmarks/module/pam_loop.c loops pam_start/pam_open_session/pam_close_session/pam_end
 #    (pam_start dlopens the modules, pam_end dlcloses them), services interleaved in batches;
 # 2. whole process: `pamtester SERVICE root open_session close_session` under hyperfine, the three commands in
@@ -26,6 +29,7 @@ RUNS=${RUNS:-300}
 WARMUP=${WARMUP:-30}
 SPAWN_ROUNDS=${SPAWN_ROUNDS:-300}
 OUT=${BENCH_OUT:-module.md}
+DOWN_ON_TMPFS=${DOWN_ON_TMPFS:-1}
 
 bench_init module
 bench_need gcc pamtester hyperfine python3
@@ -35,6 +39,12 @@ bench_bins
 gcc -O2 -Wall -o "$BENCH_WORK/pam_loop" "$BENCH_DIR/module/pam_loop.c" -lpam || bench_die "cannot compile pam_loop.c"
 gcc -O2 -Wall -o "$BENCH_WORK/spawn_loop" "$BENCH_DIR/module/spawn_loop.c" || bench_die "cannot compile spawn_loop.c"
 bench_daemon_start "$BENCH_WORK"
+install -d -m 0755 "$BENCH_WORK/down"
+if [[ $DOWN_ON_TMPFS == 1 ]]; then
+    mount -t tmpfs -o size=64m,mode=0755 iwbench-down "$BENCH_WORK/down" || bench_die "cannot mount a tmpfs for the down socket"
+    bench_defer umount "$BENCH_WORK/down"
+fi
+down_fs=$(stat -f -c %T "$BENCH_WORK/down")
 
 tag=$$
 permit=idlewarden-bench-permit-$tag
@@ -72,6 +82,7 @@ kill -0 "$BENCH_DAEMON_PID" 2>/dev/null || bench_die "the daemon died during the
     echo
     bench_machine
     echo "- so: $(stat -c %s "$IW_SO") bytes ($IW_SO); daemon up on $BENCH_SESSION_SOCK; rsyslogd $(pgrep -x rsyslogd >/dev/null && echo running || echo 'not running')"
+    echo "- down: socket $BENCH_WORK/down/session.sock on $down_fs; $(find "$BENCH_WORK/down/spool" -type f 2>/dev/null | wc -l) records spooled during the run"
     echo
     python3 - "$BENCH_WORK/loop.txt" "$BENCH_WORK/hyperfine.json" "$daemon_before" "$daemon_after" "$opens" \
         "$(getconf CLK_TCK)" "$rejected" "$dropped" "$PAUSE_US" "$BENCH_WORK/spawn.txt" <<'EOF'

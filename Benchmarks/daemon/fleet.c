@@ -11,8 +11,9 @@
  *   shell   setsid, the pty as controlling terminal (raw mode), setuid USER, reads its terminal; records the
  *           moment it receives SIGHUP/SIGTERM (SIGKILL: the moment its leader saw it die) and exits.
  * The daemon accepts open/close only from root and only for the sender's own pid (SCM_CREDENTIALS), so every
- * session needs its own live leader. Sessions are started one after the other; a send that finds the daemon's
- * socket queue full (EAGAIN) is retried every 2 ms.
+ * session needs its own live leader. Each record goes on a connection of its own to the session socket
+ * (SOCK_SEQPACKET), as the module sends it. Sessions are started one after the other; a connect that finds the
+ * daemon's listen backlog full (EAGAIN) is retried every 2 ms.
  *
  * Phases (timeline letters):
  *   R  register all N sessions with idle_timeout = 1 day;
@@ -145,12 +146,20 @@ static size_t datagram(uint8_t *b, int kind, uint64_t start, uint32_t uid, const
     return at;
 }
 
-/* Sends one datagram; a full queue (the daemon is busy) is retried every 2 ms for up to 10 minutes. */
-static int send_datagram(int fd, const struct sockaddr_un *to, const uint8_t *b, size_t n, int32_t *retries) {
+/* Sends one record on a connection of its own; a full backlog (the daemon is busy) is retried every 2 ms for up
+ * to 10 minutes. */
+static int send_datagram(const struct sockaddr_un *to, const uint8_t *b, size_t n, int32_t *retries) {
     for (long attempt = 0; attempt < 300000; attempt++) {
-        if (sendto(fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)to, sizeof *to) == (ssize_t)n)
-            return 0;
-        if (errno != EAGAIN && errno != EINTR) return -1;
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0) return -1;
+        if (connect(fd, (const struct sockaddr *)to, sizeof *to) == 0) {
+            ssize_t sent = send(fd, b, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+            close(fd);
+            return sent == (ssize_t)n ? 0 : -1;
+        }
+        int error = errno;
+        close(fd);
+        if (error != EAGAIN && error != EINTR) return -1;
         if (retries) (*retries)++;
         sleep_ms(2);
     }
@@ -230,7 +239,6 @@ static void run_leader(struct slot *s, const char *socket_path, const char *user
     close(ready[0]);
     s->atime_ms = atime_ms(s->tty);
 
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     struct sockaddr_un to;
     memset(&to, 0, sizeof to);
     to.sun_family = AF_UNIX;
@@ -241,7 +249,7 @@ static void run_leader(struct slot *s, const char *socket_path, const char *user
     s->idle_s = idle_s;
     size_t n = datagram(b, 1, start, uid, user, s->tty, idle_s);
     int32_t retries = 0;
-    if (send_datagram(fd, &to, b, n, &retries) != 0) {
+    if (send_datagram(&to, b, n, &retries) != 0) {
         s->state = 2;
         kill(shell, SIGKILL);
         _exit(1);
@@ -265,7 +273,7 @@ static void run_leader(struct slot *s, const char *socket_path, const char *user
         if (idle_s < 1) idle_s = 1;
         s->idle_s = idle_s;
         n = datagram(b, 1, start, uid, user, s->tty, idle_s);
-        if (send_datagram(fd, &to, b, n, &retries) == 0) s->t_open_ms = now_ms();
+        if (send_datagram(&to, b, n, &retries) == 0) s->t_open_ms = now_ms();
         s->retries = retries;
         s->reopen = 2;
     }
@@ -276,7 +284,7 @@ static void run_leader(struct slot *s, const char *socket_path, const char *user
     s->t_close_ms = now_ms();
     s->state = 3;
     n = datagram(b, 2, start, uid, user, s->tty, idle_s);
-    send_datagram(fd, &to, b, n, NULL);
+    send_datagram(&to, b, n, NULL);
     s->state = 4;
     _exit(0);
 }

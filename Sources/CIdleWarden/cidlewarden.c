@@ -45,6 +45,18 @@ ssize_t iw_recv_with_creds(int fd, void *buf, size_t len, struct iw_credentials 
     return n;
 }
 
+int iw_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+int iw_peer_credentials(int fd, struct iw_credentials *creds) {
+    struct ucred peer;
+    socklen_t length = sizeof(peer);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0) return -1;
+    creds->pid = peer.pid;
+    creds->uid = peer.uid;
+    creds->gid = peer.gid;
+    return 0;
+}
+
 static void copy_field(char *target, size_t capacity, const char *source, size_t length) {
     size_t count = strnlen(source, length);
     if (count >= capacity) count = capacity - 1;

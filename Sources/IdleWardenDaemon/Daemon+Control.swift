@@ -7,8 +7,8 @@ import IdleWardenWire
 import Glibc
 #endif
 
-/// Requests on the control socket: `status`, `keepalive`, `inhibit` (Daemon+Inhibit), `reload` and `sweep`. Any user may ask; each sees and
-/// touches only their own sessions, root all of them.
+/// Requests on the control socket: `status`, `keepalive`, `inhibit` (Daemon+Inhibit), `reload`, `sweep` and
+/// `metrics`. Any user may ask; each sees and touches only their own sessions, root all of them.
 extension Daemon {
     /// The reply to a request: its first chunk, or the chunk asked for of an answer given before (to the same
     /// uid only). Nil when there is nothing to send (a chunk that is not there).
@@ -22,19 +22,21 @@ extension Daemon {
             let now = clock.now()
             let visible = registry.sessions(where: { sender.isRoot || $0.facts.uid == sender.uid })
             reply = ControlReply(ok: true, sessions: visible.map {
-                StatusEntry(session: $0, now: now, nextDeadline: registry.deadline(of: $0.id))
+                StatusEntry(session: withInputNow($0, now: now), now: now, nextDeadline: registry.deadline(of: $0.id))
             })
         case .keepalive(let sessionID):
             reply = keepalive(sessionID, sender: sender)
         case .inhibit(let why, let sessionID):
             reply = inhibit(why: why, sessionID: sessionID, sender: sender)
-        case .reload, .sweep:
+        case .reload, .sweep, .metrics:
             guard sender.isRoot else {
                 reject("not-root", sender: sender, detail: "request=\(request.action)")
-                reply = ControlReply(ok: false, message: "only root may reload or sweep")
+                reply = ControlReply(ok: false, message: "only root may reload, sweep or read the metrics")
                 break
             }
-            if case .sweep(let dryRun) = request.action {
+            if case .metrics = request.action {
+                reply = ControlReply(ok: true, message: metricsText())
+            } else if case .sweep(let dryRun) = request.action {
                 reply = ControlReply(ok: true, lines: sweep(dryRun: dryRun, sender: sender))
             } else {
                 let errors = reload()
@@ -48,6 +50,20 @@ extension Daemon {
         let chunks = ReplyChunk.split(payload, requestID: request.requestID)
         replies.store(chunks, requestID: request.requestID, uid: sender.uid, now: clock.now())
         return chunks.first
+    }
+
+    /// `session` with the input its terminals show now, for `status`: the daemon reads them only when a session
+    /// comes due, and a user who has just typed must not see the idle time of the last check. One stat per
+    /// terminal of each session shown; nothing is kept (the session's own check decides, and audits, as always).
+    /// A time after now (the wall clock was set back since) is not input that `status` can vouch for.
+    private func withInputNow(_ session: Session, now: Instant) -> Session {
+        guard session.ending == nil, !session.terminals.isEmpty,
+              let latest = session.terminalInput(at: probe.stamps(of: session.terminals), now: now),
+              latest > session.lastInput, latest <= now
+        else { return session }
+        var current = session
+        current.lastInput = latest
+        return current
     }
 
     private func keepalive(_ sessionID: String?, sender: Sender) -> ControlReply {
@@ -99,9 +115,8 @@ extension Daemon {
                 continue
             }
             if dryRun {
-                discoverTerminals(&session, table: processes.table(of: session.leader), announce: false)
-                session.observe(atimeSeconds: probe.latestActivity(
-                    session.terminals, countOutput: session.limits.activity == .inputAndOutput))
+                session.look(at: probe.stamps(of: session.terminals), now: now)
+                discoverTerminals(&session, table: processes.table(of: session.leader), now: now, announce: false)
                 lines.append("session \(id) (\(session.facts.user)): would \(describe(session.verdict(now: now), now: now))")
             } else {
                 evaluate(id, processes: processes, now: now)
@@ -121,7 +136,7 @@ extension Daemon {
     private func describe(_ verdict: Verdict, now: Instant) -> String {
         switch verdict {
         case .exempt: return "never end it (exempt)"
-        case .unchecked: return "not idle-check it (no terminal)"
+        case .unchecked: return "not idle-check it (graphical = false)"
         case .sleep(let until): return "look again in \(ConfigDuration.format(until - now))"
         case .warn(let deadline, let reason):
             return "warn now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"

@@ -7,34 +7,41 @@ import Glibc
 
 /// Datagrams: what the PAM module reports (a session opened or closed) and requests from the control socket.
 extension Daemon {
-    /// Reads what is queued, a bounded number per wake-up so that one busy socket cannot starve the other
-    /// or the deadlines. Non-root senders spend a per-uid budget; what they send beyond it is dropped unread
-    /// and summed up in one audit line, so a flood costs neither the daemon nor syslog much.
+    /// Reads what is queued on the session socket, a bounded number per wake-up so that one busy socket cannot
+    /// starve the other or the deadlines.
     func drain(_ source: ControlSocket, replyingThrough replySocket: ControlSocket) {
         var handled = 0
         while handled < 256, let received = source.receive() {
             handled += 1
-            switch received {
-            case .datagram(let bytes, let sender):
-                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
-                if let reply = handle(bytes, from: sender), let encoded = try? reply.encoded() {
-                    replySocket.send(encoded, to: sender.address)
-                }
-            case .oversized(let size, let sender):
-                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
-                reject(WireError.oversized(size: size, limit: Datagram.requestLimit).reason, sender: sender,
-                       detail: "size=\(size)")
-            case .noCredentials:
-                audit.record(AuditRecord("reject", [("reason", "no-credentials")]), priority: LOG_WARNING)
-            case .empty(let sender):
-                guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { continue }
-                reject("empty", sender: sender)
-            }
+            if let reply = accept(received) { replySocket.send(reply.bytes, to: reply.address) }
         }
         reportRefusals()
     }
 
-    private func reportRefusals() {
+    /// One datagram as a socket received it. Non-root senders spend a per-uid budget; what they send beyond it
+    /// is dropped unread and summed up in one audit line, so a flood costs neither the daemon nor syslog much.
+    /// Returns the reply to send and where to, if there is one.
+    func accept(_ received: ControlSocket.Received) -> (bytes: [UInt8], address: [UInt8])? {
+        switch received {
+        case .datagram(let bytes, let sender):
+            guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { return nil }
+            guard let reply = handle(bytes, from: sender), let encoded = try? reply.encoded() else { return nil }
+            guard case .abstract(let address) = ReplyAddress(sender.address) else { return nil }
+            return (encoded, address)
+        case .oversized(let size, let sender):
+            guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { return nil }
+            reject(WireError.oversized(size: size, limit: Datagram.requestLimit).reason, sender: sender,
+                   detail: "size=\(size)")
+        case .noCredentials:
+            audit.record(AuditRecord("reject", [("reason", "no-credentials")]), priority: LOG_WARNING)
+        case .empty(let sender):
+            guard sender.isRoot || budget.spend(uid: sender.uid, now: clock.now()) else { return nil }
+            reject("empty", sender: sender)
+        }
+        return nil
+    }
+
+    func reportRefusals() {
         let now = clock.now()
         guard now - lastRefusalReport >= .seconds(10) else { return }
         lastRefusalReport = now
@@ -80,6 +87,12 @@ extension Daemon {
             }
             return nil
         case .request(let request):
+            // A reply goes only to the sender's own abstract address (see `ReplyAddress`): a request from a
+            // socket bound to a path is refused before it is acted on.
+            if case .path(let path) = ReplyAddress(sender.address) {
+                reject("reply-address", sender: sender, detail: "path=\(path)")
+                return nil
+            }
             return answer(request, from: sender)
         case .reply:
             reject("unexpected-reply", sender: sender)
@@ -87,7 +100,9 @@ extension Daemon {
         }
     }
 
-    private func open(_ event: SessionEvent, sender: Sender) {
+    /// Registers a login. A record read from the spool (`spooledAt`: when the module wrote it) names its process by
+    /// start time too, counts its idle time from then, and takes input its terminals show since.
+    func open(_ event: SessionEvent, sender: Sender, spooledAt: Instant? = nil) {
         let now = clock.now()
         guard sender.pid == event.pid else {
             reject("pid-mismatch", sender: sender, detail: "claimed-pid=\(event.pid)")
@@ -120,14 +135,34 @@ extension Daemon {
         let id = String(nextSessionNumber)
         nextSessionNumber += 1
         var session = Session(
-            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID, openedAt: now,
-            limits: resolution.limits)
-        // No process listing at open: the login's processes below it do not exist yet.
-        discoverTerminals(&session, table: ProcessTable(records: []), announce: false)
+            id: id, facts: facts, leader: leader, sid: process.sid, xdgSessionID: event.xdgSessionID,
+            logindScope: ownLogindScope(of: leader, claimedID: event.xdgSessionID, uid: account.uid),
+            openedAt: min(now, spooledAt ?? now), limits: resolution.limits)
+        // No process listing at open: the login's processes below it do not exist yet. The terminal PAM_TTY names
+        // is listed now, with its owner at open (see `TerminalOwnership`); what it shows is first taken at the
+        // search 1 s after open, once login has made it the user's.
+        if let device = effects.terminals.device(forPAMTTY: event.tty),
+           let stamp = effects.terminals.stamp(of: device) {
+            session.pamTerminalOwner = stamp.owner
+            session.terminals = [device]
+        }
+        if spooledAt != nil {
+            // A spooled login has run since the module wrote it: its terminals exist, and input they show since
+            // counts, as for an adopted one (never later than now, whatever a forged time says).
+            discoverTerminals(&session, table: ProcessTable.session(of: leader, source: effects.processes), now: now,
+                              announce: false)
+            let stamps = probe.stamps(of: session.terminals).values
+            if let last = stamps.compactMap({ TerminalInput.lastInputAtAdoption($0, now: now) }).max(),
+               last > session.lastInput {
+                session.lastInput = last
+            }
+        }
         track(session, now: now)
 
         audit.record(AuditRecord("open", sessionFields(session) + [
-            ("pam_user", event.user == account.name ? nil : event.user), ("pid", String(event.pid)), ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID),
+            ("pam_user", event.user == account.name ? nil : event.user), ("pid", String(event.pid)),
+            ("sid", String(process.sid)), ("xdg_session", event.xdgSessionID), ("source", spooledAt == nil ? nil : "spool"),
+            ("logind_session", session.logindScope?.sessionID), ("scope", session.logindScope?.unit),
             ("type", facts.sessionType.rawValue), ("display", facts.display),
             ("idle_timeout", ConfigDuration.format(session.limits.idleTimeout)),
             ("terminals", terminalField(session)),
@@ -141,7 +176,17 @@ extension Daemon {
         }
     }
 
-    private func close(_ event: SessionEvent) {
+    /// The logind scope the login process is in, when it is the session the module reported (XDG_SESSION_ID,
+    /// which pam_systemd sets before the module runs) and the user's: only then is it this login's own. The leader
+    /// is blocked in its PAM stack, so the cgroup read is its own.
+    private func ownLogindScope(of leader: ProcessIdentity, claimedID: String?, uid: UInt32) -> LogindScope? {
+        guard let claimedID, let scope = effects.logind.scope(of: leader.pid), scope.sessionID == claimedID,
+              scope.uid == uid
+        else { return nil }
+        return scope
+    }
+
+    func close(_ event: SessionEvent) {
         let startTime = event.startTime ?? effects.processes.stat(event.pid)?.startTime
         guard let startTime, let id = registry.id(ofLeader: ProcessIdentity(pid: event.pid, startTime: startTime))
         else {

@@ -20,19 +20,23 @@ extension Daemon {
         }
     }
 
-    /// Decides about one due session. Reading the atimes of its known terminals is cheap and usually
-    /// shows input; only when it does not (a warning or an end is near) or while its terminals are still
-    /// being looked for are the session's processes listed again.
+    /// Decides about one due session. Reading its known terminals is cheap and usually shows input; only when it
+    /// does not (a warning or an end is near), while its terminals are still being looked for, when it has none,
+    /// or when one of them is gone or changed (a pty closed and made again for another login at the same path)
+    /// are the session's processes listed again and its terminals searched: a terminal opened since counts from
+    /// then on, one that is no longer the session's stops counting.
     func evaluate(_ id: String, processes: ProcessSnapshot, now: Instant) {
         guard var entry = registry[id] else { return }
         let warned = entry.session.warning != nil
-        let countOutput = entry.session.limits.activity == .inputAndOutput
-        var ownInput = entry.session.observe(
-            atimeSeconds: probe.latestActivity(entry.session.terminals, countOutput: countOutput))
-        if config.scope == .user { sharedInput(for: &entry.session) }
-        if entry.session.terminalDiscovery != .settled || !(ownInput || entry.session.verdict(now: now).isSleep) {
+        let look = lookAtTerminals(&entry, now: now)
+        if config.scope == .user { sharedInput(for: &entry.session, now: now) }
+        let session = entry.session
+        if session.terminalDiscovery != .settled || !look.unsettled.isEmpty
+            || (session.terminals.isEmpty && !session.facts.isGraphical)
+            || !(look.input || session.verdict(now: now).isSleep) {
             let table = processes.table(of: entry.leader)
             guard table.records[entry.leader.pid]?.startTime == entry.leader.startTime else {
+                registry.update(id) { $0 = entry }
                 // An empty listing is a gone leader only if /proc says so: out of descriptors, it says nothing, and
                 // the session is neither closed nor ended blind; it is looked at again a moment later.
                 guard effects.processes.liveness(of: entry.leader) == .gone else {
@@ -43,21 +47,36 @@ extension Daemon {
                 end(id, reason: "leader-exit", now: now)
                 return
             }
-            discoverTerminals(&entry.session, table: table)
-            ownInput = entry.session.observe(
-                atimeSeconds: probe.latestActivity(entry.session.terminals, countOutput: countOutput)) || ownInput
+            discoverTerminals(&entry.session, table: table, now: now)
         }
         let display = observeDisplay(&entry, processes: processes, now: now, warned: warned)
         if warned && entry.session.warning == nil {
             markStateChanged(id)
             audit.record(AuditRecord("activity", sessionFields(entry.session) + [
                 ("result", "warning-cancelled"),
-                ("source", display == .input ? "display" : ownInput ? "terminal" : "other-session"),
+                ("source", display == .input ? "display" : look.input ? "terminal" : "other-session"),
             ]))
         }
         registry.update(id) { $0 = entry }
-        if holdsForUnknownDisplay(display, session: entry.session, now: now) { return }
+        if holdsForUnknownDisplay(display, id: id, now: now) { return }
         act(on: entry.session.verdict(now: now), id: id, now: now)
+    }
+
+    /// Looks at the session's known terminals (see `Session.look`): input counts; a forged time is audited, once
+    /// per session, with what was seen.
+    @discardableResult
+    func lookAtTerminals(_ entry: inout SessionRegistry.Entry, now: Instant) -> TerminalLook {
+        let look = entry.session.look(at: probe.stamps(of: entry.session.terminals), now: now)
+        if let forgery = look.forgeries.first, !entry.forgedInputReported {
+            entry.forgedInputReported = true
+            audit.record(AuditRecord("forged-input", sessionFields(entry.session) + [
+                ("terminal", forgery.terminal), ("reason", forgery.reason.rawValue),
+                ("atime", forgery.seen.access.description), ("mtime", forgery.seen.modification.description),
+                ("ctime", forgery.seen.change.description), ("owner", String(forgery.seen.owner)),
+                ("counted", "no"),
+            ]), priority: LOG_WARNING)
+        }
+        return look
     }
 
     private func act(on verdict: Verdict, id: String, now: Instant) {
@@ -79,7 +98,7 @@ extension Daemon {
             let text = Notice.warning(for: entry.session, deadline: deadline, reason: reason, now: now)
             let results = entry.session.terminals.map { effects.terminals.write(text, to: $0) }
             let desktop = warnDesktop(&entry, text: text, deadline: deadline, now: now)
-            absorbOwnOutput(&entry.session)
+            entry.session.absorbOwnOutput(probe.stamps(of: entry.session.terminals))
             registry.update(id) { $0 = entry }
             audit.record(AuditRecord("warn", sessionFields(entry.session) + [
                 ("reason", reason.rawValue), ("idle", String(entry.session.idle(now: now).wholeSeconds)),
@@ -91,7 +110,8 @@ extension Daemon {
         case .lock:
             let session = entry.session
             let endpoint = displays.endpoint(
-                of: session, state: &entry.display, table: { ProcessTable.session(of: session.leader, source: effects.processes) })
+                of: session, state: &entry.display,
+                table: { ProcessTable.session(of: session.leader, source: effects.processes) }, refresh: false)
             let outcome = effects.locker.lock(session, endpoint: endpoint, command: config.lockCommand)
             entry.session.lockedFor = session.lastInput
             if let previous = entry.display.locker { effects.locker.release(previous) }
@@ -155,15 +175,13 @@ extension Daemon {
         }
     }
 
-    /// Looks for the session's terminals again; a change after open is audited, so the trail shows which
-    /// terminals were watched (sshd's pty appears only after the session opened).
-    func discoverTerminals(_ session: inout Session, table: ProcessTable, announce: Bool = true) {
+    /// Looks for the session's terminals again (see `ActivityProbe.terminals`); a change after open is audited, so
+    /// the trail shows which terminals were watched (sshd's pty appears only after the session opened).
+    func discoverTerminals(_ session: inout Session, table: ProcessTable, now: Instant, announce: Bool = true) {
         let found = probe.terminals(of: session, in: table)
         let before = session.terminalDiscovery
-        let changed = found != session.terminals
-        session.terminals = found
+        let changed = session.setTerminals(found, now: now)
         guard announce else {
-            // The search at open is not one of the retries: the pty of an ssh login does not exist yet.
             if !found.isEmpty { session.terminalDiscovery = .settled }
             return
         }
@@ -177,20 +195,12 @@ extension Daemon {
     }
 
     /// With `scope = "user"`, input in any of the user's sessions keeps this one alive: their terminals are
-    /// read when this session comes due, so the cost stays with the due session.
-    private func sharedInput(for session: inout Session) {
+    /// read when this session comes due, so the cost stays with the due session. What counts there is what would
+    /// count for that session itself.
+    private func sharedInput(for session: inout Session, now: Instant) {
         for other in registry.sessions where other.id != session.id && other.facts.uid == session.facts.uid {
-            let activity = probe.latestActivity(
-                other.terminals, countOutput: other.limits.activity == .inputAndOutput)
-            guard let activity else { continue }
-            let latest = TerminalInput.latestInput(atimeSeconds: activity)
-            if latest > other.openedAt { session.observeElsewhere(latestInput: latest) }
+            guard let latest = other.terminalInput(at: probe.stamps(of: other.terminals), now: now) else { continue }
+            session.observeElsewhere(latestInput: latest)
         }
-    }
-
-    /// Our own notice changes a terminal's mtime; where output counts as activity it must not look like use.
-    private func absorbOwnOutput(_ session: inout Session) {
-        guard session.limits.activity == .inputAndOutput else { return }
-        session.acknowledge(atimeSeconds: probe.latestActivity(session.terminals, countOutput: true))
     }
 }

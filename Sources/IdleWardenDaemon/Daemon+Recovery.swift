@@ -10,12 +10,27 @@ import Glibc
 extension Daemon {
     func recover(now: Instant) {
         let table = ProcessTable.snapshot(source: effects.processes)
-        restoreSavedSessions(table: table, now: clock.sample())
-        if options.adoptsLogins { adoptUnregisteredLogins(table: table, now: now) }
+        let logind = readLogindListing()
+        let dropped = restoreSavedSessions(table: table, now: clock.sample(), logindSessions: logind.sessionIDs)
+        // Logins made while the daemon was down, as the module recorded them; then whatever no record covers.
+        replaySpool(now: now)
+        let adopting = options.adoptsLogins && config.adopt == .module
+        switch logind {
+        case .listed(let sessions):
+            reconcileWithLogind(sessions, dropped: dropped, adopting: adopting, table: table, now: now)
+        case .absent, .failed:
+            // Without logind's list, the logins utmp and the process tree show.
+            if adopting { adoptUnregisteredLogins(table: table, now: now) }
+        }
         markAllStateChanged()
     }
 
-    private func restoreSavedSessions(table: ProcessTable, now sample: ClockSample) {
+    /// Restores the saved sessions whose leader still runs. Where logind's list was read (`logindSessions`), a
+    /// session of a logind session that is no longer listed is dropped first: logind removes a session only once
+    /// its scope is empty, so its login is over. Returns how many were dropped for that.
+    @discardableResult
+    private func restoreSavedSessions(table: ProcessTable, now sample: ClockSample, logindSessions: Set<String>?) -> Int {
+        var droppedByLogind = 0
         let now = sample.wall
         let restored: StateStore.Restored
         do {
@@ -25,15 +40,22 @@ extension Daemon {
             audit.record(AuditRecord("state-corrupt", [
                 ("file", store.path), ("reason", error.description), ("moved_to", movedTo),
             ]), priority: LOG_ERR)
-            return
+            return 0
         }
         auditJournal(restored.journal, now: now)
-        guard let saved = restored.state else { return }
+        guard let saved = restored.state else { return 0 }
         nextSessionNumber = max(nextSessionNumber, saved.nextSessionNumber)
         // Downtime counts as idle time; a wall-clock jump during it (same boot) does not.
         let jump = saved.bootID != nil && saved.bootID == bootID ? sample.jump(since: saved.savedAt) : nil
         for var session in saved.sessions {
             if let jump { session.shift(by: jump) }
+            if let logindSessions, let logindID = session.logindScope?.sessionID, !logindSessions.contains(logindID) {
+                audit.record(AuditRecord("drop", sessionFields(session) + [
+                    ("logind_session", logindID), ("reason", "logind-gone"),
+                ]))
+                droppedByLogind += 1
+                continue
+            }
             guard let leader = table.records[session.leader.pid], leader.startTime == session.leader.startTime else {
                 audit.record(AuditRecord("drop", sessionFields(session) + [("reason", "leader-gone")]))
                 continue
@@ -46,7 +68,7 @@ extension Daemon {
             // The config may have changed while the daemon was down; the recorded last input stands.
             session.limits = Policy.resolve(config, for: session.facts).limits
             session.ending = nil
-            discoverTerminals(&session, table: table, announce: false)
+            discoverTerminals(&session, table: table, now: now, announce: false)
             track(session, now: now)
             rewatchInhibitors(of: session.id, now: now)
             audit.record(AuditRecord("restore", sessionFields(session) + [
@@ -56,6 +78,7 @@ extension Daemon {
         }
         // Decoding a large state allocates many times the file's size for a moment; give it back.
         malloc_trim(0)
+        return droppedByLogind
     }
 
     /// A journal that could not be replayed whole: a torn last batch (a crash while it was appended) is
@@ -83,15 +106,14 @@ extension Daemon {
     }
 
     /// Logins the daemon never heard of: utmp records whose process is a live root login process (sshd's
-    /// monitor, login; entries that terminal emulators and multiplexers write for the user's own processes are
-    /// not logins), and terminal sessions directly below sshd or login without a utmp record. Their last input
-    /// is taken from their terminals.
+    /// monitor, login; see `leadsALogin`), and terminal sessions directly below sshd or login without a utmp
+    /// record. Their last input is taken from their terminals.
     private func adoptUnregisteredLogins(table: ProcessTable, now: Instant) {
         var coveredTerminals = Set(registry.sessions.flatMap(\.terminals))
         var adoptedLeaders: Set<Int32> = []
         for record in effects.logins() {
             guard let process = table.records[record.pid], process.realUID == 0, !adoptedLeaders.contains(record.pid),
-                  registry.id(ofLeader: process.identity) == nil,
+                  leadsALogin(process), registry.id(ofLeader: process.identity) == nil,
                   let device = effects.terminals.device(forPAMTTY: record.line), !coveredTerminals.contains(device)
             else { continue }
             guard let account = effects.accounts.account(named: record.user) else {
@@ -121,6 +143,20 @@ extension Daemon {
         }
     }
 
+    /// Whether a root process that utmp names is a login's own process rather than a program that writes utmp for
+    /// the terminals it opens (a multiplexer's server, a terminal emulator) run by root: those are not logins, and
+    /// adopting one would end every pane with it. Told by what the kernel records: a login's process is the first
+    /// of its audit session (pam_loginuid gave it a new one; a program started inside a login shares the login's),
+    /// and it keeps its parent (the login program's) or holds its terminal (`login` started by getty); a daemon
+    /// reparented to init without a terminal (tmux's server) is not a login's.
+    private func leadsALogin(_ process: ProcessRecord) -> Bool {
+        if process.ppid == 1 && process.ttyNumber == 0 { return false }
+        guard let own = effects.processes.auditSessionID(process.pid), own != SessionMembers.unsetAuditSession else {
+            return true
+        }
+        return effects.processes.auditSessionID(process.ppid) != own
+    }
+
     /// Command names of the processes a login shell runs below (OpenSSH 9.8 and later: sshd-session).
     static let loginProcessNames: Set<String> = ["sshd", "sshd-session", "login"]
 
@@ -137,12 +173,14 @@ extension Daemon {
         var session = Session(
             id: id, facts: facts, leader: process.identity, sid: process.sid, openedAt: now,
             limits: Policy.resolve(config, for: facts).limits, origin: origin)
-        discoverTerminals(&session, table: table, announce: false)
+        session.pamTerminalOwner = effects.terminals.device(forPAMTTY: tty).flatMap(effects.terminals.stamp)?.owner
         session.terminalDiscovery = .settled
-        // Input before the daemon started counts: an adopted session is as idle as its terminals say.
-        if let atime = probe.latestActivity(session.terminals) {
-            session.lastAtimeSeconds = atime
-            session.lastInput = min(now, TerminalInput.latestInput(atimeSeconds: atime))
+        discoverTerminals(&session, table: table, now: now, announce: false)
+        // Input before the daemon started counts: an adopted session is as idle as its terminals say (and no
+        // more used than now, whatever a forged time says).
+        let stamps = probe.stamps(of: session.terminals).values
+        if let last = stamps.compactMap({ TerminalInput.lastInputAtAdoption($0, now: now) }).max() {
+            session.lastInput = last
         }
         track(session, now: now)
         audit.record(AuditRecord("adopt", sessionFields(session) + [

@@ -6,12 +6,14 @@ import Glibc
 #endif
 
 /// The idlewarden daemon: registers sessions reported by the PAM module, watches their terminals for input
-/// when they come due, warns, and ends idle sessions. Single-threaded. It owns all of its state; the sessions are
-/// in `registry`, and every effect goes through `effects` (or, for the sockets and the loop, `io`).
+/// when they come due, warns, and ends idle sessions. Single-threaded; the world-writable control socket is read
+/// by a child process that may block where the daemon must not (`ControlReceiver`). It owns all of its state;
+/// the sessions are in `registry`, and every effect goes through `effects` (or, for the sockets and the loop, `io`).
 ///
-/// Its handlers, by concern: datagrams (Daemon+Datagrams), control requests (Daemon+Control), deadlines
+/// Its handlers, by concern: datagrams (Daemon+Datagrams), the control receiver (Daemon+Receiver), control
+/// requests (Daemon+Control), deadlines
 /// (Daemon+Deadlines), registration and removal (Daemon+Sessions), start-up (Daemon+Recovery), saving state
-/// (Daemon+Persistence), desktops (Daemon+Graphical).
+/// (Daemon+Persistence), desktops (Daemon+Graphical), metrics (Daemon+Metrics).
 public final class Daemon {
     public struct Options: Sendable {
         public var configPath: String
@@ -48,7 +50,7 @@ public final class Daemon {
     var nextSessionNumber: UInt64 = 1 { didSet { stateChanges.insertCounter() } }
     let probe: ActivityProbe
     /// Graphical sessions: X idle time and desktop warnings (see Daemon+Graphical).
-    let displays: DisplayWatch
+    var displays: any Desktops { effects.desktops }
 
     let store: StateStore
     /// One daemon per state directory (and so per socket paths).
@@ -65,12 +67,22 @@ public final class Daemon {
     var budget = RequestBudget(burst: 20, perSecond: 10)
     var lastRefusalReport: Instant
     var replies = ReplyCache()
+    /// When to give up on the control receiver (see Daemon+Receiver); unused without `io`.
+    var receiverWatch: ReceiverWatchdog
+    /// More spooled records wait than one wake-up reads: the loop comes back at once (Daemon+SessionDelivery).
+    var spoolBacklog = false
+    /// Every audit line passes through it, to be counted for the metrics.
+    let counter: AuditCounter
+    var metricsExport = MetricsExport()
+    let startedAt: Instant
 
     /// The sockets and the event loop; nil in unit tests.
     private(set) var io: DaemonIO?
+    /// systemd's notification socket (Type=notify); nil when not started by systemd, and in unit tests.
+    private var notifier: ServiceNotifier?
     private var running = true
 
-    var audit: any AuditSink { effects.audit }
+    var audit: any AuditSink { counter }
     var clock: any DaemonClock { effects.clock }
 
     /// A daemon without sockets or event loop: what unit tests drive, calling its handlers directly.
@@ -83,18 +95,25 @@ public final class Daemon {
         lock = try StateLock(directory: options.stateDirectory)
         store = StateStore(directory: options.stateDirectory)
         probe = ActivityProbe(devices: effects.terminals)
-        displays = DisplayWatch(clock: effects.clock)
         lastClockSample = effects.clock.sample()
         bootID = effects.clock.bootID()
         lastRefusalReport = effects.clock.now()
+        receiverWatch = ReceiverWatchdog(startedAt: effects.clock.now())
+        counter = AuditCounter(sink: effects.audit)
+        counter.format = config.auditFormat
+        startedAt = effects.clock.now()
     }
 
-    /// The daemon as installed: the system's effects, its sockets bound and its event loop made. Throws
+    /// The daemon as installed: the system's effects, its sockets bound and its event loop made. It tells
+    /// `notifier` (systemd) it is ready once it has restored and adopted its sessions (see `run`). Throws
     /// `StateLock.Held`, before any socket is touched, when another daemon runs on the same state directory.
-    public convenience init(options: Options, config: Config, logger: Logger, audit: AuditLog) throws {
+    public convenience init(
+        options: Options, config: Config, logger: Logger, audit: AuditLog, notifier: ServiceNotifier?
+    ) throws {
         Self.raiseDescriptorLimit()
         try self.init(options: options, config: config, logger: logger, effects: .live(audit: audit))
         io = try DaemonIO(options: options)
+        self.notifier = notifier
     }
 
     /// The daemon holds a pidfd per session leader and per process it is ending: the usual soft limit of 1,024
@@ -110,49 +129,114 @@ public final class Daemon {
     public func run() {
         guard let io else { preconditionFailure("Daemon.run needs the daemon made with its sockets") }
         audit.record(AuditRecord("start", [
-            ("socket", options.socketPath), ("session_socket", options.sessionSocketPath), ("config", options.configPath),
-            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), ("rules", String(config.rules.count)),
+            ("socket", options.socketPath), ("session_socket", options.sessionSocketPath),
+            ("spool", io.spool.path), ("config", options.configPath),
+            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), 
+            ("drop_ins", config.dropIns.isEmpty ? nil : String(config.dropIns.count)),
+            ("rules", String(config.rules.count)),
+            ("receiver", String(io.receiver.pid)),
+            ("passed_descriptors", io.receiver.refusesDescriptors ? "refused-by-kernel" : "dropped-by-receiver"),
         ]))
+        auditHostNotices()
+        var steps = StepMeter()
+        steps.begin(.start, at: StepMeter.sample())
         recover(now: clock.now())
+        // Ready: config read, sockets bound, sessions restored. What was sent meanwhile waits in the sockets.
+        notifier?.ready(status: "Watching \(registry.count) session(s); config \(options.configPath) "
+            + "(\(config.fromFile ? "\(config.rules.count) rule(s)" : "missing: built-in defaults"))")
         while running {
             saveStateIfNeeded(now: clock.now())
-            io.loop.arm(afterMilliseconds: nextWakeUp().map { ($0 - clock.now()).milliseconds })
+            writeMetricsIfNeeded(now: clock.now())
+            let wakeUp = [nextWakeUp(), receiverWatch.deadline].compactMap { $0 }.min()
+            io.loop.arm(afterMilliseconds: wakeUp.map { ($0 - clock.now()).milliseconds })
+            steps.end(at: StepMeter.sample())
             let sources = io.loop.wait()
+            steps.begin(StepMeter.Sources(sources), at: StepMeter.sample())
             followClock()
             for source in sources {
                 switch source {
-                case .socket(let index): drain(io.socket(at: index), replyingThrough: io.control)
+                case .socket(let index):
+                    switch DaemonIO.Source(rawValue: index) {
+                    case .session: acceptSessions(from: io.session)
+                    case .spool, nil: replaySpool(now: clock.now())
+                    }
+                case .receiver: drainReceiver(io)
+                case .receiverExited: receiverExited(io)
                 case .signal: handleSignals(io.loop)
                 case .timer:
                     io.loop.drainTimer()
                     handleDue(now: clock.now())
+                    if spoolBacklog { replaySpool(now: clock.now()) }
                 case .process(let handle): processExited(handle: handle)
+                case .clockSet: io.loop.rearmClockWatch()
                 }
             }
+            superviseReceiver(io)
         }
+        notifier?.stopping()
         saveStateIfNeeded(now: clock.now(), force: true)
+        removeMetricsFile()
         io.unlinkPaths()
-        audit.record(AuditRecord("stop", [("sessions", String(registry.count))]))
+        steps.end(at: StepMeter.sample())
+        audit.record(AuditRecord("stop", [("sessions", String(registry.count))] + steps.fields))
     }
 
-    /// The earliest moment something is due: a session's deadline, or a state save that was put off.
+    /// What about the host weakens enforcement and is the admin's to change, said once at start.
+    private func auditHostNotices() {
+        let injection = TerminalInjection.current()
+        guard case .allowed(let setting) = injection, let notice = injection.notice else { return }
+        audit.record(AuditRecord("host-notice", [
+            ("topic", "tiocsti"), ("sysctl", TerminalInjection.sysctlName), ("setting", setting),
+            ("fix", "\(TerminalInjection.sysctlName) = 0"), ("detail", notice),
+        ]), priority: LOG_WARNING)
+    }
+
+    /// The earliest moment something is due: a session's deadline, a state save that was put off, a write of the
+    /// metrics file, or at once when spooled records wait beyond one batch.
     func nextWakeUp() -> Instant? {
-        [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil].compactMap { $0 }.min()
+        [registry.nextDue(), stateIsDirty ? stateSaveNotBefore : nil, metricsWriteDue(), spoolBacklog ? clock.now() : nil]
+            .compactMap { $0 }.min()
     }
 
     /// Detects a wall clock that was set (not one that ran, nor a suspend) and moves every session's
-    /// recorded instants by the jump, see `ClockSample`.
+    /// recorded instants by the jump, see `ClockSample`, so that the jump neither adds idle time nor takes any
+    /// away; an end under way keeps its next signal step, and the next state save its time, as far away as before. The event loop wakes the moment the clock is set (`EventLoop.Source.clockSet`), so a terminal read
+    /// since the last look was read before the jump and its time is in the old frame: every watched session's
+    /// terminals are looked at first, in that frame, and only then moved with the rest.
     func followClock() {
         let sample = clock.sample()
         defer { lastClockSample = sample }
         guard let jump = sample.jump(since: lastClockSample) else { return }
+        receiverWatch.shift(by: jump)
         let ids = registry.orderedIDs
-        for id in ids { registry.update(id) { $0.session.shift(by: jump) } }
+        let before = sample.wall - jump
+        for id in ids {
+            let answered = registry.update(id) { entry in
+                let warned = entry.session.warning != nil
+                if entry.phase.isWatched { lookAtTerminals(&entry, now: before) }
+                if case .ending(let termination, _) = entry.phase { termination.shift(by: jump) }
+                entry.session.shift(by: jump)
+                entry.display.shift(by: jump)
+                return warned && entry.session.warning == nil
+            }
+            if answered == true, let session = registry[id]?.session {
+                audit.record(AuditRecord("activity", sessionFields(session) + [
+                    ("result", "warning-cancelled"), ("source", "terminal"),
+                ]))
+            }
+        }
+        stateSaveNotBefore = stateSaveNotBefore.map { $0 + jump }
         markAllStateChanged()
         audit.record(AuditRecord("clock-jump", [
             ("jump", String(jump.wholeSeconds)), ("sessions", String(registry.count)),
         ]), priority: LOG_WARNING)
-        for id in ids where registry[id]?.phase.isWatched == true { reschedule(id, now: sample.wall) }
+        for id in ids {
+            switch registry[id]?.phase {
+            case .watched?: reschedule(id, now: sample.wall)
+            case .ending?: registry.schedule(id, at: sample.wall)
+            case .ended?, nil: continue
+            }
+        }
     }
 
     // MARK: Signals
@@ -168,8 +252,10 @@ public final class Daemon {
 
     /// Applies a new config to every session: limits are recomputed from each session's recorded last input,
     /// and a session already past a shortened limit still gets its full warning (see `Session.verdict`).
+    /// systemd hears of it: RELOADING=1 first, READY=1 when it is over, the config taken or not.
     @discardableResult
     func reload() -> [String] {
+        notifier?.reloading(monotonicMicroseconds: clock.monotonicMicroseconds())
         let result = ConfigLoader.load(path: options.configPath)
         guard let loaded = result.config else {
             for error in result.errors {
@@ -177,9 +263,12 @@ public final class Daemon {
                     ("config", options.configPath), ("error", error.description), ("result", "old-config-kept"),
                 ]), priority: LOG_ERR)
             }
+            notifier?.ready(status: "Reload refused: \(result.errors.count) error(s) in \(options.configPath) "
+                + "(journalctl -t idlewarden); the previous config stays in force")
             return result.errors.map(\.description)
         }
         config = loaded
+        counter.format = config.auditFormat
         markAllStateChanged()
         let now = clock.now()
         for id in registry.orderedIDs {
@@ -190,8 +279,11 @@ public final class Daemon {
             if watched == true { reschedule(id, now: now) }
         }
         audit.record(AuditRecord("config-reload", [
-            ("config", options.configPath), ("sessions", String(registry.count)), ("rules", String(config.rules.count)),
+            ("config", options.configPath), ("drop_ins", config.dropIns.isEmpty ? nil : String(config.dropIns.count)),
+            ("sessions", String(registry.count)), ("rules", String(config.rules.count)),
         ]))
+        notifier?.ready(status: "Watching \(registry.count) session(s); config \(options.configPath) reloaded "
+            + "(\(config.rules.count) rule(s))")
         return []
     }
 }

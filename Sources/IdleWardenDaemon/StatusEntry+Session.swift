@@ -13,14 +13,24 @@ extension StatusEntry {
             terminals: (display.map { [$0] } ?? []) + session.terminals,
             idleSeconds: session.idle(now: now).wholeSeconds,
             idleTimeoutSeconds: session.limits.idleTimeout.wholeSeconds, nextDeadline: nextDeadline?.seconds,
-            display: display,
+            display: display, logindSession: session.logindScope?.sessionID, scope: session.logindScope?.path,
             inhibitors: session.inhibitors.map {
                 StatusInhibitor(pid: $0.process.pid, why: $0.why, since: $0.since.seconds,
                                 holding: session.isInhibited(now: now))
             })
+        let outlook = session.outlook(now: now)
+        warnAt = outlook?.warnAt?.seconds
+        endAt = outlook?.endAt.seconds
+        endReason = outlook?.reason.rawValue
+        warnBeforeSeconds = session.limits.warnBefore.wholeSeconds
+        maxSessionSeconds = session.limits.maxSession?.wholeSeconds
+        keepaliveAllowed = session.limits.allowKeepalive
     }
 
-    private static func state(of session: Session, now: Instant) -> String {
+    /// The state `status` shows and the `idlewarden_sessions` gauge counts by.
+    static let states = ["active", "warned", "exempt", "pending", "no-tty", "unchecked", "terminating", "inhibited"]
+
+    static func state(of session: Session, now: Instant) -> String {
         if session.ending != nil { return "terminating" }
         if session.limits.exemption != nil { return "exempt" }
         if session.warning != nil { return "warned" }

@@ -4,7 +4,7 @@ import CPAM
 /// policy overrides of `ModuleArgument` (`idle_timeout=30m`, `exempt`), passed to the daemon verbatim for it to
 /// validate. Anything else is logged and ignored, never fatal.
 struct ModuleArguments {
-    /// The daemon's root-only session socket: local users cannot fill its queue to make logins miss registration.
+    /// The daemon's root-only session socket; the spool is `spool/` beside it.
     static let defaultSocket: StaticString = "/run/idlewarden/session.sock"
 
     var debug = false

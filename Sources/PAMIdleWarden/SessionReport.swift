@@ -1,9 +1,12 @@
 import CPAM
 
-/// One call of the module: read the PAM items, build one open/close datagram (`SessionDatagram`, the encoder that
-/// the IdleWardenWire tests check), send it without waiting.
+/// One call of the module: read the PAM items, build one open/close record (`SessionDatagram`, the encoder that the
+/// IdleWardenWire tests check), hand it to the daemon without waiting (`Delivery`), and when the daemon cannot take
+/// it, leave it in the spool for the daemon to read later (`Spool`).
 /// Every way this can fail ends in exactly one `pam_syslog` line naming the reason and the socket, and the
-/// module's answer is `PAM_SUCCESS` (fail open) unless the pam.d line says `require_daemon`.
+/// module's answer is `PAM_SUCCESS` (fail open) unless the pam.d line says `require_daemon`. With
+/// `require_daemon`, an open that the running daemon cannot take is refused (`PAM_SESSION_ERR`) and not spooled:
+/// a login the program goes on to abandon must not be registered later.
 struct SessionReport {
     let pamh: OpaquePointer
     let phase: SessionPhase
@@ -19,13 +22,20 @@ struct SessionReport {
         return report.send()
     }
 
-    /// Names the module data that marks a handle whose open reached the daemon's queue.
-    private static let registeredMark: StaticString = "idlewarden_registered"
+    /// How this handle's open reached the daemon: the module data `idlewarden_registered`, whose value is one of
+    /// these two static strings (compared by address; nothing is allocated or freed).
+    private enum Registration {
+        case delivered, spooled
+        static let markName: StaticString = "idlewarden_registered"
+        static let deliveredValue: StaticString = "delivered"
+        static let spooledValue: StaticString = "spooled"
+    }
 
     private mutating func send() -> Int32 {
         // A close is sent only for an open that was: the daemon knew nothing of the others, and a login whose
-        // open failed (daemon down) should not pay for a second failing send and log line when it ends.
-        if phase == .close && !isRegistered {
+        // open failed should not pay for a second failing send and log line when it ends.
+        let registration = self.registration
+        if phase == .close && registration == nil {
             if arguments.debug {
                 LogLine("session close not sent: its open was not registered").log(pamh, priority: LOG_DEBUG)
             }
@@ -48,44 +58,108 @@ struct SessionReport {
         let rhost = item(PAM_RHOST)
 
         // Only the pid: the daemon reads the start time and session id from /proc and looks the user up
-        // itself, so a login pays for neither an NSS lookup nor a /proc read here.
+        // itself, so a login pays for neither here.
         let pid = getpid()
-        let datagram: [UInt8]
+        var datagram = SessionDatagram(
+            phase: phase, pid: pid, user: user, service: service, tty: tty, rhost: rhost,
+            xdisplay: item(PAM_XDISPLAY), xdgSessionID: environment("XDG_SESSION_ID"),
+            xdgSessionType: environment("XDG_SESSION_TYPE"), overrides: arguments.overrides)
+        let record: [UInt8]
         do throws(WireError) {
-            datagram = try SessionDatagram(
-                phase: phase, pid: pid, user: user, service: service, tty: tty, rhost: rhost,
-                xdisplay: item(PAM_XDISPLAY), xdgSessionID: environment("XDG_SESSION_ID"),
-                xdgSessionType: environment("XDG_SESSION_TYPE"), overrides: arguments.overrides
-            ).encoded()
+            record = try datagram.encoded()
         } catch {
             return fail { line in Self.describe(&line, error) }
         }
 
-        if let error = Sender.send(datagram, to: socket) {
-            return fail { line in Self.describe(&line, sendError: error) }
+        // The close of a spooled open is spooled too, so that the daemon reads the two in order.
+        let deliveryError = registration == .spooled ? nil : Delivery.deliver(record, to: socket)
+        if registration != .spooled && deliveryError == nil {
+            if phase == .open { mark(.delivered) }
+            debugLine(sent: record.count, to: socket, how: "sent", tty: tty, rhost: rhost, pid: pid)
+            return PAM_SUCCESS
         }
-        if phase == .open { markRegistered() }
-        if arguments.debug {
-            var line = LogLine(phase == .open ? "sent session open" : "sent session close")
-            line.append(" (")
-            line.append(decimal: datagram.count)
-            line.append(" bytes) to socket ")
-            line.append(quoted: socket, limit: 128)
-            line.append(": user ")
-            line.append(quoted: user)
-            line.append(" service ")
-            line.append(quoted: service)
-            line.append(" tty ")
-            line.append(quoted: tty)
-            line.append(" rhost ")
-            line.append(quoted: rhost)
-            line.append(" pid ")
-            line.append(decimal: Int(pid))
-            line.append(" overrides ")
-            line.append(decimal: arguments.overrides.count)
-            line.log(pamh, priority: LOG_DEBUG)
+        if phase == .open && arguments.requireDaemon {
+            return fail { line in Self.describe(&line, sendError: deliveryError ?? 0) }
         }
-        return PAM_SUCCESS
+
+        // Spooled records name the login process by its start time too: the daemon may read them after the pid
+        // was reused.
+        let startTime = cpam_self_start_time()
+        let pidNamespace = cpam_self_pid_namespace()
+        let spoolFailure: Spool.Failure?
+        if let spool = Spool(socket: socket) {
+            if startTime == 0 {
+                spoolFailure = .noStartTime
+            } else if pidNamespace == 0 {
+                spoolFailure = .noPIDNamespace
+            } else {
+                datagram.startTime = startTime
+                datagram.pidNamespace = pidNamespace
+                do throws(WireError) {
+                    spoolFailure = spool.write(try datagram.encoded(), phase: phase, pid: pid)
+                } catch {
+                    return fail { line in Self.describe(&line, error) }
+                }
+            }
+        } else {
+            spoolFailure = .relativeSocketPath
+        }
+        switch spoolFailure {
+        case nil:
+            if phase == .open { mark(.spooled) }
+            if let deliveryError {
+                var line = LogLine(phase == .open ? "session open" : "session close")
+                line.append(" spooled for idlewarden: ")
+                Self.describe(&line, sendError: deliveryError)
+                appendContext(&line)
+                line.append("; the daemon reads it from the spool when it runs")
+                line.log(pamh, priority: LOG_WARNING)
+            }
+            debugLine(sent: record.count, to: socket, how: "spooled", tty: tty, rhost: rhost, pid: pid)
+            return PAM_SUCCESS
+        case let failure?:
+            return fail { line in
+                if let deliveryError {
+                    Self.describe(&line, sendError: deliveryError)
+                    line.append("; ")
+                }
+                line.append("not spooled: ")
+                Self.describe(&line, failure)
+            }
+        }
+    }
+
+    private func debugLine(sent count: Int, to socket: CBytes, how: StaticString, tty: CBytes?, rhost: CBytes?,
+                           pid: Int32) {
+        guard arguments.debug else { return }
+        var line = LogLine(how)
+        line.append(phase == .open ? " session open (" : " session close (")
+        line.append(decimal: count)
+        line.append(" bytes) for socket ")
+        line.append(quoted: socket, limit: 128)
+        line.append(": user ")
+        line.append(quoted: user)
+        line.append(" service ")
+        line.append(quoted: service)
+        line.append(" tty ")
+        line.append(quoted: tty)
+        line.append(" rhost ")
+        line.append(quoted: rhost)
+        line.append(" pid ")
+        line.append(decimal: Int(pid))
+        line.append(" overrides ")
+        line.append(decimal: arguments.overrides.count)
+        line.log(pamh, priority: LOG_DEBUG)
+    }
+
+    /// "; socket ... user ... service ...": who and where, for every line that reports a problem.
+    private func appendContext(_ line: inout LogLine) {
+        line.append("; socket ")
+        line.append(quoted: arguments.socket, limit: 128)
+        line.append(" user ")
+        line.append(quoted: user)
+        line.append(" service ")
+        line.append(quoted: service)
     }
 
     /// Logs why the session was not registered (one line) and answers according to `require_daemon`.
@@ -93,12 +167,7 @@ struct SessionReport {
         var line = LogLine(phase == .open ? "session open" : "session close")
         line.append(" not registered with idlewarden: ")
         reason(&line)
-        line.append("; socket ")
-        line.append(quoted: arguments.socket, limit: 128)
-        line.append(" user ")
-        line.append(quoted: user)
-        line.append(" service ")
-        line.append(quoted: service)
+        appendContext(&line)
         if arguments.requireDaemon {
             line.append("; require_daemon: failing the session")
             line.log(pamh, priority: LOG_ERR)
@@ -109,20 +178,23 @@ struct SessionReport {
         return PAM_SUCCESS
     }
 
-    /// Whether this handle's open was sent (see `registeredMark`).
-    private var isRegistered: Bool {
+    /// How this handle's open was registered, if it was.
+    private var registration: Registration? {
         var data: UnsafeRawPointer? = nil
-        return pam_get_data(pamh, Self.markName, &data) == PAM_SUCCESS && data != nil
+        guard pam_get_data(pamh, Self.pointer(Registration.markName), &data) == PAM_SUCCESS, let data else {
+            return nil
+        }
+        return data == UnsafeRawPointer(Registration.spooledValue.utf8Start) ? .spooled : .delivered
     }
 
-    /// The mark's value is only ever compared with nil, so any static address serves and nothing is freed.
-    private func markRegistered() {
-        let value = UnsafeMutableRawPointer(mutating: UnsafeRawPointer(Self.registeredMark.utf8Start))
-        _ = pam_set_data(pamh, Self.markName, value, nil)
+    private func mark(_ registration: Registration) {
+        let value = registration == .spooled ? Registration.spooledValue : Registration.deliveredValue
+        _ = pam_set_data(pamh, Self.pointer(Registration.markName),
+                         UnsafeMutableRawPointer(mutating: UnsafeRawPointer(value.utf8Start)), nil)
     }
 
-    private static var markName: UnsafePointer<CChar> {
-        UnsafeRawPointer(registeredMark.utf8Start).assumingMemoryBound(to: CChar.self)
+    private static func pointer(_ text: StaticString) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
     }
 
     /// A string item; nil when unset or unreadable.
@@ -169,13 +241,30 @@ struct SessionReport {
         switch error {
         case ENOENT: line.append("daemon socket does not exist")
         case ECONNREFUSED: line.append("daemon is not running (connection refused)")
-        case EAGAIN, EWOULDBLOCK: line.append("daemon socket queue is full")
+        case EAGAIN, EWOULDBLOCK: line.append("daemon socket backlog is full")
         case EACCES, EPERM: line.append("daemon socket not accessible")
         case ENOTSOCK: line.append("socket path is not a socket")
+        case EPROTOTYPE: line.append("socket path is not a session socket (a daemon of an earlier release?)")
         default: line.append("cannot send to the daemon")
         }
         line.append(": ")
         describe(&line, errno: error)
+    }
+
+    private static func describe(_ line: inout LogLine, _ failure: Spool.Failure) {
+        switch failure {
+        case .relativeSocketPath: line.append("the socket path is not absolute or is directly in /")
+        case .unsafe(let directory):
+            line.append(directory)
+            line.append(" is not owned by root or is writable by others")
+        case .full: line.append("the spool is full")
+        case .noStartTime: line.append("cannot read /proc/self/stat")
+        case .noPIDNamespace: line.append("cannot stat /proc/self/ns/pid")
+        case .system(let step, let error):
+            line.append(step)
+            line.append(": ")
+            describe(&line, errno: error)
+        }
     }
 
     private static func describe(_ line: inout LogLine, errno error: Int32) {

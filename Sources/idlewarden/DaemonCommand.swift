@@ -10,10 +10,13 @@ import Glibc
 struct DaemonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
-        abstract: "Run the daemon in the foreground (logs to stderr and syslog).",
-        discussion: "SIGHUP reloads the config; a config with errors is logged and the old one stays in force.")
+        abstract: "Run the daemon in the foreground (audit to syslog, and to stderr unless that is the journal).",
+        discussion: """
+            SIGHUP reloads the config; a config with errors is logged and the old one stays in force. Started by \
+            systemd with Type=notify (NOTIFY_SOCKET), it reports readiness, reloads and its status there.
+            """)
 
-    @Option(help: "The config file.")
+    @Option(help: "The config file (its drop-ins are read from conf.d beside it).")
     var config = Defaults.config
 
     @OptionGroup var control: ControlSocketOptions
@@ -24,7 +27,7 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: "Directory for the daemon's state (created 0700).")
     var stateDir = Defaults.stateDirectory
 
-    @Flag(inversion: .prefixedNo, help: "At start, adopt live logins (utmp, terminals below sshd/login) that were never registered.")
+    @Flag(inversion: .prefixedNo, help: "At start, adopt the live logins that were never registered, as the config's adopt key says (--no-adopt: none).")
     var adopt = true
 
     func run() throws {
@@ -34,11 +37,15 @@ struct DaemonCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "idlewarden")
-        let audit = AuditLog(logger: logger)
-        // Start-up failures go to syslog too, so a crash loop under an init system is visible in auth.log.
+        // Under systemd, stderr is the journal, where the syslog lines go too: each audit line once.
+        let audit = AuditLog(logger: logger, mirror: !JournalStream.isStandardError())
+        let notifier = ServiceNotifier.fromEnvironment()
+        // Start-up failures go to syslog too, so a crash loop under an init system is visible in auth.log, and
+        // to systemd's status line (`systemctl status idlewarden`).
         func refuse(_ reason: String, _ error: String, exitCode: ExitCode) -> ExitCode {
             audit.record(AuditRecord("start-failed", [("reason", reason), ("error", error),
                                                       ("exit", String(exitCode.rawValue))]), priority: LOG_ERR)
+            notifier?.status("Not started (\(reason), exit status \(exitCode.rawValue)): \(error)")
             return exitCode
         }
         guard getuid() == 0 else {
@@ -57,7 +64,7 @@ struct DaemonCommand: ParsableCommand {
                 options: .init(
                     configPath: config, socketPath: control.socket, sessionSocketPath: sessionSocket,
                     stateDirectory: stateDir, adoptsLogins: adopt),
-                config: loaded, logger: logger, audit: audit)
+                config: loaded, logger: logger, audit: audit, notifier: notifier)
         } catch let error as StateLock.Held {
             throw refuse("already-running", error.description, exitCode: .alreadyRunning)
         } catch {

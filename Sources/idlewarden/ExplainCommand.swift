@@ -9,13 +9,14 @@ struct ExplainCommand: ParsableCommand {
         discussion: """
             Precedence per key: the first matching [[rule]] that sets it, then the pam.d module arguments, \
             then the config's top level, then the built-in default. exclude_users and exclude_groups win \
-            over everything.
+            over everything. Each value is followed by the file and line that set it (the config file or one \
+            of its drop-ins in conf.d).
             """)
 
     @Argument(help: "The user to explain.")
     var user: String
 
-    @Option(help: "The config file.")
+    @Option(help: "The config file (its drop-ins are read from conf.d beside it).")
     var config = Defaults.config
 
     @Option(help: "PAM service of the login (sshd, login, su, ...).")
@@ -45,6 +46,7 @@ struct ExplainCommand: ParsableCommand {
         let facts = SessionFacts(
             user: account.name, uid: account.uid, groups: accounts.groupNames(of: account), service: service, tty: tty,
             rhost: rhost, moduleArguments: moduleArguments)
+        print("config: " + (loaded.files.isEmpty ? "none (built-in defaults)" : loaded.files.joined(separator: ", ")))
         print("user \(account.name) (uid \(account.uid), groups \(facts.groups.joined(separator: ","))), service \(service), "
               + "tty \(tty ?? "-"), from \(rhost ?? "local")")
         print(Policy.resolve(loaded, for: facts).description)

@@ -9,7 +9,8 @@ struct IdleWarden: ParsableCommand {
         version: Version.current,
         subcommands: [
             DaemonCommand.self, StatusCommand.self, KeepaliveCommand.self, InhibitCommand.self, ExplainCommand.self,
-            CheckConfigCommand.self, ReloadCommand.self, SweepCommand.self, VersionCommand.self, XIdleCommand.self,
+            CheckConfigCommand.self, ReloadCommand.self, SweepCommand.self, MetricsCommand.self, VersionCommand.self,
+            XIdleCommand.self, ControlReceiverCommand.self, SessionEnvCommand.self,
         ]
     )
 }

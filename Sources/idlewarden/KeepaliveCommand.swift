@@ -1,5 +1,6 @@
 import ArgumentParser
 import IdleWardenClient
+import IdleWardenWire
 
 struct KeepaliveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,7 +14,7 @@ struct KeepaliveCommand: ParsableCommand {
 
     func run() throws {
         let reply = try ControlCall.send(.keepalive(sessionID: session), socket: control.socket)
-        if let message = reply.message { print(message) }
+        if let message = reply.message { print(EscapedText.escaping(message)) }
         if !reply.ok { throw ExitCode.failure }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import IdleWardenClient
+import IdleWardenWire
 
 struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,8 +12,8 @@ struct ReloadCommand: ParsableCommand {
 
     func run() throws {
         let reply = try ControlCall.send(.reload, socket: control.socket)
-        if let message = reply.message { print(message) }
-        for line in reply.lines { printError(line) }
+        if let message = reply.message { print(EscapedText.escaping(message)) }
+        for line in reply.lines { printError(EscapedText.escaping(line)) }
         if !reply.ok { throw ExitCode.failure }
     }
 }

@@ -2,11 +2,19 @@ import ArgumentParser
 import FoundationEssentials
 import IdleWardenClient
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the registered sessions (yours only, unless you are root).",
-        discussion: "Asking for the status never counts as activity.")
+        discussion: """
+            Below the table, for each of your own sessions: its limit, when you will be warned and logged out if \
+            you type nothing more, and how to stay logged in. IDLE is read from the terminals when you ask. \
+            Asking for the status never counts as activity.
+            """)
 
     @OptionGroup var control: ControlSocketOptions
 
@@ -21,6 +29,10 @@ struct StatusCommand: ParsableCommand {
             print(String(decoding: try encoder.encode(reply.sessions), as: UTF8.self))
             return
         }
-        print(StatusTable.render(reply.sessions, now: Int64(Date().timeIntervalSince1970)))
+        let now = Int64(Date().timeIntervalSince1970)
+        print(StatusTable.render(reply.sessions, now: now))
+        for entry in reply.sessions where entry.uid == getuid() {
+            print("\n" + StatusAdvice.render(entry, now: now))
+        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import IdleWardenClient
+import IdleWardenWire
 
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,8 +14,8 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let reply = try ControlCall.send(.sweep(dryRun: dryRun), socket: control.socket)
-        if let message = reply.message { print(message) }
-        for line in reply.lines { print(line) }
+        if let message = reply.message { print(EscapedText.escaping(message)) }
+        for line in reply.lines { print(EscapedText.escaping(line)) }
         if reply.lines.isEmpty && reply.ok { print("(no sessions)") }
         if !reply.ok { throw ExitCode.failure }
     }

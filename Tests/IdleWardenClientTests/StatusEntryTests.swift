@@ -14,8 +14,10 @@ final class StatusEntryTests: XCTestCase {
         XCTAssertEqual(Set(object.keys), [
             "id", "user", "uid", "service", "tty", "rhost", "pid", "opened_at", "state", "exempt_reason",
             "terminals", "idle_seconds", "idle_timeout_seconds", "next_deadline", "display", "inhibitors",
+            "logind_session", "scope", "warn_at", "end_at", "end_reason", "warn_before_seconds", "max_session_seconds", "keepalive_allowed",
         ])
-        for key in ["tty", "rhost", "exempt_reason", "next_deadline", "display"] {
+        for key in ["tty", "rhost", "exempt_reason", "next_deadline", "display", "logind_session", "scope", "warn_at",
+                    "end_at", "end_reason", "warn_before_seconds", "max_session_seconds", "keepalive_allowed"] {
             XCTAssertTrue(object[key] is NSNull, key)
         }
         XCTAssertEqual(try JSONDecoder().decode(StatusEntry.self, from: try JSONEncoder().encode(entry)), entry)

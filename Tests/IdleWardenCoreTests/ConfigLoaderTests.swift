@@ -21,15 +21,54 @@ final class ConfigLoaderTests: XCTestCase {
         return url.path
     }
 
-    /// The example shipped in etc/ must be accepted as it is: it is what admins copy.
+    private static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// etc/idlewarden.conf is what install.sh and the package put in /etc: it sets nothing (the built-in policy,
+    /// root included), so check-config has nothing to warn about; every key is there, commented out, with a
+    /// value that is valid once uncommented.
+    func testInstalledConfigSetsNothing() throws {
+        let path = Self.repository.appendingPathComponent("etc/idlewarden.conf").path
+        let result = ConfigLoader.load(path: path, requireFile: true)
+        XCTAssertEqual(result.errors.map(\.description), [])
+        XCTAssertEqual(result.warnings, [])
+        XCTAssertEqual(result.notes, [])
+        XCTAssertEqual(result.nameReferences, [])
+        let config = try XCTUnwrap(result.config)
+        XCTAssertEqual(config.defaults, PolicySettings())
+        XCTAssertEqual(config.rules, [])
+        XCTAssertEqual(config.excludeUsers, [])
+        XCTAssertEqual(config.excludeGroups, [])
+        XCTAssertTrue(config.summary.hasSuffix("rules: none"), config.summary)
+        let root = Policy.resolve(config, for: SessionFacts(user: "root", uid: 0, groups: ["root"], service: "sshd"))
+        XCTAssertNil(root.limits.exemption, "root is policed by default")
+        XCTAssertEqual(root.limits, Limits())
+
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let active = text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.allSatisfy(\.isWhitespace) }
+        XCTAssertEqual(active, [], "nothing active in the installed config")
+        for key in Set(ConfigKeys.topLevel).subtracting(["rule"]) {
+            XCTAssertTrue(text.contains("\n#\(key) = "), "the installed config does not show \(key)")
+        }
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            line.hasPrefix("#") && line.dropFirst().first.map { $0.isLetter || $0 == "[" } == true
+                ? String(line.dropFirst()) : String(line)
+        }.joined(separator: "\n")
+        let all = ConfigParser.parse(uncommented, path: "uncommented")
+        XCTAssertEqual(all.errors.map(\.description), [])
+        XCTAssertEqual(all.config?.rules.map(\.label), ["serial-console", "contractors"])
+    }
+
+    /// The full example (installed under /usr/share/doc) must be accepted as it is: it is what admins copy.
     func testExampleConfigIsAccepted() throws {
-        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("etc/idlewarden.conf").path
+        let example = Self.repository.appendingPathComponent("etc/examples/idlewarden.conf").path
         let result = ConfigLoader.load(path: example, requireFile: true)
         XCTAssertEqual(result.errors.map(\.description), [])
         XCTAssertEqual(result.warnings, [])
+        XCTAssertEqual(result.notes, [])
         let config = try XCTUnwrap(result.config)
         XCTAssertTrue(config.fromFile)
+        XCTAssertEqual(config.dropIns, [])
         XCTAssertEqual(config.rules.map(\.label), ["serial-console", "oncall", "contractors", "wall-screen", "desktops"])
         XCTAssertEqual(config.defaults.idleTimeout, .seconds(15 * 60))
         XCTAssertEqual(config.defaults.maxSession, .seconds(12 * 3600))
@@ -60,7 +99,7 @@ final class ConfigLoaderTests: XCTestCase {
         let limits = Policy.resolve(config, for: SessionFacts(user: "u", uid: 1, groups: ["g"], service: "sshd")).limits
         XCTAssertEqual(limits.idleTimeout, .seconds(900))
         XCTAssertEqual(limits.warnBefore, .seconds(60))
-        XCTAssertEqual(limits.grace, .seconds(10))
+        XCTAssertEqual(limits.grace, .seconds(10), "signal_interval")
         XCTAssertNil(limits.maxSession)
         XCTAssertNil(limits.exemption)
     }

@@ -6,7 +6,7 @@ final class ConfigParserTests: XCTestCase {
     private let full = """
         idle_timeout = "20m"   # comment
         warn_before = "2m"
-        grace = "30s"
+        signal_interval = "30s"
         max_session = "12h"
         check_no_tty = true
         allow_short_timeouts = false
@@ -32,7 +32,7 @@ final class ConfigParserTests: XCTestCase {
         idle_timeout = "2h"
         warn_before = "0"
         max_session = "1d"
-        grace = "5m"
+        signal_interval = "5m"
         exempt = false
         check_no_tty = false
         allow_keepalive = true
@@ -49,7 +49,7 @@ final class ConfigParserTests: XCTestCase {
         XCTAssertEqual(
             config.defaults,
             PolicySettings(
-                idleTimeout: .seconds(1_200), warnBefore: .seconds(120), grace: .seconds(30),
+                idleTimeout: .seconds(1_200), warnBefore: .seconds(120), signalInterval: .seconds(30),
                 maxSession: .seconds(43_200), checkNoTTY: true, allowKeepalive: false, activity: .inputAndOutput,
                 end: .leader, graphical: false))
         XCTAssertFalse(config.allowShortTimeouts)
@@ -81,7 +81,7 @@ final class ConfigParserTests: XCTestCase {
         XCTAssertEqual(
             second.settings,
             PolicySettings(
-                idleTimeout: .seconds(7_200), warnBefore: .zero, grace: .seconds(300), maxSession: .seconds(86_400),
+                idleTimeout: .seconds(7_200), warnBefore: .zero, signalInterval: .seconds(300), maxSession: .seconds(86_400),
                 exempt: false, checkNoTTY: false, allowKeepalive: true, activity: .input, end: .session))
         XCTAssertEqual(result.warnings, [])
     }
@@ -97,7 +97,7 @@ final class ConfigParserTests: XCTestCase {
         let cases: [(String, String?)] = [
             ("idle_timout", "idle_timeout"), ("IDLE_TIMEOUT", "idle_timeout"), ("idle-timeout", "idle_timeout"),
             ("timeout", "idle_timeout"), ("warn", "warn_before"), ("exclude_group", "exclude_groups"),
-            ("max_sessions", "max_session"), ("gace", "grace"), ("scop", "scope"), ("ttl", nil),
+            ("max_sessions", "max_session"), ("signl_interval", "signal_interval"), ("scop", "scope"), ("ttl", nil),
             ("completely_unrelated", nil),
         ]
         for (key, expected) in cases {
@@ -172,14 +172,14 @@ final class ConfigParserTests: XCTestCase {
         let summary = config.summary
         for line in [
             "config /x.conf",
-            "  idle_timeout = 20m  (config top level)",
-            "  max_session = 12h  (config top level)",
+            "  idle_timeout = 20m  (config top level, /x.conf:1)",
+            "  max_session = 12h  (config top level, /x.conf:4)",
             "  scope = user",
             "  exclude_users = [root, backup]",
             "  exclude_groups = [kiosk]",
-            "  rule 1 \"console\" (line 15): when ttys = [ttyS*]: exempt = true",
-            "  rule 2 (line 20): when groups = [oncall, sre], users = [alice], services = [sshd], types = [tty], "
-                + "remote = [local, *.Example.net]: exempt = false, idle_timeout = 2h, warn_before = 0s, grace = 5m, "
+            "  rule 1 \"console\" (/x.conf:15): when ttys = [ttyS*]: exempt = true",
+            "  rule 2 (/x.conf:20): when groups = [oncall, sre], users = [alice], services = [sshd], types = [tty], "
+                + "remote = [local, *.Example.net]: exempt = false, idle_timeout = 2h, warn_before = 0s, signal_interval = 5m, "
                 + "max_session = 1d, check_no_tty = false, allow_keepalive = true, activity = input, end = session",
         ] {
             XCTAssertTrue(summary.contains(line + "\n") || summary.hasSuffix(line), "missing \(line) in\n\(summary)")
@@ -190,5 +190,21 @@ final class ConfigParserTests: XCTestCase {
         XCTAssertTrue(builtIn.contains("  warn_before = 1m  (built-in default)\n"), builtIn)
         XCTAssertTrue(builtIn.contains("  max_session = none  (built-in default)\n"), builtIn)
         XCTAssertTrue(builtIn.hasSuffix("rules: none"), builtIn)
+    }
+
+    /// `adopt`: "module" by default, "none" to adopt nothing; any other value is an error that lists both.
+    func testAdoptKey() throws {
+        XCTAssertEqual(try XCTUnwrap(ConfigParser.parse("", path: "f").config).adopt, .module)
+        XCTAssertEqual(try XCTUnwrap(ConfigParser.parse("adopt = \"none\"", path: "f").config).adopt, .none)
+        XCTAssertEqual(try XCTUnwrap(ConfigParser.parse("adopt = \"module\"", path: "f").config).adopt, .module)
+        let bad = ConfigParser.parse("adopt = \"all\"", path: "f")
+        XCTAssertNil(bad.config)
+        let message = bad.errors.map(\.description).joined()
+        XCTAssertTrue(message.hasPrefix("f:1:1: adopt:") && message.contains("module") && message.contains("none"), message)
+        let misplaced = ConfigParser.parse("[[rule]]\nusers = [\"a\"]\nadopt = \"none\"", path: "f")
+        XCTAssertTrue(misplaced.errors.map(\.description).joined().contains("adopt is a top-level setting"),
+                      "\(misplaced.errors)")
+        XCTAssertTrue(try XCTUnwrap(ConfigParser.parse("adopt = \"none\"", path: "f").config).summary
+            .contains("  adopt = none\n"))
     }
 }

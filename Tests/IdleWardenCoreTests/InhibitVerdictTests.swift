@@ -39,6 +39,21 @@ final class InhibitVerdictTests: XCTestCase {
         XCTAssertEqual(warned.verdict(now: at(600)), .unchecked)
     }
 
+    /// `status` claims no idle end while a hold lasts (a max_session end still shows); once max_inhibit has run
+    /// out, or the hold has ended, the idle end shows again.
+    func testTheOutlookClaimsNoIdleEndWhileHeld() {
+        var held = session(maxInhibit: 3600)
+        held.inhibit(Inhibitor(process: process, why: "", since: at(10)))
+        XCTAssertNil(held.outlook(now: at(20)))
+        XCTAssertEqual(held.outlook(now: at(4000)), Outlook(warnAt: at(4140), endAt: at(4200), reason: .idle))
+        held.limits.maxSession = .seconds(86_400)
+        XCTAssertEqual(held.outlook(now: at(20)),
+                       Outlook(warnAt: at(86_340), endAt: at(86_400), reason: .maxSession))
+        held.limits.maxSession = nil
+        _ = held.release(process, now: at(1000))
+        XCTAssertEqual(held.outlook(now: at(1000)), Outlook(warnAt: at(1540), endAt: at(1600), reason: .idle))
+    }
+
     /// max_inhibit counts from the last input: the hold stops holding then, and the session is warned and ended
     /// one idle_timeout later while the command still runs.
     func testMaxInhibitBoundsALiveHold() {

@@ -26,6 +26,8 @@ final class LogindRecordedReplyTests: XCTestCase {
             var id: String
             var leader: UInt32
             var type: String
+            /// The leader's /proc/PID/cgroup, read in the container.
+            var cgroup: String
         }
 
         var systemd: String
@@ -149,5 +151,80 @@ final class LogindRecordedReplyTests: XCTestCase {
             .activity(leader: other, now: now, monotonicMicroseconds: idle.monotonicAfter)
         else { return XCTFail("the hint of another login's session was taken") }
         XCTAssertTrue(reason.contains("opened by pid \(try session("x11").leader)"), reason)
+    }
+
+    // MARK: The reconcile at start-up
+
+    func testSessionListHasEveryRealSession() throws {
+        let listed = try reply("list-sessions")
+        guard case .success(let sessions) = LogindReply.sessionList(status: listed.status, output: listed.output) else {
+            return XCTFail("the recorded list was not read: \(listed.output)")
+        }
+        XCTAssertEqual(Set(sessions.map(\.id)), Set(try ["x11", "wayland", "tty"].map { try session($0).id }))
+        for entry in sessions {
+            XCTAssertEqual(entry.user, "iwrec")
+            XCTAssertEqual(entry.uid, 50000)
+            XCTAssertEqual(entry.seat, "")
+            XCTAssertEqual(entry.path, objectPath(ofSession: entry.id))
+        }
+        let fewer = try reply("list-sessions-one-stopped")
+        guard case .success(let left) = LogindReply.sessionList(status: fewer.status, output: fewer.output) else {
+            return XCTFail("the recorded list was not read: \(fewer.output)")
+        }
+        XCTAssertEqual(Set(left.map(\.id)), Set([try session("x11").id, try session("tty").id]))
+        let none = try reply("list-sessions-none")
+        XCTAssertEqual(LogindReply.sessionList(status: none.status, output: none.output), .success([]))
+        let noBus = try reply("no-bus")
+        XCTAssertEqual(LogindReply.sessionList(status: noBus.status, output: noBus.output),
+                       .failure(.callFailed("Failed to connect to bus: No such file or directory")))
+    }
+
+    func testDetailsOfEachRealSession() throws {
+        for kind in ["x11", "wayland", "tty"] {
+            let recorded = try reply("details-\(kind)")
+            XCTAssertEqual(recorded.arguments.suffix(LogindReply.detailProperties.count),
+                           ArraySlice(LogindReply.detailProperties))
+            XCTAssertEqual(
+                LogindReply.sessionDetails(status: recorded.status, output: recorded.output),
+                .success(LogindSessionDetails(
+                    leader: try session(kind).leader, service: "su-l", scope: "session-\(try session(kind).id).scope",
+                    tty: "", display: "", remoteHost: "", type: try session(kind).type, sessionClass: "user",
+                    state: "active")), kind)
+        }
+        let gone = try reply("details-gone")
+        guard case .failure(.callFailed(let text)) = LogindReply.sessionDetails(status: gone.status, output: gone.output)
+        else { return XCTFail("a removed session's reply was not a failed call: \(gone.output)") }
+        XCTAssertTrue(text.contains("Unknown object"), text)
+    }
+
+    /// The scope in each leader's /proc/PID/cgroup (a hybrid hierarchy: the v2 line and name=systemd agree) is the
+    /// one logind's `Scope` property names.
+    func testScopeOfEachRealLeader() throws {
+        for kind in ["x11", "wayland", "tty"] {
+            let recorded = try session(kind)
+            let scope = try XCTUnwrap(LogindScope.parse(cgroupFile: recorded.cgroup), recorded.cgroup)
+            XCTAssertEqual(scope.sessionID, recorded.id)
+            XCTAssertEqual(scope.uid, 50000)
+            XCTAssertEqual(scope.path, "/user.slice/user-50000.slice/session-\(recorded.id).scope")
+            guard case .success(let details) = LogindReply.sessionDetails(
+                status: try reply("details-\(kind)").status, output: try reply("details-\(kind)").output)
+            else { return XCTFail("details of \(kind)") }
+            XCTAssertEqual(scope.unit, details.scope)
+        }
+    }
+
+    func testMalformedListsAndDetailsAreErrors() {
+        for output in [
+            "", "{\"type\":\"a(susso)\",\"data\":[]}", "{\"type\":\"a(susso)\",\"data\":[[[\"c1\",1,\"u\",\"\"]]]}",
+            "{\"type\":\"a(susso)\",\"data\":[[[\"../x\",1,\"u\",\"\",\"/org/freedesktop/login1/session/x\"]]]}",
+            "{\"type\":\"a(susso)\",\"data\":[[[\"c1\",-1,\"u\",\"\",\"/org/freedesktop/login1/session/c1\"]]]}",
+            "{\"type\":\"as\",\"data\":[[\"c1\"]]}",
+        ] {
+            guard case .failure(.malformed) = LogindReply.sessionList(status: 0, output: output) else {
+                return XCTFail("accepted as a session list: \(output)")
+            }
+        }
+        XCTAssertEqual(LogindReply.sessionDetails(status: 0, output: "{\"type\":\"u\",\"data\":40}\n"),
+                       .failure(.malformed("{\"type\":\"u\",\"data\":40}")))
     }
 }

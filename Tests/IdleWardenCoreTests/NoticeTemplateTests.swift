@@ -54,7 +54,7 @@ final class NoticeTemplateTests: XCTestCase {
         XCTAssertEqual(resolution.limits.warnMessage?.text, "Lab rules: {stay}")
         XCTAssertEqual(resolution.limits.warnAgain, .seconds(30))
         XCTAssertEqual(resolution.value(of: .warnMessage), "\"Lab rules: {stay}\"")
-        XCTAssertEqual(resolution.source(of: .warnMessage), .rule(index: 1, name: "lab", line: 3))
+        XCTAssertEqual(resolution.source(of: .warnMessage), .rule(index: 1, name: "lab", file: "f", line: 3))
         let other = Policy.resolve(good, for: SessionFacts(user: "bob", uid: 2, groups: [], service: "sshd"))
         XCTAssertNil(other.limits.warnMessage)
         XCTAssertEqual(other.value(of: .warnMessage), "built-in")

@@ -19,7 +19,7 @@ final class PolicyTests: XCTestCase {
 
     private let layered = """
         idle_timeout = "20m"
-        grace = "15s"
+        signal_interval = "15s"
 
         [[rule]]
         name = "oncall"
@@ -35,11 +35,11 @@ final class PolicyTests: XCTestCase {
     func testFirstMatchingRuleThatSetsTheKeyWinsPerKey() throws {
         let resolution = Policy.resolve(try config(layered), for: facts(groups: ["oncall"]))
         XCTAssertEqual(resolution.limits.idleTimeout, .seconds(7_200))
-        XCTAssertEqual(resolution.source(of: .idleTimeout), .rule(index: 1, name: "oncall", line: 4))
+        XCTAssertEqual(resolution.source(of: .idleTimeout), .rule(index: 1, name: "oncall", file: "test.conf", line: 4))
         XCTAssertEqual(resolution.limits.warnBefore, .seconds(300))
-        XCTAssertEqual(resolution.source(of: .warnBefore), .rule(index: 2, name: nil, line: 9))
+        XCTAssertEqual(resolution.source(of: .warnBefore), .rule(index: 2, name: nil, file: "test.conf", line: 9))
         XCTAssertEqual(resolution.limits.grace, .seconds(15))
-        XCTAssertEqual(resolution.source(of: .grace), .topLevel)
+        XCTAssertEqual(resolution.source(of: .signalInterval), .topLevel(at: SourceLocation(file: "test.conf", line: 2, column: 1)))
         XCTAssertEqual(resolution.source(of: .end), .builtInDefault)
         XCTAssertEqual(resolution.matchedRules, [1, 2])
         XCTAssertEqual(resolution.ignored, [])
@@ -51,7 +51,7 @@ final class PolicyTests: XCTestCase {
 
         let viaRule = Policy.resolve(config, for: facts(groups: ["oncall"], service: "login", arguments: arguments))
         XCTAssertEqual(viaRule.limits.idleTimeout, .seconds(7_200))
-        XCTAssertEqual(viaRule.source(of: .idleTimeout), .rule(index: 1, name: "oncall", line: 4))
+        XCTAssertEqual(viaRule.source(of: .idleTimeout), .rule(index: 1, name: "oncall", file: "test.conf", line: 4))
         XCTAssertEqual(viaRule.limits.warnBefore, .seconds(180))
         XCTAssertEqual(viaRule.source(of: .warnBefore), .moduleArgument("warn_before=3m"))
 
@@ -61,11 +61,11 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(viaArgument.limits.maxSession, .seconds(28_800))
         XCTAssertEqual(viaArgument.source(of: .maxSession), .moduleArgument("max_session=8h"))
         XCTAssertEqual(viaArgument.limits.grace, .seconds(20))
-        XCTAssertEqual(viaArgument.source(of: .grace), .moduleArgument("grace=20s"))
+        XCTAssertEqual(viaArgument.source(of: .signalInterval), .moduleArgument("grace=20s"), "the old name still works")
 
         let viaTopLevel = Policy.resolve(config, for: facts(service: "login"))
         XCTAssertEqual(viaTopLevel.limits.idleTimeout, .seconds(1_200))
-        XCTAssertEqual(viaTopLevel.source(of: .idleTimeout), .topLevel)
+        XCTAssertEqual(viaTopLevel.source(of: .idleTimeout), .topLevel(at: SourceLocation(file: "test.conf", line: 1, column: 1)))
         XCTAssertEqual(viaTopLevel.limits.warnBefore, .seconds(60))
         XCTAssertEqual(viaTopLevel.source(of: .warnBefore), .builtInDefault)
         XCTAssertNil(viaTopLevel.limits.maxSession)
@@ -84,12 +84,12 @@ final class PolicyTests: XCTestCase {
             """)
         let grouped = Policy.resolve(config, for: facts(groups: ["users", "wheel", "kiosk"], arguments: ["exempt"]))
         XCTAssertEqual(grouped.limits.exemption, .group("kiosk"))
-        XCTAssertEqual(grouped.source(of: .exempt), .excludeGroups(group: "kiosk"))
+        XCTAssertEqual(grouped.source(of: .exempt), .excludeGroups(group: "kiosk", at: SourceLocation(file: "test.conf", line: 2, column: 19)))
         XCTAssertEqual(grouped.limits.idleTimeout, .seconds(300), "other keys still resolve, for explain")
 
         let root = Policy.resolve(config, for: facts(user: "root", groups: ["root"]))
         XCTAssertEqual(root.limits.exemption, .user("root"))
-        XCTAssertEqual(root.source(of: .exempt), .excludeUsers(user: "root"))
+        XCTAssertEqual(root.source(of: .exempt), .excludeUsers(user: "root", at: SourceLocation(file: "test.conf", line: 1, column: 18)))
         XCTAssertEqual(root.value(of: .exempt), "true (user:root)")
 
         let plain = Policy.resolve(config, for: facts())
@@ -109,7 +109,7 @@ final class PolicyTests: XCTestCase {
             """)
         let console = Policy.resolve(config, for: facts(service: "login", tty: "/dev/ttyS1", rhost: nil))
         XCTAssertEqual(console.limits.exemption, .rule("console"))
-        XCTAssertEqual(console.source(of: .exempt), .rule(index: 1, name: "console", line: 1))
+        XCTAssertEqual(console.source(of: .exempt), .rule(index: 1, name: "console", file: "test.conf", line: 1))
 
         let argument = Policy.resolve(config, for: facts(service: "login", arguments: ["exempt"]))
         XCTAssertEqual(argument.limits.exemption, .moduleArgument)
@@ -117,7 +117,7 @@ final class PolicyTests: XCTestCase {
 
         let ruleSaysNo = Policy.resolve(config, for: facts(service: "su", arguments: ["exempt"]))
         XCTAssertNil(ruleSaysNo.limits.exemption)
-        XCTAssertEqual(ruleSaysNo.source(of: .exempt), .rule(index: 2, name: nil, line: 5))
+        XCTAssertEqual(ruleSaysNo.source(of: .exempt), .rule(index: 2, name: nil, file: "test.conf", line: 5))
     }
 
     func testInvalidModuleArgumentsAreIgnoredAndReported() throws {
@@ -134,11 +134,11 @@ final class PolicyTests: XCTestCase {
             "module argument max_session=10: max_session ignored: \"10\" has no unit; write \"10s\" for seconds or \"10m\" for minutes",
             "module argument grace=1h: grace ignored: 1h is outside the allowed range 1s to 5m",
             "module argument exempt=yes: exempt ignored: exempt takes no value; write just exempt",
-            "module argument activity=input: activity ignored: not a pam.d policy argument; use idle_timeout=, warn_before=, max_session=, grace= or exempt (other keys belong in idlewarden.conf)",
-            "module argument frobnicate=1: frobnicate ignored: not a pam.d policy argument; use idle_timeout=, warn_before=, max_session=, grace= or exempt (other keys belong in idlewarden.conf)",
+            "module argument activity=input: activity ignored: not a pam.d policy argument; use idle_timeout=, warn_before=, max_session=, signal_interval= or exempt (other keys belong in idlewarden.conf)",
+            "module argument frobnicate=1: frobnicate ignored: not a pam.d policy argument; use idle_timeout=, warn_before=, max_session=, signal_interval= or exempt (other keys belong in idlewarden.conf)",
             "module argument warn_before=20m: warn_before ignored: 20m is not shorter than idle_timeout (15m); shorten it, or use \"0s\" for no warning",
         ])
-        XCTAssertEqual(resolution.source(of: .warnBefore), .topLevel)
+        XCTAssertEqual(resolution.source(of: .warnBefore), .topLevel(at: SourceLocation(file: "test.conf", line: 1, column: 1)))
         XCTAssertEqual(resolution.source(of: .idleTimeout), .builtInDefault)
     }
 
@@ -146,14 +146,14 @@ final class PolicyTests: XCTestCase {
     /// module's own options without a report.
     func testEveryArgumentTheModuleForwardsIsApplied() throws {
         let values = ["socket": "/run/x.sock", "idle_timeout": "30m", "warn_before": "1m", "max_session": "8h",
-                      "grace": "10s"]
+                      "signal_interval": "10s", "grace": "10s"]
         for argument in ModuleArgument.allCases {
             let name = "\(argument.name)"
             let written = argument.takesValue ? "\(name)=\(try XCTUnwrap(values[name], "a value for \(name)"))" : name
             let resolution = Policy.resolve(try config(""), for: facts(arguments: [written]))
             XCTAssertEqual(resolution.ignored.map(\.description), [], written)
             if argument.isPolicyOverride {
-                let key = try XCTUnwrap(PolicyKey(rawValue: name), name)
+                let key = try XCTUnwrap(PolicyKey(rawValue: ConfigKeys.aliases[name] ?? name), name)
                 XCTAssertEqual(resolution.source(of: key), .moduleArgument(written))
             }
         }
@@ -187,13 +187,13 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(both.limits.warnBefore, .seconds(60))
         XCTAssertEqual(both.source(of: .warnBefore), .builtInDefault)
         XCTAssertEqual(both.ignored, [IgnoredValue(
-            source: .rule(index: 1, name: nil, line: 2), key: "warn_before",
+            source: .rule(index: 1, name: nil, file: "test.conf", line: 2), key: "warn_before",
             reason: "10m is not shorter than idle_timeout (5m); shorten it, or use \"0s\" for no warning")])
 
         let short = Policy.resolve(config, for: facts(groups: ["c"], arguments: ["warn_before=55s"]))
         XCTAssertEqual(short.limits.idleTimeout, .seconds(50))
         XCTAssertEqual(short.limits.warnBefore, .zero)
-        XCTAssertEqual(short.source(of: .warnBefore), .rule(index: 3, name: nil, line: 8))
+        XCTAssertEqual(short.source(of: .warnBefore), .rule(index: 3, name: nil, file: "test.conf", line: 8))
 
         let nothingFits = Policy.resolve(config, for: facts(groups: ["a"], arguments: ["idle_timeout=40s"]))
         XCTAssertEqual(nothingFits.limits.idleTimeout, .seconds(40))
@@ -221,7 +221,7 @@ final class PolicyTests: XCTestCase {
         XCTAssertFalse(rule.matches(facts(tty: "tty1", rhost: nil)))
         XCTAssertFalse(rule.matches(facts(rhost: "local")), "the word local is not a host name")
 
-        let everything = Rule(index: 1, line: 1, settings: PolicySettings(grace: .seconds(5)))
+        let everything = Rule(index: 1, line: 1, settings: PolicySettings(signalInterval: .seconds(5)))
         XCTAssertTrue(everything.matches(facts(tty: nil, rhost: nil)))
         XCTAssertTrue(Rule(index: 1, line: 1, groups: ["x", "wheel"]).matches(facts(groups: ["wheel"])))
         XCTAssertFalse(Rule(index: 1, line: 1, groups: ["x"]).matches(facts(groups: [])))
@@ -233,12 +233,12 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(resolution.settings.map(\.key), PolicyKey.allCases)
         XCTAssertEqual(resolution.description, """
             exempt = false  (built-in default)
-            idle_timeout = 2h  (rule 1 "oncall" (line 4))
+            idle_timeout = 2h  (rule 1 "oncall" (test.conf:4))
             lock_after = none  (built-in default)
-            warn_before = 5m  (rule 2 (line 9))
+            warn_before = 5m  (rule 2 (test.conf:9))
             warn_again = none  (built-in default)
             warn_message = built-in  (built-in default)
-            grace = 15s  (config top level)
+            signal_interval = 15s  (config top level, test.conf:2)
             max_session = 8h  (module argument max_session=8h)
             check_no_tty = false  (built-in default)
             allow_keepalive = true  (built-in default)
@@ -268,15 +268,15 @@ final class PolicyTests: XCTestCase {
             """)
         let lab = Policy.resolve(config, for: facts(groups: ["lab"]))
         XCTAssertFalse(lab.limits.allowInhibit)
-        XCTAssertEqual(lab.source(of: .allowInhibit), .rule(index: 1, name: "lab", line: 3))
+        XCTAssertEqual(lab.source(of: .allowInhibit), .rule(index: 1, name: "lab", file: "test.conf", line: 3))
         XCTAssertEqual(lab.limits.maxInhibit, .seconds(1800))
-        XCTAssertTrue(lab.description.contains("allow_inhibit = false  (rule 1 \"lab\" (line 3))"), lab.description)
-        XCTAssertTrue(lab.description.contains("max_inhibit = 30m  (rule 2 (line 8))"), lab.description)
+        XCTAssertTrue(lab.description.contains("allow_inhibit = false  (rule 1 \"lab\" (test.conf:3))"), lab.description)
+        XCTAssertTrue(lab.description.contains("max_inhibit = 30m  (rule 2 (test.conf:8))"), lab.description)
         let other = Policy.resolve(config, for: facts(user: "bob"))
         XCTAssertTrue(other.limits.allowInhibit)
         XCTAssertEqual(other.source(of: .allowInhibit), .builtInDefault)
         XCTAssertEqual(other.limits.maxInhibit, .seconds(4 * 3600))
-        XCTAssertEqual(other.source(of: .maxInhibit), .topLevel)
+        XCTAssertEqual(other.source(of: .maxInhibit), .topLevel(at: SourceLocation(file: "test.conf", line: 1, column: 1)))
         let builtIn = Policy.resolve(.builtIn(), for: facts())
         XCTAssertEqual(builtIn.value(of: .maxInhibit), "none")
         XCTAssertEqual(builtIn.value(of: .allowInhibit), "true")

@@ -38,25 +38,25 @@ final class SessionVerdictTests: XCTestCase {
     func testInputBoundIsEndOfAtimeBucket() {
         var session = session()
         // atime 1_000_100 lies in the bucket [1_000_096, 1_000_104): input may have happened until 1_000_104.
-        XCTAssertTrue(session.observe(atimeSeconds: opened.seconds + 100))
+        XCTAssertTrue(session.observeRead(atimeSeconds: opened.seconds + 100))
         XCTAssertEqual(session.lastInput, at(104))
         XCTAssertEqual(session.verdict(now: at(110)), .sleep(until: at(104 + 540)))
     }
 
     func testInputAfterWarningCancelsIt() {
         var session = session()
-        session.observe(atimeSeconds: opened.seconds + 1)
+        session.observeRead(atimeSeconds: opened.seconds + 1)
         session.warning = Warning(issuedAt: at(548), deadline: at(608), reason: .idle)
-        XCTAssertFalse(session.observe(atimeSeconds: opened.seconds + 1), "same atime is no input")
+        XCTAssertFalse(session.observeRead(atimeSeconds: opened.seconds + 1), "same atime is no input")
         XCTAssertNotNil(session.warning)
-        XCTAssertTrue(session.observe(atimeSeconds: opened.seconds + 550))
+        XCTAssertTrue(session.observeRead(atimeSeconds: opened.seconds + 550))
         XCTAssertNil(session.warning)
         XCTAssertEqual(session.verdict(now: at(560)), .sleep(until: at(552 + 540)))
     }
 
     func testInputExactlyAtWarnTimeMovesTheDeadline() {
         var session = session()
-        XCTAssertTrue(session.observe(atimeSeconds: opened.seconds + 540))
+        XCTAssertTrue(session.observeRead(atimeSeconds: opened.seconds + 540))
         XCTAssertEqual(session.verdict(now: at(540)), .sleep(until: at(544 + 540)))
     }
 
@@ -77,14 +77,14 @@ final class SessionVerdictTests: XCTestCase {
 
     func testClockGoingBackwardsNeverEndsEarly() {
         var session = session()
-        session.observe(atimeSeconds: opened.seconds + 300)
+        session.observeRead(atimeSeconds: opened.seconds + 300)
         XCTAssertEqual(session.verdict(now: at(-3600)), .sleep(until: at(304 + 540)))
         XCTAssertEqual(session.idle(now: at(-3600)), .zero)
     }
 
     func testOldTerminalAtimeIsNotInput() {
         var session = session()
-        XCTAssertFalse(session.observe(atimeSeconds: opened.seconds - 3600))
+        XCTAssertFalse(session.observeRead(atimeSeconds: opened.seconds - 3600))
         XCTAssertEqual(session.lastInput, opened)
     }
 
@@ -94,22 +94,37 @@ final class SessionVerdictTests: XCTestCase {
         XCTAssertEqual(session.verdict(now: at(1_000_000)), .exempt)
     }
 
-    func testSessionWithoutTerminalIsUncheckedOnceDiscoverySettles() {
+    /// No terminal: searched 1, 3 and 10 s after open, then whenever a session with one would be warned (every
+    /// idle_timeout − warn_before from its last input), never idle-checked itself unless check_no_tty says so.
+    func testSessionWithoutTerminalIsSearchedAgainButNotIdleChecked() {
         var session = session(terminals: [])
         session.terminalDiscovery = .pending(attempt: 0)
         XCTAssertEqual(session.verdict(now: at(0)), .sleep(until: at(1)))
         session.terminalDiscovery = .settled
-        XCTAssertEqual(session.verdict(now: at(100_000)), .unchecked)
+        XCTAssertFalse(session.isIdleChecked)
+        XCTAssertEqual(session.verdict(now: at(10)), .sleep(until: at(540)))
+        XCTAssertEqual(session.verdict(now: at(540)), .sleep(until: at(1080)))
+        XCTAssertEqual(session.verdict(now: at(100_000)), .sleep(until: at(186 * 540)))
+        session.touch(now: at(100_000))
+        XCTAssertEqual(session.verdict(now: at(100_000)), .sleep(until: at(100_540)), "a keepalive restarts it")
         session.limits.checkNoTTY = true
-        XCTAssertEqual(session.verdict(now: at(600)), .warn(deadline: at(660), reason: .idle))
+        XCTAssertEqual(session.verdict(now: at(100_600)), .warn(deadline: at(100_660), reason: .idle))
+    }
+
+    /// A desktop with `graphical = false` is neither idle-checked nor searched for terminals.
+    func testUncheckedDesktopIsNeverDue() {
+        var session = session(terminals: [])
+        session.facts.tty = ":0"
+        session.limits.graphical = false
+        XCTAssertEqual(session.verdict(now: at(100_000)), .unchecked)
     }
 
     func testMaxSessionEndsAnActiveSession() {
         var session = session(max: 3600)
-        session.observe(atimeSeconds: opened.seconds + 3590)
+        session.observeRead(atimeSeconds: opened.seconds + 3590)
         XCTAssertEqual(session.verdict(now: at(3540)), .warn(deadline: at(3600), reason: .maxSession))
         session.warning = Warning(issuedAt: at(3540), deadline: at(3600), reason: .maxSession)
-        XCTAssertFalse(session.observe(atimeSeconds: opened.seconds + 3590))
+        XCTAssertFalse(session.observeRead(atimeSeconds: opened.seconds + 3590))
         session.touch(now: at(3595))
         XCTAssertNotNil(session.warning, "input does not cancel a max-session warning")
         XCTAssertEqual(session.verdict(now: at(3600)), .terminate(reason: .maxSession))

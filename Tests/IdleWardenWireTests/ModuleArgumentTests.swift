@@ -14,10 +14,10 @@ final class ModuleArgumentTests: XCTestCase {
 
     func testTheModuleForwardsExactlyThePolicyOverrides() {
         XCTAssertEqual(ModuleArgument.allCases.filter(\.isPolicyOverride).map { "\($0.name)" },
-                       ["idle_timeout", "warn_before", "max_session", "grace", "exempt"])
+                       ["idle_timeout", "warn_before", "max_session", "signal_interval", "grace", "exempt"])
         XCTAssertEqual(ModuleArgument.allCases.filter { !$0.isPolicyOverride }.map { "\($0.name)" },
                        ["debug", "require_daemon", "socket"])
         XCTAssertEqual(ModuleArgument.allCases.filter(\.takesValue).map { "\($0.name)" },
-                       ["socket", "idle_timeout", "warn_before", "max_session", "grace"])
+                       ["socket", "idle_timeout", "warn_before", "max_session", "signal_interval", "grace"])
     }
 }

@@ -104,6 +104,23 @@ final class SessionDatagramTests: XCTestCase {
         }
     }
 
+    /// A spooled record names its caller by pid, start time and PID namespace: the daemon reads it when the pid may
+    /// be reused, and the pid means that process only in the namespace it was written in.
+    func testSpooledRecordCarriesTheStartTimeAndPIDNamespace() throws {
+        let datagram = SessionDatagram(
+            phase: .close, pid: 0x0102_0304, startTime: 0x0A0B_0C0D_0E0F_1011, pidNamespace: 0xEFFF_FFFC,
+            user: "al".utf8, service: "su".utf8)
+        let bytes = try datagram.encoded()
+        XCTAssertEqual(Array(bytes[4..<33]), [
+            FieldTag.pid.rawValue, 0, 4, 1, 2, 3, 4,
+            FieldTag.startTime.rawValue, 0, 8, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11,
+            FieldTag.pidNamespace.rawValue, 0, 8, 0, 0, 0, 0, 0xEF, 0xFF, 0xFF, 0xFC,
+        ])
+        XCTAssertEqual(try Message.decode(bytes), .session(SessionEvent(
+            phase: .close, pid: 0x0102_0304, startTime: 0x0A0B_0C0D_0E0F_1011, pidNamespace: 0xEFFF_FFFC, user: "al",
+            service: "su")))
+    }
+
     /// A module of an earlier release, still loaded in a running sshd, also sent the start time, sid and uid.
     func testDatagramWithProcessFactsOfAnEarlierModuleDecodes() throws {
         var writer = DatagramWriter(kind: .open)

@@ -1,13 +1,15 @@
 # shellcheck shell=bash
 # Smoke run of the benchmarks (Benchmarks/run-*.sh, see BENCHMARKS.md) with tiny sizes: they still build and run
-# to the end and print their tables, every session they expire is ended (6/6, 1/1), and the module's loops count
-# no error. No speed figure is checked: speed is measured by the benchmarks, never asserted in tests. Sourced by
-# tests/run.sh, which runs test_bench_smoke in its own bash process, as root.
+# to the end and print their tables, every session they expire is ended (6/6, 1/1; under the control socket's
+# flood too), the control benchmark reports the event loop's longest step, the module's loops count no error, the
+# delivery round loses no login, and the atime-step measurement runs (2 trials, 2 s of typing). No speed figure is
+# checked: speed is measured by the benchmarks, never asserted in tests. Sourced by tests/run.sh, which runs
+# test_bench_smoke in its own bash process, as root.
 #
 # Uses the binaries under test (IW_BIN, IW_SO: .build/release), also as the daemon (the real benchmarks use the
 # --static-swift-stdlib build, as installed). The core benchmark builds Benchmarks/ (ordo-one/benchmark) in
 # Benchmarks/.build-bench-core, kept as a build cache; cold, that build takes about two minutes, so it runs in the
-# background while the other three run. Everything else the benchmarks make (pam.d services idlewarden-bench-*,
+# background while the others run. Everything else the benchmarks make (pam.d services idlewarden-bench-*,
 # users iwbench-*, daemons, sessions, a private mount namespace) is removed by the benchmark scripts themselves;
 # the results go to a temp dir that is removed here.
 # The cold build takes minutes on 2 cores: the test starts before the others, with a longer timeout. No figure
@@ -60,12 +62,20 @@ test_bench_smoke() {
     core_pid=$!
     bench module '^\| up \|' -- ROUNDS=2 BATCH=5 PAUSE_US=2000 RUNS=3 WARMUP=1 SPAWN_ROUNDS=3 && no_errors module || rc=1
     bench daemon '^\| 6 \(6\) \| 6/6 \|' -- DAEMON_SIZES=6 QUIET_S=2 SPREAD_S=3 || rc=1
+    # Two flooding uids only: the flood takes a core while it lasts, and other tests run beside this one.
+    bench control '^\| quiet \| 6/6 \|' '^\| flood \| 6/6 \|' '^\| flood\+linger \| 6/6 \|' \
+        '^\| flood\+linger \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [a-z+-]+ \|' \
+        -- CONTROL_N=6 SPREAD_S=3 FLOOD_UIDS=2 PROBE_MS=500 || rc=1
+    # Every login of the round is accounted for: 5 of 5 registered in the burst, 200 logins and none lost.
+    bench delivery '^\| 1 \| 5 \| 5 \| 5 \|' '^\| 200 \| [0-9]+ s \|( [0-9]+ \|){5} 0 \|' -- \
+        BURST=5 ROUNDS=1 PAIRS=200 FIRST=100 || rc=1
     # idlewarden ends its login at most 5 s + the 8 s atime bucket + 1 s warning after the input (30 s leave room
     # for a busy machine: the daemon runs at nice 10, as shipped); autolog (a minute at the least) ends nobody in a
     # smoke round, which only shows that it runs.
     bench autolog '^\| idlewarden \| 1/1 \|' '^\| autolog \| [01]/1 \|' -- K=1 IDLE_S=5 ROUND_TIMEOUT_S=30 || rc=1
+    bench atime-step '^\| 2 \| [0-9.]+ / ' '^\| 8 keys/s for [0-9]+ s \| [0-9]+ \| [0-9]+ \|' -- TRIALS=2 SECONDS_TYPING=2 || rc=1
     wait "$core_pid" || rc=1
-    for name in core module daemon autolog; do [[ -s $tmp/$name.out ]] && cat "$tmp/$name.out"; done >"$tmp/all.txt"
+    for name in core module daemon control delivery autolog atime-step; do [[ -s $tmp/$name.out ]] && cat "$tmp/$name.out"; done >"$tmp/all.txt"
     [[ -n ${IW_TLOG:-} ]] && cp "$tmp/all.txt" "$IW_TLOG/bench-smoke.txt" 2>/dev/null
     # Nothing left behind by the scripts: pam.d services idlewarden-bench-*-PID and users iwbench-PID-* whose
     # benchmark process is gone (another benchmark may be running at the same time).

@@ -330,33 +330,56 @@ test_graphical_exempt_user_survives() {
     iw_ok "no warning, no termination for the exempt user"
 }
 
-# A display that cannot be asked (the session's XAUTHORITY holds no valid cookie) is "unknown", never idle: the
-# failure is logged once, the session is kept alive and asked again; the daemon keeps running.
-test_graphical_unreachable_display_is_not_idle() {
+# A desktop that cannot be watched: its XAUTHORITY replaced by a FIFO that nobody writes, so the idle query hangs
+# (and is killed after 500 ms) at every look. It is not kept forever: the failure is logged once
+# (event=display result=unknown), the warning is put off while the display has been unreadable for less than
+# idle_timeout, then the documented rule applies (event=display result=unobservable action=treated-as-idle, once):
+# warned, and ended warn_before later. Its first read is 1 s after the open, so it ends about idle_timeout plus a
+# retry plus warn_before after the login.
+test_graphical_unobservable_desktop_is_ended_by_rule() {
     local user=iwtest-$IW_ID-u
     iw_gui_setup "$user"
     iw_config
     iw_daemon_start
-    local bogus=$IW_T/xauth-bogus
-    install -m 0600 -o "$user" /dev/null "$bogus"
+    local fifo=$IW_T/xauth-fifo
+    mkfifo -m 0600 "$fifo" && chown "$user:" "$fifo" || iw_fail "cannot make the FIFO"
     IW_GUI_CLIENT=sleep
-    iw_gui_session a "$user" "$bogus" /bin/sleep 600
-    sleep $((IW_IDLE + IW_WARN + 10))
-    iw_check "session with an unreachable display kept alive" iw_gui_client_running "$user" sleep
-    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
-        iw_fail "warned or ended on an unknown display: $(iw_audit "$(iw_kv user "$user")")"
-    local n
-    n=$(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")")
-    ((n == 1)) || iw_fail "expected exactly one 'display result=unknown' audit line, got $n: $(iw_audit "$(iw_kv user "$user")")"
-    iw_ok "failure logged once: $(iw_audit "$(iw_kv event display)" | tail -n1)"
+    local t0
+    t0=$(iw_now_ms)
+    iw_gui_session a "$user" "$fifo" /bin/sleep 600
+    iw_audit_wait $((IW_IDLE)) "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")" ||
+        iw_fail "no 'event=display result=unknown': $(iw_audit "$(iw_kv user "$user")")"
+    iw_ok "audited: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$user")" | tail -n1)"
+    local retry=5 # UnobservableDisplay.retryDelay for idle_timeout 15 s
+    local bound=$((t0 + (1 + IW_IDLE + retry + IW_WARN + IW_MAX_LATE) * 1000))
+    iw_wait_until $(((bound - $(iw_now_ms)) / 1000 + 1)) iw__not iw_gui_client_running "$user" sleep ||
+        iw_fail "the unobservable desktop was not ended: $(iw_audit "$(iw_kv user "$user")")"
+    local ended=$(iw_now_ms)
+    iw_measure "graphical_unobservable ended_after_open_s=$(iw_secs $((ended - t0)))"
+    ((ended - t0 >= IW_IDLE * 1000)) || iw_fail "ended $(iw_secs $((ended - t0))) s after the login: before idle_timeout"
+    iw_ok "ended $(iw_secs $((ended - t0))) s after the login"
+    local rule warn term
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" || iw_fail "no terminate line"
+    rule=$(iw_audit "$(iw_kv event display)" "$(iw_kv result unobservable)" "$(iw_kv user "$user")")
+    (($(grep -c . <<<"$rule") == 1)) || iw_fail "expected one 'display result=unobservable' line: $(iw_audit "$(iw_kv user "$user")")"
+    [[ $(iw_audit_field "$rule" action) == treated-as-idle ]] || iw_fail "the rule line does not say treated-as-idle: $rule"
+    (($(iw_audit_field "$rule" unreadable_for) >= IW_IDLE)) || iw_fail "treated as idle before unreadable for idle_timeout: $rule"
+    (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")") == 1)) ||
+        iw_fail "the failure was logged more than once: $(iw_audit "$(iw_kv user "$user")")"
+    warn=$(iw_audit "$(iw_kv event warn)" "$(iw_kv user "$user")" | tail -n1)
+    term=$(iw_audit "$(iw_kv event terminate)" "$(iw_kv user "$user")" | tail -n1)
+    [[ -n $warn ]] || iw_fail "ended without a warning"
+    iw_expect_warned_ahead "the desktop (audit)" "$(iw__gui_line_ms "$warn")" "$(iw__gui_line_ms "$term")"
+    iw_ok "audited: $rule"
+    iw_ok "audited: $term"
     iw_check "daemon still running" iw_daemon_alive
 }
 
-# An X server that goes away and comes back, under a desktop that does not need it (a process that stays). When
-# the warning is due the display cannot be read: never idle, so no warning, logged once (event=display
-# result=unknown) and asked again. Once the server is back on the same display with the same cookie, it is read
-# again (result=reachable-again), and the desktop is warned warn_before ahead and ended as usual, idle from no
-# earlier than the server's return.
+# An X server that goes away and comes back, under a desktop that does not need it (a process that stays). While the
+# display cannot be read for less than idle_timeout it is not idle: no warning when one comes due, the failure logged
+# once (event=display result=unknown), and it is asked again. Once the server is back on the same display with the
+# same cookie, it is read again (result=reachable-again), and the desktop is warned warn_before ahead and ended as
+# usual, idle from no earlier than the server's return.
 test_graphical_x_server_gone_and_back() {
     local user=iwtest-$IW_ID-g
     iw_gui_setup "$user"
@@ -369,10 +392,12 @@ test_graphical_x_server_gone_and_back() {
     local t0
     t0=$(iw_now_ms)
     iw_xvfb_gone
-    iw_audit_wait $((IW_IDLE + IW_MAX_LATE)) "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")" ||
-        iw_fail "no 'event=display result=unknown' when the warning came due: $(iw_audit "$(iw_kv user "$user")")"
+    iw_audit_wait $((IW_IDLE)) "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")" ||
+        iw_fail "no 'event=display result=unknown' after the X server went away: $(iw_audit "$(iw_kv user "$user")")"
     iw_ok "audited: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$user")" | tail -n1)"
-    iw_sleep_until $((t0 + (IW_IDLE + 5) * 1000))
+    # Past the moment the warning came due (idle_timeout - warn_before), well before the display has been unreadable
+    # for idle_timeout.
+    iw_sleep_until $((t0 + (IW_IDLE - IW_WARN + 1) * 1000))
     iw_check "the desktop runs on while its display cannot be read" iw_gui_client_running "$user" sleep
     (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
         iw_fail "warned or ended while the display could not be read: $(iw_audit "$(iw_kv user "$user")")"
@@ -387,6 +412,8 @@ test_graphical_x_server_gone_and_back() {
         iw_fail "expected one 'display result=unknown' line: $(iw_audit "$(iw_kv user "$user")")"
     (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
         iw_fail "warned or ended before the display was read again: $(iw_audit "$(iw_kv user "$user")")"
+    (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unobservable)" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "treated as idle although it was unreadable for less than idle_timeout: $(iw_audit "$(iw_kv user "$user")")"
 
     iw_wait_until $((IW_IDLE + IW_MAX_LATE + 10)) iw__not iw_gui_client_running "$user" sleep ||
         iw_fail "the desktop was not ended once its display could be read again: $(iw_audit "$(iw_kv user "$user")")"
@@ -625,8 +652,9 @@ iw_wayland_session() {
 # A Wayland desktop has no X display: logind's idle hint is its only idle source. (a) Its desktop tells logind it
 # is idle: it is warned through its session bus (a desktop notification, received here by a mock notification
 # server on the session's own dbus-run-session bus), with the site's text (warn_message, filled in, and the
-# desktop's way to stay), and ended. (b) Its desktop never set a hint: unknown, never
-# idle, logged once; it survives.
+# desktop's way to stay), and ended. (b) Its desktop never set a hint: it cannot be read, which is logged once;
+# it is not idle until that has lasted idle_timeout, then it is ended by the rule for a display that cannot be
+# read (event=display result=unobservable).
 test_graphical_wayland_logind() {
     local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b
     local tool
@@ -668,15 +696,27 @@ test_graphical_wayland_logind() {
     iw_expect_end_on_time logind_wayland "$t0" "warned_after_s=$(iw_secs $((warned - t0)))"
     iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$a")" "$(iw_kv reason idle)" || iw_fail "no terminate line for $a"
 
-    iw_sleep_until $((t0 + (IW_IDLE + IW_WARN + 10) * 1000))
-    iw_check "the Wayland desktop without a hint still runs" iw_gui_client_running "$b" sleep
-    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$b")") == 0)) ||
-        iw_fail "warned or ended without an idle hint: $(iw_audit "$(iw_kv user "$b")")"
+    # Without a hint the Wayland desktop cannot be read: not idle while that lasts less than idle_timeout, then
+    # treated as idle by the rule for a display that cannot be read, warned and ended.
+    local unknown
+    unknown=$(iw_audit "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$b")" | head -n1)
+    [[ -n $unknown ]] || iw_fail "no 'display result=unknown' line for $b: $(iw_audit "$(iw_kv user "$b")")"
+    local since
+    since=$(iw__gui_line_ms "$unknown")
+    iw_wait_until $((IW_IDLE + 5 + IW_WARN + IW_MAX_LATE)) iw__not iw_gui_client_running "$b" sleep ||
+        iw_fail "the Wayland desktop without a hint was not ended: $(iw_audit "$(iw_kv user "$b")")"
+    local ended=$(iw_now_ms)
+    ((ended - since >= (IW_IDLE - 1) * 1000)) ||
+        iw_fail "ended $(iw_secs $((ended - since))) s after its first unreadable look: before idle_timeout"
+    iw_ok "no hint: ended $(iw_secs $((ended - since))) s after its display was first unreadable"
     (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result logind-fallback)" "$(iw_kv fallback none)" "$(iw_kv user "$b")") == 1)) ||
         iw_fail "expected one 'display result=logind-fallback fallback=none' line for $b: $(iw_audit "$(iw_kv user "$b")")"
     (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$b")") == 1)) ||
         iw_fail "expected one 'display result=unknown' line for $b: $(iw_audit "$(iw_kv user "$b")")"
-    iw_ok "no hint: unknown, logged once: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$b")" | tail -n1)"
+    iw_audit_wait 10 "$(iw_kv event display)" "$(iw_kv result unobservable)" "$(iw_kv action treated-as-idle)" \
+        "$(iw_kv user "$b")" || iw_fail "no 'display result=unobservable' line for $b: $(iw_audit "$(iw_kv user "$b")")"
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$b")" "$(iw_kv reason idle)" || iw_fail "no terminate line for $b"
+    iw_ok "audited: $(iw_audit "$(iw_kv event display)" "$(iw_kv result unobservable)" "$(iw_kv user "$b")")"
     iw_check "daemon still running" iw_daemon_alive
 }
 iw__wayland_status() { iw_status | grep "$1" | grep -q active; }

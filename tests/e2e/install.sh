@@ -5,7 +5,7 @@
 # process (iw_run_test). Run directly (bash tests/e2e/install.sh [ERE]), this file does the same for every
 # test_install_* function (matching ERE) and prints "N passed, M failed".
 #
-# The tests that install change a system the way an admin would: /usr/sbin, the PAM module directory,
+# The tests that install change a system the way an admin would: /usr/bin, /usr/sbin, the PAM module directory,
 # /etc/pam.d/common-* (through pam-auth-update), /etc/init.d, /etc/rc?.d, /etc/idlewarden, /var/lib/idlewarden,
 # dpkg's database. They never do it on the machine that runs the tests (which may have idlewarden installed, and
 # runs other tests at the same time): each runs in a Debian 12 root of its own, a fresh copy of the image of
@@ -31,7 +31,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib-roots.sh"
 
 IWI_MANIFEST=/var/lib/idlewarden-install.manifest
 IWI_SOCK=/run/idlewarden/control.sock
-IWI_SBIN=/usr/sbin/idlewarden
+IWI_SBIN=/usr/bin/idlewarden # the program; /usr/sbin/idlewarden links to it
 IWI_PIDFILE=/run/idlewarden.pid
 
 _iwi_scratch() { printf '%s\n' "${IW_INSTALL_SCRATCH:-$IW_ROOT/.build}"; }
@@ -56,7 +56,7 @@ _iwi_pam_sums() {
 
 _iwi_deb_state() { dpkg-query -W -f='${Status}' idlewarden 2>/dev/null; }
 
-# Processes running the installed binary (comm "idlewarden" and exe /usr/sbin/idlewarden, maybe "(deleted)").
+# Processes running the installed binary (comm "idlewarden" and exe /usr/bin/idlewarden, maybe "(deleted)").
 _iwi_installed_daemons() {
     local p exe
     for p in $(pgrep -x idlewarden); do
@@ -217,6 +217,7 @@ _iwi_pamtester_service() { # NAME CONTROL MODULE-ARGS...
 # The installed daemon's view of USER's sessions (status --json as TSV, see lib.sh).
 _iwi_sessions_of() { IW_BIN=$IWI_SBIN IW_SOCK=$IWI_SOCK iw_sessions_of "$@"; }
 _iwi_session_count_is() { [[ $(_iwi_sessions_of "$2" | grep -c .) == "$1" ]]; }
+_iwi_has_pts() { [[ $(_iwi_sessions_of "$1" | cut -f10) == /dev/pts/* ]]; } # USER: the session's pty was found
 
 # ---------------------------------------------------------------------------------------------------------------
 # Tests
@@ -228,6 +229,9 @@ test_install_starts_daemon_and_enables_pam() {
     _iwi_setup
     _iwi_install
     _iwi_expect_mode "$IWI_SBIN" 755 root:root
+    [[ -L /usr/sbin/idlewarden && $(readlink /usr/sbin/idlewarden) == ../bin/idlewarden ]] ||
+        iw_fail "/usr/sbin/idlewarden is not the link ../bin/idlewarden: $(ls -l /usr/sbin/idlewarden 2>&1)"
+    iw_ok "/usr/sbin/idlewarden -> ../bin/idlewarden"
     local mod=$IWI_PAMDIR/pam_idlewarden.so
     _iwi_expect_mode "$mod" 644 root:root
     readelf -S "$mod" | grep -q '\.symtab' && iw_fail "$mod is not stripped (.symtab present)"
@@ -258,8 +262,24 @@ test_install_starts_daemon_and_enables_pam() {
         iw_fail "the module is in common-session-noninteractive (cron and the like): the profile is interactive-only"
     iw_ok "not in common-session-noninteractive"
 
-    iw_check "config installed from the example" cmp -s "$IW_ROOT/etc/idlewarden.conf" /etc/idlewarden/idlewarden.conf
-    iw_check "config is valid" "$IWI_SBIN" check-config
+    iw_check "config installed from etc/idlewarden.conf" cmp -s "$IW_ROOT/etc/idlewarden.conf" /etc/idlewarden/idlewarden.conf
+    # The installed config is the built-in policy: check-config has no warning (nor note) and finds no rule, and
+    # every default comes from the built-in defaults, root not excluded.
+    local out
+    out=$("$IWI_SBIN" check-config 2>&1) || iw_fail "check-config fails on the installed config: $out"
+    printf '%s\n' "$out" >"$IW_TLOG/check-config.txt"
+    grep -qE '^(warning|note):' <<<"$out" && iw_fail "check-config warns about the installed config: $out"
+    grep -qx 'rules: none' <<<"$out" || iw_fail "the installed config has an active rule: $out"
+    grep -qx '  exclude_users = \[\]' <<<"$out" && grep -qx '  exclude_groups = \[\]' <<<"$out" ||
+        iw_fail "the installed config excludes someone: $out"
+    grep -E '^  [a-z_]+ = .*\((config top level|rule)' <<<"$out" && iw_fail "the installed config sets a key: $out"
+    grep -qx '/etc/idlewarden/idlewarden.conf: OK' <<<"$out" || iw_fail "check-config does not say OK: $out"
+    iw_ok "check-config on the installed config: OK, no warning, no rule, every value built in"
+    iw_check "conf.d made for drop-ins" test -d /etc/idlewarden/conf.d
+    iw_check "full example installed" cmp -s "$IW_ROOT/etc/examples/idlewarden.conf" /usr/share/doc/idlewarden/examples/idlewarden.conf
+    iw_check "example drop-in installed" test -f /usr/share/doc/idlewarden/examples/drop-in/50-site.conf
+    grep -q '^==> Logins open now' "$IWI_LOG" || iw_fail "install.sh did not report the logins open now"
+    iw_ok "install.sh said: $(sed -n '/^==> Logins open now/,/^==>/p' "$IWI_LOG" | sed -n 2p)"
     local page
     for page in "8 idlewarden" "8 pam_idlewarden" "5 idlewarden.conf"; do
         # shellcheck disable=SC2086
@@ -294,6 +314,21 @@ test_install_ssh_login_through_profile_is_registered() {
     [[ $(cut -f4 <<<"$row") == sshd ]] || iw_fail "service is not sshd: $row"
     [[ $(cut -f6 <<<"$row") == 127.0.0.1 ]] || iw_fail "rhost is not 127.0.0.1: $row"
     iw_ok "registered with service sshd from 127.0.0.1"
+    # The user runs `idlewarden status` by name in the login shell ssh gave them (its PATH has no sbin): it shows
+    # their session, their limit, when they will be warned and logged out, and how to stay.
+    iw_wait_until 15 _iwi_has_pts "$user" || iw_fail "the session's pty was not found: $(_iwi_sessions_of "$user")"
+    iw_tmux_type s1 'echo "PATH=$PATH"; type -P idlewarden; idlewarden status; echo "status-exit=$?"'
+    iw_tmux_wait_text s1 'status-exit=[0-9]+' 20 || iw_fail "idlewarden status did not finish: $(iw__pane_tail s1)"
+    iw_tmux_capture s1 >"$IW_TLOG/user-status.txt"
+    grep -q 'status-exit=0' "$IW_TLOG/user-status.txt" || iw_fail "idlewarden status failed for $user: $(cat "$IW_TLOG/user-status.txt")"
+    grep -qE '^PATH=.*sbin' "$IW_TLOG/user-status.txt" && iw_fail "the user's PATH has sbin; the test proves nothing: $(grep '^PATH=' "$IW_TLOG/user-status.txt")"
+    grep -qx '/usr/bin/idlewarden' "$IW_TLOG/user-status.txt" || iw_fail "idlewarden is not found by name as /usr/bin/idlewarden"
+    local want
+    for want in "^Your session [0-9]+ \(sshd, pts/[0-9]+, from 127\.0\.0\.1\):" "logged out after 15m without input, with a warning 1m before" \
+        "If you type nothing more: warning at .* \(in 1[34]m[0-9]*s?\), logout at .* \(in 1[45]m" "run: idlewarden keepalive --session [0-9]+"; do
+        grep -qE "$want" "$IW_TLOG/user-status.txt" || iw_fail "the user's status lacks /$want/: $(cat "$IW_TLOG/user-status.txt")"
+    done
+    iw_ok "$user ran idlewarden status by name from the ssh login shell: $(grep -E 'If you type' "$IW_TLOG/user-status.txt")"
     iw_audit_wait 10 "$(iw_kv event open)" "$(iw_kv user "$user")" "$(iw_kv service sshd)" ||
         iw_fail "no event=open audit line for $user"
     iw_ok "audited: $(iw_audit "$(iw_kv event open)" "$(iw_kv user "$user")" | tail -n 1)"
@@ -301,6 +336,37 @@ test_install_ssh_login_through_profile_is_registered() {
     iw_wait_until 20 _iwi_session_count_is 0 "$user" || iw_fail "the session is still listed after logout"
     iw_audit_wait 10 "$(iw_kv event close)" "$(iw_kv user "$user")" || iw_fail "no event=close audit line"
     iw_ok "logout closed the session: $(iw_audit "$(iw_kv event close)" "$(iw_kv user "$user")" | tail -n 1)"
+}
+
+# An ssh login open before idlewarden is installed: install.sh ends by saying what the daemon does to it, in the
+# "Logins open now" step: either watched (in the status table, with its limit and what comes next: a warning or a
+# logout, and when), or listed among the open logins (who) that the daemon does not watch. Whichever it is, the
+# daemon's status agrees with what install.sh said.
+test_install_reports_what_happens_to_the_logins_already_open() {
+    _iwi_setup
+    local user=iwtest-$IW_ID-o
+    iw_mkuser "$user"
+    _iwi_sshd_start
+    iw_tmux_new s1 "$(iw_ssh_cmd "$user")"
+    iw_tmux_mark s1
+    iw_log "who before the install: $(who | tr '\n' '|')"
+    _iwi_install
+    local report
+    report=$(sed -n '/^==> Logins open now/,/^==> /p' "$IWI_LOG" | sed '$d')
+    printf '%s\n' "$report" | tee "$IW_TLOG/report.txt"
+    [[ -n $report ]] || iw_fail "install.sh has no 'Logins open now' step"
+    if grep -qE "^ +[0-9]+ +$user +" <<<"$report"; then
+        grep -qE "^ +[0-9]+ +$user +.* 15m +(warning|logout) in [0-9]" <<<"$report" ||
+            iw_fail "the report lists $user without the limit and what comes next: $report"
+        _iwi_session_count_is 1 "$user" || iw_fail "install.sh said the daemon watches $user's login, status does not list it"
+        iw_ok "reported as watched: $(grep -E "^ +[0-9]+ +$user " <<<"$report")"
+    else
+        grep -qE "does not watch" <<<"$report" && grep -qE "^ +$user +pts/" <<<"$report" ||
+            iw_fail "the report says nothing about $user's open login: $report"
+        _iwi_session_count_is 0 "$user" || iw_fail "install.sh said the daemon does not watch $user's login, status lists it"
+        iw_ok "reported as not watched: $(grep -E "^ +$user +pts/" <<<"$report")"
+    fi
+    iw_tmux_type s1 exit
 }
 
 # --uninstall: /etc/pam.d and /var/lib/pam byte-identical to before the install, the daemon stopped, every file
@@ -444,7 +510,7 @@ test_install_uninstall_refuses_while_a_required_line_names_the_module() {
 # Everything --dry-run could touch, as "type mode owner path [sha256|link]" lines.
 _iwi_system_snapshot() {
     local paths=(/etc/pam.d /etc/init.d /etc/rc0.d /etc/rc1.d /etc/rc2.d /etc/rc3.d /etc/rc4.d /etc/rc5.d /etc/rc6.d
-        /etc/rcS.d /etc/idlewarden /etc/logrotate.d /etc/systemd/system /usr/sbin /usr/share/man/man5
+        /etc/rcS.d /etc/idlewarden /etc/logrotate.d /etc/systemd/system /usr/sbin /usr/bin/idlewarden /usr/share/man/man5
         /usr/share/man/man8 /usr/share/doc/idlewarden /usr/share/pam-configs /usr/share/bash-completion/completions
         /usr/share/zsh/vendor-completions "$IWI_PAMDIR" /lib/systemd/system /var/lib/pam /var/lib/idlewarden
         /run/idlewarden)
@@ -499,14 +565,15 @@ _iwi_expected_tree() { # PREFIX
         /usr) zsh=usr/share/zsh/vendor-completions unit=lib/systemd/system ;;
         /usr/local) zsh=usr/local/share/zsh/site-functions unit=usr/local/lib/systemd/system ;;
     esac
-    printf '%s\n' "$p/sbin/idlewarden" "${IWI_PAMDIR#/}/pam_idlewarden.so" \
+    printf '%s\n' "$p/bin/idlewarden" "${IWI_PAMDIR#/}/pam_idlewarden.so" \
         "$p/share/man/man8/idlewarden.8.gz" "$p/share/man/man8/pam_idlewarden.8.gz" \
         "$p/share/man/man5/idlewarden.conf.5.gz" "$p/share/bash-completion/completions/idlewarden" \
         "$zsh/_idlewarden" "$p/share/doc/idlewarden/README.md" "$p/share/doc/idlewarden/examples/idlewarden.conf" \
+        "$p/share/doc/idlewarden/examples/drop-in/50-site.conf" \
         "$p/share/doc/idlewarden/examples/pam.d/idlewarden" "$p/share/doc/idlewarden/examples/pam.d/login" \
         "$p/share/doc/idlewarden/examples/pam.d/sshd" "$p/share/doc/idlewarden/examples/pam.d/su" \
         etc/idlewarden/idlewarden.conf etc/init.d/idlewarden etc/logrotate.d/idlewarden \
-        "$unit/idlewarden.service" usr/share/pam-configs/idlewarden | sort
+        "$unit/idlewarden.service" "$p/share/idlewarden/idlewarden-desktop.conf" usr/share/pam-configs/idlewarden | sort
 }
 
 # --destdir stages the whole tree (both the unit and the init script, paths substituted for the prefix) and
@@ -521,17 +588,19 @@ test_install_destdir_stages_full_tree() {
     [[ $got == "$(_iwi_expected_tree /usr)" ]] ||
         { diff <(_iwi_expected_tree /usr) <(echo "$got"); iw_fail "the staged tree is not the expected one"; }
     iw_ok "staged $(grep -c . <<<"$got") files: $(tr '\n' ' ' <<<"$got")"
-    [[ $(_iwi_mode "$stage/usr/sbin/idlewarden") == 755* ]] || iw_fail "staged binary not 0755"
+    [[ $(_iwi_mode "$stage/usr/bin/idlewarden") == 755* ]] || iw_fail "staged binary not 0755"
+    [[ $(readlink "$stage/usr/sbin/idlewarden") == ../bin/idlewarden ]] || iw_fail "staged /usr/sbin/idlewarden is not the link ../bin/idlewarden"
+    [[ -d $stage/etc/idlewarden/conf.d ]] || iw_fail "no staged /etc/idlewarden/conf.d"
     [[ $(_iwi_mode "$stage/etc/init.d/idlewarden") == 755* ]] || iw_fail "staged init script not 0755"
     [[ $(_iwi_mode "$stage/${IWI_PAMDIR#/}/pam_idlewarden.so") == 644* ]] || iw_fail "staged module not 0644"
-    grep -qx 'ExecStart=/usr/sbin/idlewarden daemon' "$stage/lib/systemd/system/idlewarden.service" ||
-        iw_fail "unit ExecStart is not /usr/sbin/idlewarden daemon"
-    grep -qx 'DAEMON=/usr/sbin/idlewarden' "$stage/etc/init.d/idlewarden" || iw_fail "init script DAEMON is wrong"
+    grep -qx 'ExecStart=/usr/bin/idlewarden daemon' "$stage/lib/systemd/system/idlewarden.service" ||
+        iw_fail "unit ExecStart is not /usr/bin/idlewarden daemon"
+    grep -qx 'DAEMON=/usr/bin/idlewarden' "$stage/etc/init.d/idlewarden" || iw_fail "init script DAEMON is wrong"
     local page
     for page in idlewarden.8 pam_idlewarden.8; do
         cmp -s <(gzip -dc "$stage/usr/share/man/man8/$page.gz") "$IW_ROOT/man/$page" || iw_fail "staged $page differs"
     done
-    iw_check "staged binary runs" "$stage/usr/sbin/idlewarden" version
+    iw_check "staged binary runs" "$stage/usr/bin/idlewarden" version
     local after
     after=$(_iwi_system_snapshot)
     [[ $before == "$after" ]] || { diff <(echo "$before") <(echo "$after") | head; iw_fail "--destdir changed the system"; }
@@ -542,9 +611,9 @@ test_install_destdir_stages_full_tree() {
     got=$(cd "$stage2" && find . -type f -printf '%P\n' | sort)
     [[ $got == "$(_iwi_expected_tree /usr/local)" ]] ||
         { diff <(_iwi_expected_tree /usr/local) <(echo "$got"); iw_fail "the /usr/local tree is not the expected one"; }
-    grep -qx 'ExecStart=/usr/local/sbin/idlewarden daemon' "$stage2/usr/local/lib/systemd/system/idlewarden.service" ||
+    grep -qx 'ExecStart=/usr/local/bin/idlewarden daemon' "$stage2/usr/local/lib/systemd/system/idlewarden.service" ||
         iw_fail "/usr/local unit ExecStart is wrong"
-    grep -qx 'DAEMON=/usr/local/sbin/idlewarden' "$stage2/etc/init.d/idlewarden" || iw_fail "/usr/local init script DAEMON is wrong"
+    grep -qx 'DAEMON=/usr/local/bin/idlewarden' "$stage2/etc/init.d/idlewarden" || iw_fail "/usr/local init script DAEMON is wrong"
     iw_ok "--prefix /usr/local: paths substituted in the unit and the init script"
 }
 
@@ -557,7 +626,7 @@ test_install_systemd_unit_verifies() {
     _iwi_run --destdir "$stage" || iw_fail "install.sh --destdir failed"
     local unit=$IW_T/idlewarden.service
     # verify checks that ExecStart exists: point it at the staged binary.
-    sed "s|/usr/sbin/idlewarden|$stage/usr/sbin/idlewarden|g" "$stage/lib/systemd/system/idlewarden.service" >"$unit"
+    sed "s|/usr/bin/idlewarden|$stage/usr/bin/idlewarden|g" "$stage/lib/systemd/system/idlewarden.service" >"$unit"
     cp "$unit" "$IW_TLOG/idlewarden.service"
     local out
     out=$(systemd-analyze verify --man=no "$unit" 2>&1)
@@ -688,7 +757,8 @@ test_install_deb_package() {
     grep -q 'libpam0g' <<<"$depends" && grep -q 'libpam-runtime' <<<"$depends" ||
         iw_fail "Depends lacks libpam0g or libpam-runtime: $depends"
     local want
-    for want in ./usr/sbin/idlewarden ".${IWI_PAMDIR}/pam_idlewarden.so" ./usr/share/pam-configs/idlewarden \
+    grep -qF ' ./usr/sbin/idlewarden -> ../bin/idlewarden' "$IW_TLOG/deb-contents.txt" || iw_fail "the package lacks the link /usr/sbin/idlewarden"
+    for want in ./usr/bin/idlewarden ".${IWI_PAMDIR}/pam_idlewarden.so" ./usr/share/pam-configs/idlewarden \
         ./lib/systemd/system/idlewarden.service ./etc/init.d/idlewarden ./usr/share/man/man8/idlewarden.8.gz; do
         grep -q " $want\$" "$IW_TLOG/deb-contents.txt" || iw_fail "the package lacks $want"
     done
@@ -776,17 +846,28 @@ test_install_docs_match_the_code() {
         done
     done
     local keys key
-    keys=$(sed -n 's/.*static let \(shared\|topLevelOnly\|ruleOnly\) = \[\(.*\)\]/\2/p' \
+    # Each list from its `static let NAME = [` to its closing `]`, over as many lines as it takes.
+    keys=$(awk '/static let (shared|topLevelOnly|ruleOnly) = \[/ { on = 1 } on { print } on && /\]/ { on = 0 }' \
         "$IW_ROOT/Sources/IdleWardenCore/Config/ConfigKeys.swift" | grep -oE '"[a-z_]+"' | tr -d '"')
-    [[ -n $keys ]] || iw_fail "no config keys found in ConfigKeys.swift"
+    [[ $(wc -w <<<"$keys") -ge 20 ]] || iw_fail "only $(wc -w <<<"$keys") config keys found in ConfigKeys.swift: $keys"
     for key in $keys; do
         grep -qE "^\.(B|BR) $key( |$)" <<<"$man5" || missing+=("config key $key")
     done
-    local arg
-    for arg in debug socket= require_daemon idle_timeout= warn_before= max_session= grace= exempt; do
-        grep -qF "$arg" "$IW_ROOT/Sources/PAMIdleWarden/Arguments.swift" || missing+=("module argument $arg (not in Arguments.swift?)")
+    # The module arguments from their one list, the one the module and the daemon both read: each case's name
+    # (`case .x: return "name"`), with "=" when the case is among those that take a value.
+    local arg args valued
+    local argsrc=$IW_ROOT/Sources/IdleWardenWire/Encoding/ModuleArgument.swift
+    args=$(sed -nE 's/^[[:space:]]*case \.([A-Za-z]+): return "([a-z_]+)"$/\1 \2/p' "$argsrc")
+    valued=$(sed -n '/var takesValue/,/^    }/p' "$argsrc" | sed -nE 's/^[[:space:]]*case (.*): return true$/\1/p' |
+        grep -oE '\.[A-Za-z]+' | tr -d .)
+    [[ $(grep -c . <<<"$args") -ge 9 && -n $valued ]] || iw_fail "no module arguments found in $argsrc"
+    local case_name name nargs=0
+    while read -r case_name name; do
+        arg=$name
+        grep -qxF "$case_name" <<<"$valued" && arg=$name=
         grep -qF "$arg" <<<"$pam8" || missing+=("module argument $arg")
-    done
+        nargs=$((nargs + 1))
+    done <<<"$args"
     local events event
     events=$(grep -rhoE 'AuditRecord\(\s*"[a-z-]+"' "$IW_ROOT/Sources" | grep -oE '"[a-z-]+"' | tr -d '"' | sort -u)
     for event in $events; do
@@ -794,7 +875,7 @@ test_install_docs_match_the_code() {
         grep -qF "\`$event\`" <<<"$readme" || missing+=("audit event $event in README.md")
     done
     ((${#missing[@]} == 0)) || iw_fail "undocumented: ${missing[*]}"
-    iw_ok "documented: $(wc -w <<<"$subs") subcommands with their options, $(wc -w <<<"$keys") config keys, 8 module arguments, $(wc -w <<<"$events") audit events"
+    iw_ok "documented: $(wc -w <<<"$subs") subcommands with their options, $(wc -w <<<"$keys") config keys, $nargs module arguments, $(wc -w <<<"$events") audit events"
 }
 
 # The tools the suite checks for (tests/run.sh's prerequisites, each test file's `for tool in ...` lists and
@@ -860,9 +941,12 @@ declare -A IWI_README_ELSEWHERE=(
 declare -A IWI_README_INLINE=(
     ['./install.sh']='run'
     ['idlewarden check-config']='run'
+    ['idlewarden explain root --service sshd']='run'
+    ['grep pam_idlewarden /etc/pam.d/common-session']='run'
     ['idlewarden reload']='run'
     ['idlewarden sweep']='run'
     ['idlewarden status']='run'
+    ['idlewarden daemon']='test_ending_second_daemon_is_refused_first_keeps_working (a second daemon on the same state directory exits 75)'
     ['idlewarden keepalive']='in the README blocks, as the user with a session'
     ['idlewarden inhibit']='tests/e2e/workstation.sh, as a user in an ssh session'
     ['sudo /etc/init.d/idlewarden reload']='run'
@@ -877,10 +961,8 @@ declare -A IWI_README_INLINE=(
     ['bash tests/run.sh --help']='run'
     ['bash tests/run.sh e2e PATTERN']='the suite, some tests only: it is what runs this test'
     ['bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
-    ['sudo systemctl reload idlewarden']='systemd only: systemd is not PID 1 here; test_install_systemd_unit_verifies checks the unit'
-    ['systemctl edit idlewarden']='systemd only: systemd is not PID 1 here (the drop-in it opens is shown in the README)'
-    ['systemctl status idlewarden']='systemd only: systemd is not PID 1 here'
-    ['journalctl -u idlewarden']='systemd only: systemd is not PID 1 here'
+    ['sudo idlewarden reload']='run'
+    ['idlewarden daemon']='the daemon itself (every test runs one); a second on the same state directory: test_ending_second_daemon_is_refused_first_keeps_working'
 )
 _iwi_readme_inline_commands() {
     awk '/^```/ { on = !on; next } !on' "$IW_ROOT/README.md" | grep -oE '`[^`]+`' | tr -d '`' |
@@ -889,6 +971,10 @@ _iwi_readme_inline_commands() {
 _iwi_readme_run_inline() {
     local cmd run rc
     while IFS= read -r cmd; do
+        if iw_readme_systemd_command "$cmd"; then
+            iw_log "README inline: $cmd  → systemd only: test_systemd_readme_commands"
+            continue
+        fi
         [[ -n ${IWI_README_INLINE[$cmd]+x} ]] || iw_fail "README quotes a command no test runs: $cmd (add it to IWI_README_INLINE)"
         if [[ ${IWI_README_INLINE[$cmd]} != run ]]; then
             iw_log "README inline: $cmd  → ${IWI_README_INLINE[$cmd]}"
@@ -935,6 +1021,10 @@ test_install_readme_commands() {
     while IFS= read -r cmd; do
         if [[ -n ${IWI_README_ELSEWHERE[$cmd]+x} ]]; then
             iw_log "README: $cmd  → run by ${IWI_README_ELSEWHERE[$cmd]}"
+            continue
+        fi
+        if iw_readme_systemd_command "$cmd"; then
+            iw_log "README: $cmd  → systemd only: run by test_systemd_readme_commands"
             continue
         fi
         run=${cmd//alice/$user}

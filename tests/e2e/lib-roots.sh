@@ -34,6 +34,9 @@ IW_ROOT_PACKAGES=(
     # what install.sh, its tests and the package need: PAM and toml++ headers, binutils (strip, readelf, nm), man
     # pages
     libpam0g-dev libtomlplusplus-dev binutils man-db groff-base libcap2-bin
+    # what the daemon's desktop helpers load and run (x-idle: libX11, libXss; the warning: xmessage), for the test
+    # of a desktop under the unit's sandbox
+    libx11-6 libxss1 x11-utils
     # what the Swift toolchain (bind-mounted from the host, read-only) needs to build in the root
     libc6-dev libgcc-12-dev libstdc++-12-dev pkg-config git libcurl4 libxml2 libsqlite3-0 libncurses6 libedit2
     libicu72 libffi8 zlib1g-dev
@@ -380,6 +383,10 @@ iw_root_deb() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
+# iw_readme_systemd_command CMD — whether a README command is for systemd hosts only (systemctl, journalctl, the
+# unit's drop-in directory): tests/e2e/systemd.sh runs those in a booted container, tests/e2e/install.sh the rest.
+iw_readme_systemd_command() { [[ $1 =~ ^(sudo\ )?(systemctl|journalctl)(\ |$) || $1 == *idlewarden.service.d* ]]; }
+
 # iw_readme_setup_commands — the README's set-up commands, in README order: the commands of the first ```sh block
 # of its "Quick start" section and of its "Development" section (comments and blank lines dropped).
 iw_readme_setup_commands() {

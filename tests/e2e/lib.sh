@@ -273,7 +273,7 @@ iw_config() {
         echo 'allow_short_timeouts = true'
         echo "idle_timeout = \"${IW_IDLE}s\""
         echo "warn_before = \"${IW_WARN}s\""
-        echo "grace = \"${IW_GRACE}s\""
+        echo "signal_interval = \"${IW_GRACE}s\""
         echo "exclude_users = [$list]"
         printf '%s\n' "$@"
     } >"$IW_CONFIG"
@@ -283,7 +283,8 @@ iw_config() {
 # iw_daemon_start [CONFIG] — start `idlewarden daemon` in the background and wait for its socket.
 # Sets IW_SOCK (control socket: status, any user), IW_SESSION_SOCK (where the PAM module sends: session.sock
 # beside it if the daemon made one, else the control socket), IW_DAEMON_PID (also in $IW_T/daemon.pid),
-# IW_DAEMON_LOG (its stderr). The daemon is stopped at cleanup.
+# IW_DAEMON_LOG (its stderr). The daemon is stopped at cleanup. With IW_DAEMON_PRELOAD set, the daemon runs with
+# that library in LD_PRELOAD (a test harness's way to play another kernel; never a switch of the product).
 iw_daemon_start() {
     [[ -x $IW_BIN ]] || iw_fail "missing $IW_BIN (build first: swift build -c release)"
     [[ -n ${1:-} ]] && IW_CONFIG=$1
@@ -293,7 +294,8 @@ iw_daemon_start() {
     install -d -m 0700 "$IW_T/state"
     IW_SOCK=$IW_T/run/control.sock
     IW_DAEMON_LOG=$IW_TLOG/daemon.log
-    "$IW_BIN" daemon --config "$IW_CONFIG" --socket "$IW_SOCK" --state-dir "$IW_T/state" \
+    env ${IW_DAEMON_PRELOAD:+LD_PRELOAD=$IW_DAEMON_PRELOAD} \
+        "$IW_BIN" daemon --config "$IW_CONFIG" --socket "$IW_SOCK" --state-dir "$IW_T/state" \
         </dev/null >>"$IW_DAEMON_LOG" 2>&1 &
     IW_DAEMON_PID=$!
     echo "$IW_DAEMON_PID" >"$IW_T/daemon.pid"
@@ -400,6 +402,8 @@ iw_wait_sessions() { iw_wait_until "$2" iw__count_is "$1" "$3"; }
 # Control-socket datagrams, built by hand (the wire format of IdleWardenWire):
 #   "IW" | version u8 (1) | kind u8 (1 open, 2 close) | fields: tag u8 | length u16 BE | value
 #   pid=1 u32, sid=2 u32, startTime=3 u64, uid=4 u32, user=5, service=6, tty=7, rhost=8 (UTF-8 strings)
+# Sent as a datagram to the control socket, or as one record on a connection of its own to the session socket
+# (SOCK_SEQPACKET), whichever SOCKET is.
 # iw_dgram SOCKET RECIPE [key=value...]
 #   recipes: open close truncated-header truncated-field oversized bad-version bad-magic lying-length bad-utf8
 #   keys: pid (default: sender), start (default: /proc/pid/stat), sid, uid, user, service, tty, rhost,
@@ -441,12 +445,18 @@ elif recipe == "lying-length":
     data = b"IW\x01\x01" + field(1, struct.pack(">I", pid)) + bytes([5]) + struct.pack(">H", 300) + b"liar"
 elif recipe == "bad-utf8": data = message(1, user=b"iwtest-\xff\xfe\xc0\xaf")
 else: sys.exit("unknown recipe " + recipe)
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+import errno
+ancillary = []
 if "creds_pid" in a:
-    creds = struct.pack("iII", int(a["creds_pid"]), 0, 0)
-    s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, creds)], 0, sock)
-else:
-    s.sendto(data, sock)
+    ancillary = [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, struct.pack("iII", int(a["creds_pid"]), 0, 0))]
+try:
+    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendmsg([data], ancillary, 0, sock)
+except OSError as e:
+    if e.errno != errno.EPROTOTYPE:
+        raise
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sock)
+    s.sendmsg([data], ancillary)
 print("sent %s: %d bytes" % (recipe, len(data)))
 '
 iw_dgram() { timeout 10 "$IW_PY" -c "$IW_PY_DGRAM" "$@"; }

@@ -91,26 +91,43 @@ _iw_mod_cleanup() {
 }
 
 _iw_mod_write_helpers() {
-    # A datagram sink: binds an AF_UNIX SOCK_DGRAM socket and appends each datagram, hex-encoded, as one
-    # line to OUT. Modes: read (default), stale (bind and exit: the socket file stays, nobody listens),
-    # full (fill the queue from another socket and never read). It ends by itself after 120 s.
+    # A sink: binds an AF_UNIX socket and appends each datagram or record, hex-encoded, as one line to OUT.
+    # KIND dgram (the syslog socket) or seqpacket (the session socket, as the daemon binds it: one record per
+    # connection, written as "HEX pid=P uid=U gid=G" with the credentials it carried). Modes: read (default),
+    # stale (bind and exit: the socket file stays, nobody listens), full (fill the queue or the listen backlog
+    # from another socket and never read). It ends by itself after 120 s.
     cat >"$IW_TMP/sink.py" <<'PY'
-import os, socket, sys, time
+import os, socket, struct, sys, time
 path, out = sys.argv[1], sys.argv[2]
 mode = sys.argv[3] if len(sys.argv) > 3 else "read"
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+kind = sys.argv[4] if len(sys.argv) > 4 else "dgram"
+stream = kind == "seqpacket"
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET if stream else socket.SOCK_DGRAM)
 s.bind(path)
+if stream:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    s.listen(0 if mode == "full" else 128)
+open(out + ".ready", "w").close()
 if mode == "stale":
     s.close()
     sys.exit(0)
 if mode == "full":
-    c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    count = 0
+    count, held = 0, []
     while count < 100000:
-        try:
-            c.sendto(b"filler", socket.MSG_DONTWAIT, path)
-        except BlockingIOError:
-            break
+        if stream:
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            c.setblocking(False)
+            try:
+                c.connect(path)
+            except BlockingIOError:
+                break
+            held.append(c)
+        else:
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            try:
+                c.sendto(b"filler", socket.MSG_DONTWAIT, path)
+            except BlockingIOError:
+                break
         count += 1
     with open(out, "w") as f:
         f.write("%d\n" % count)
@@ -118,13 +135,25 @@ if mode == "full":
     sys.exit(0)
 s.settimeout(0.5)
 deadline = time.time() + 120
+space = socket.CMSG_SPACE(struct.calcsize("iII"))
 with open(out, "a") as f:
     while time.time() < deadline:
         try:
-            data = s.recv(65536)
+            if stream:
+                conn, _ = s.accept()
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+                conn.settimeout(2)
+                data, ancillary, flags, _ = conn.recvmsg(65536, space)
+                conn.close()
+                creds = ""
+                for level, kind_, value in ancillary:
+                    if level == socket.SOL_SOCKET and kind_ == socket.SCM_CREDENTIALS:
+                        creds = " pid=%d uid=%d gid=%d" % struct.unpack("iII", value)
+                f.write(data.hex() + creds + "\n")
+            else:
+                f.write(s.recv(65536).hex() + "\n")
         except socket.timeout:
             continue
-        f.write(data.hex() + "\n")
         f.flush()
 PY
     # Shared assertions for the python checks of each test.
@@ -132,22 +161,24 @@ PY
 import sys
 
 SENTINEL = b"IWTEST-SENTINEL"
-PID, USER, SERVICE, TTY, RHOST, XDG, OVERRIDE, XDISPLAY, XDG_TYPE = 1, 5, 6, 7, 8, 9, 10, 17, 18
+PID, START, USER, SERVICE, TTY, RHOST, XDG, OVERRIDE, XDISPLAY, XDG_TYPE = 1, 3, 5, 6, 7, 8, 9, 10, 17, 18
 
 def fail(message):
     print(message)
     sys.exit(1)
 
-def captured(path):
+def captured(path, with_credentials=False):
+    """The datagrams or records of a sink, in order; with_credentials: (data, {pid, uid, gid}) pairs."""
     result = []
     try:
         with open(path) as f:
             for line in f:
-                line = line.strip()
-                if line:
-                    data = bytes.fromhex(line)
+                words = line.split()
+                if words:
+                    data = bytes.fromhex(words[0])
                     if data != SENTINEL:
-                        result.append(data)
+                        creds = dict((k, int(v)) for k, v in (w.split("=") for w in words[1:]))
+                        result.append((data, creds) if with_credentials else data)
     except FileNotFoundError:
         pass
     return result
@@ -222,33 +253,42 @@ _iw_mod_log_sink() {
     _iw_mod_sink "$IW_LOG_SOCK" "$IW_LOG_OUT"
 }
 
-# _iw_mod_sink SOCKET OUT [MODE]: starts sink.py in the background and waits until it is ready.
+# _iw_mod_sink SOCKET OUT [MODE [KIND]]: starts sink.py in the background and waits until it is ready.
 _iw_mod_sink() {
-    local socket=$1 out=$2 mode=${3:-read} i
-    python3 "$IW_TMP/sink.py" "$socket" "$out" "$mode" &
+    local socket=$1 out=$2 mode=${3:-read} kind=${4:-dgram} i
+    python3 "$IW_TMP/sink.py" "$socket" "$out" "$mode" "$kind" &
     local pid=$!
     IW_PIDS+=("$pid")
     for i in $(seq 1 100); do
         case "$mode" in
-            read) [ -S "$socket" ] && return 0 ;;
+            read) [ -e "$out.ready" ] && return 0 ;;
             full) [ -s "$out" ] && return 0 ;;
             stale) if ! kill -0 "$pid" 2>/dev/null; then [ -S "$socket" ] && return 0; break; fi ;;
         esac
         sleep 0.05
     done
-    _iw_mod_fail "datagram sink ($mode) at $socket did not become ready"
+    _iw_mod_fail "sink ($mode, $kind) at $socket did not become ready"
 }
 
 # _iw_mod_flush SOCKET OUT: waits until everything sent to a read-mode sink so far is written to OUT
-# (a unix datagram queue is FIFO: once a sentinel sent now shows up, all earlier datagrams have).
+# (a unix datagram queue, and a listen backlog, are FIFO: once a sentinel sent now shows up, all earlier
+# datagrams or records have).
 _iw_mod_flush() {
     local socket=$1 out=$2 i
     local hex
     hex=$(printf 'IWTEST-SENTINEL' | od -An -tx1 | tr -d ' \n')
-    python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"IWTEST-SENTINEL", sys.argv[1])' \
-        "$socket" || { _iw_mod_fail "cannot send the sentinel to $socket"; return 1; }
+    python3 -c '
+import errno, socket, sys
+try:
+    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b"IWTEST-SENTINEL", sys.argv[1])
+except OSError as e:
+    if e.errno != errno.EPROTOTYPE:
+        raise
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(sys.argv[1])
+    s.send(b"IWTEST-SENTINEL")' "$socket" || { _iw_mod_fail "cannot send the sentinel to $socket"; return 1; }
     for i in $(seq 1 200); do
-        grep -q "^$hex\$" "$out" 2>/dev/null && return 0
+        grep -qE "^$hex( |\$)" "$out" 2>/dev/null && return 0
         sleep 0.025
     done
     _iw_mod_fail "sink $socket did not drain"
@@ -367,49 +407,112 @@ test_module_links_only_system_libraries() (
     fi
 )
 
-# (2) No daemon (socket missing, or a stale socket nobody listens on): the session opens and closes, the open
-# logs exactly one warning naming the reason and the socket, and the close (its open never registered) neither
-# sends nor logs.
-test_module_fails_open_without_daemon() (
+# (2) No daemon (socket missing, or a stale socket nobody listens on): the session opens and closes, and both
+# records go to the spool beside the socket (made as root's: the socket's directory 0755, spool/ 0700, files 0600),
+# open then close, each naming the login process by pid and start time. The open logs exactly one warning
+# naming the reason, the socket and the spool; the close of a spooled open is spooled without a line. A socket
+# whose directory others may write to gets no spool (fail open, one line saying why), and neither does a spool
+# that is not root's alone.
+test_module_spools_without_daemon() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
-    local missing="$IW_TMP/not-there/control.sock"
+    local missing="$IW_TMP/not-there/session.sock"
     _iw_mod_service "socket=$missing"
+    # The socket's directory is made 0755 whatever the login program's umask (users reach control.sock in it).
+    umask 077
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
+    umask 022
     _iw_mod_expect_rc 0 "missing socket" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
     _iw_mod_check '
-lines = expect_logs(TMP + "/log.out", 1, 4, "does not exist", ARGS[0], "fail open")
-if "session open" not in lines[0][1]:
-    fail("expected the line of the open: %r" % lines)' "$missing" || exit 1
+lines = expect_logs(TMP + "/log.out", 1, 4, "session open spooled", "does not exist", ARGS[0], "from the spool")' \
+        "$missing" || exit 1
+    _iw_mod_check_spool "$IW_TMP/not-there" 0755 "$IW_PAMTESTER_PID" open close || exit 1
 
     _iw_mod_reset "$IW_LOG_OUT"
-    local stale="$IW_TMP/stale.sock"
-    _iw_mod_sink "$stale" "$IW_TMP/stale.out" stale || exit 1
+    local stale="$IW_TMP/stale/session.sock"
+    mkdir -m 0755 "$IW_TMP/stale"
+    _iw_mod_sink "$stale" "$IW_TMP/stale.out" stale seqpacket || exit 1
     _iw_mod_service "socket=$stale"
-    _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
+    _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session || exit 1
     _iw_mod_expect_rc 0 "stale socket" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "not running", ARGS[0])' "$stale" || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "spooled", "not running", ARGS[0])' "$stale" || exit 1
+    _iw_mod_check_spool "$IW_TMP/stale" 0755 "$IW_PAMTESTER_PID" open || exit 1
+
+    _iw_mod_reset "$IW_LOG_OUT"
+    mkdir -m 1777 "$IW_TMP/open"
+    _iw_mod_service "socket=$IW_TMP/open/session.sock"
+    _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
+    _iw_mod_expect_rc 0 "socket directory writable by all" || exit 1
+    _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "not spooled: socket directory is not owned by root or is writable by others", "fail open")' || exit 1
+    [ ! -e "$IW_TMP/open/spool" ] || { _iw_mod_fail "a spool was made in a directory writable by all"; exit 1; }
+
+    _iw_mod_reset "$IW_LOG_OUT"
+    mkdir -m 0755 "$IW_TMP/shared" "$IW_TMP/shared/spool"
+    _iw_mod_service "socket=$IW_TMP/shared/session.sock"
+    _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
+    _iw_mod_expect_rc 0 "spool readable by all" || exit 1
+    _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "not spooled: spool is not owned by root or is writable by others")' || exit 1
+    [ -z "$(ls -A "$IW_TMP/shared/spool")" ] || { _iw_mod_fail "a record was written to a spool open to all"; exit 1; }
 )
 
-# (3) With require_daemon, a missing or dead daemon fails open_session (PAM_SESSION_ERR), logged at LOG_ERR.
+# _iw_mod_check_spool DIR DIRMODE PID PHASE...: DIR (root's, mode DIRMODE) holds spool/ (0700, root) with one
+# record per PHASE, in that order, each a root-owned 0600 file named <20 digits>-PID-PHASE whose datagram names PID
+# and its start time.
+_iw_mod_check_spool() {
+    local dir=$1 dirmode=$2 pid=$3
+    shift 3
+    _iw_mod_check '
+import os, re, stat
+directory, dirmode, pid, phases = ARGS[0], int(ARGS[1], 8), int(ARGS[2]), ARGS[3:]
+spool = directory + "/spool"
+for path, mode in ((directory, dirmode), (spool, 0o700)):
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or stat.S_IMODE(info.st_mode) != mode:
+        fail("%s: mode %o uid %d, expected a directory of root, mode %o" % (path, info.st_mode, info.st_uid, mode))
+names = sorted(os.listdir(spool))
+if [n.rsplit("-", 1)[-1] for n in names] != phases:
+    fail("spool holds %r, expected records of %r in that order" % (names, phases))
+for name, phase in zip(names, phases):
+    if not re.fullmatch(r"[0-9]{20}-%d-%s" % (pid, phase), name):
+        fail("record name %r is not <20 digits>-%d-%s" % (name, pid, phase))
+    info = os.lstat(spool + "/" + name)
+    if not stat.S_ISREG(info.st_mode) or info.st_uid != 0 or stat.S_IMODE(info.st_mode) != 0o600:
+        fail("record %s: mode %o uid %d, expected a regular file of root, mode 0600" % (name, info.st_mode, info.st_uid))
+    version, kind, fields = parse(open(spool + "/" + name, "rb").read())
+    if kind != (1 if phase == "open" else 2) or integer(fields, PID) != pid:
+        fail("record %s: kind %d pid %d" % (name, kind, integer(fields, PID)))
+    # The start time of the pamtester that wrote it (gone now): after boot, before now, in clock ticks.
+    start = integer(fields, START)
+    ticks_now = float(open("/proc/uptime").read().split()[0]) * os.sysconf("SC_CLK_TCK")
+    if not 0 < start <= ticks_now:
+        fail("record %s: start time %d is not a time since boot (now %d ticks)" % (name, start, ticks_now))
+' "$dir" "$dirmode" "$pid" "$@"
+}
+
+# (3) With require_daemon, a missing or dead daemon fails open_session (PAM_SESSION_ERR), logged at LOG_ERR, and
+# nothing is spooled: the login program abandons the login.
 test_module_require_daemon_fails_closed() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
-    local missing="$IW_TMP/not-there/control.sock"
+    local missing="$IW_TMP/not-there/session.sock"
     _iw_mod_service "socket=$missing require_daemon"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 1 "require_daemon, missing socket" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
     _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 3, "session open", "does not exist", ARGS[0], "require_daemon")' \
         "$missing" || exit 1
+    [ ! -e "$IW_TMP/not-there" ] || { _iw_mod_fail "require_daemon spooled a refused login: $(ls -R "$IW_TMP/not-there")"; exit 1; }
 
     local stale="$IW_TMP/stale.sock"
-    _iw_mod_sink "$stale" "$IW_TMP/stale.out" stale || exit 1
+    _iw_mod_sink "$stale" "$IW_TMP/stale.out" stale seqpacket || exit 1
     _iw_mod_service "socket=$stale require_daemon"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session || exit 1
     _iw_mod_expect_rc 1 "require_daemon, stale socket" || exit 1
+    [ ! -e "$IW_TMP/spool" ] || { _iw_mod_fail "require_daemon spooled a refused login"; exit 1; }
 )
 
 # (4) With the Swift toolchain hidden (empty dir bound over it in a mount namespace) the module still loads
@@ -418,7 +521,7 @@ test_module_works_without_toolchain() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
     local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out"
-    _iw_mod_sink "$socket" "$out" || exit 1
+    _iw_mod_sink "$socket" "$out" read seqpacket || exit 1
     _iw_mod_service "socket=$socket require_daemon"
     _iw_mod_run --hide-toolchain "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 0 "toolchain hidden" || exit 1
@@ -429,12 +532,13 @@ if kinds != [1, 2]:
     fail("expected an open then a close datagram with the toolchain hidden, got kinds %r" % kinds)' || exit 1
 )
 
-# (5) A receiver gets one open then one close datagram with the header and every field as given.
+# (5) A receiver gets one open then one close record with the header and every field as given, each on a
+# connection of its own with the module's credentials.
 test_module_sends_open_and_close() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
     local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out"
-    _iw_mod_sink "$socket" "$out" || exit 1
+    _iw_mod_sink "$socket" "$out" read seqpacket || exit 1
     _iw_mod_service "socket=$socket debug idle_timeout=30m warn_before=1m max_session=8h grace=10s exempt"
     _iw_mod_run -I tty=/dev/pts/9 -I rhost=example -E XDG_SESSION_ID=c7 -E XDG_SESSION_TYPE=wayland \
         "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
@@ -465,6 +569,10 @@ for version, kind, fields in got:
             fail("field is %r, expected %r (kind %d)" % (actual, expected, kind))
 if got[0][2] != got[1][2]:
     fail("open and close carry different fields")
+# Each record on a connection of its own, with the credentials the module attached: its pid and effective ids.
+for data, creds in captured(TMP + "/control.out", with_credentials=True):
+    if creds != {"pid": int(pid), "uid": 0, "gid": 0}:
+        fail("record carried credentials %r, expected pid %s uid 0 gid 0" % (creds, pid))
 expect_logs(TMP + "/log.out", 2, 7, "sent session", socket)
 ' "$IW_SERVICE" "$IW_PAMTESTER_PID" "$socket" "$IW_MOD_USER" || exit 1
 )
@@ -478,7 +586,7 @@ test_module_survives_hostile_items() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
     local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out" long mode
-    _iw_mod_sink "$socket" "$out" || exit 1
+    _iw_mod_sink "$socket" "$out" read seqpacket || exit 1
     long=$(head -c 4096 /dev/zero | tr '\0' a)
     for mode in open required; do
         if [ "$mode" = open ]; then _iw_mod_service "socket=$socket"; else _iw_mod_service "socket=$socket require_daemon"; fi
@@ -531,7 +639,7 @@ test_module_ignores_unknown_argument() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
     local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out"
-    _iw_mod_sink "$socket" "$out" || exit 1
+    _iw_mod_sink "$socket" "$out" read seqpacket || exit 1
     _iw_mod_service "frobnicate=1 socket=$socket require_daemon"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
     _iw_mod_expect_rc 0 "unknown argument" || exit 1
@@ -553,7 +661,7 @@ test_module_refuses_unsendable_overrides() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
     local socket="$IW_TMP/control.sock" out="$IW_TMP/control.out" many="" i
-    _iw_mod_sink "$socket" "$out" || exit 1
+    _iw_mod_sink "$socket" "$out" read seqpacket || exit 1
     for i in $(seq 1 17); do many="$many grace=${i}s"; done
     _iw_mod_service "socket=$socket$many"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
@@ -570,20 +678,22 @@ test_module_refuses_unsendable_overrides() (
     _iw_mod_check 'got = captured(ARGS[0]); got and fail("unsendable overrides were sent: %r" % got)' "$out" || exit 1
 )
 
-# A full receive queue (EAGAIN) never blocks the login: fail open, or PAM_SESSION_ERR under require_daemon.
-test_module_never_blocks_on_full_queue() (
+# A full listen backlog (EAGAIN) never blocks the login: the open is spooled (or refused with require_daemon).
+test_module_never_blocks_on_full_backlog() (
     _iw_mod_setup || exit 1
     _iw_mod_user || exit 1
     local socket="$IW_TMP/full.sock"
-    _iw_mod_sink "$socket" "$IW_TMP/full.out" full || exit 1
+    _iw_mod_sink "$socket" "$IW_TMP/full.out" full seqpacket || exit 1
     _iw_mod_service "socket=$socket"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session close_session || exit 1
-    _iw_mod_expect_rc 0 "full queue" || exit 1
+    _iw_mod_expect_rc 0 "full backlog" || exit 1
     _iw_mod_flush "$IW_LOG_SOCK" "$IW_LOG_OUT" || exit 1
-    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "queue is full", ARGS[0])' "$socket" || exit 1
+    _iw_mod_check 'expect_logs(TMP + "/log.out", 1, 4, "backlog is full", "spooled", ARGS[0])' "$socket" || exit 1
+    _iw_mod_check_spool "$IW_TMP" 0700 "$IW_PAMTESTER_PID" open close || exit 1
+    rm -rf "$IW_TMP/spool"
     _iw_mod_service "socket=$socket require_daemon"
     _iw_mod_run "$IW_SERVICE" "$IW_MOD_USER" open_session || exit 1
-    _iw_mod_expect_rc 1 "full queue, require_daemon" || exit 1
+    _iw_mod_expect_rc 1 "full backlog, require_daemon" || exit 1
 )
 
 # A socket= path that cannot fit in sockaddr_un is refused with one log line, never truncated.

@@ -2,7 +2,8 @@
 # End-to-end tests of policy and configuration (issue 6): a rule by terminal, keepalive and reload through the
 # command and the control socket, activity = "input+output", end = "leader", sweep, explain and check-config.
 # Real sshd and `login -f` sessions under tmux, real users and groups, the built module in pam.d, the daemon with
-# the short test policy of lib.sh (idle_timeout 15 s, warn_before 5 s, grace 3 s) unless a test says otherwise.
+# the short test policy of lib.sh (idle_timeout 15 s, warn_before 5 s, signal_interval 3 s) unless a test says
+# otherwise.
 # What the policy does to a session once the daemon has it (rules by group and service, max_session, a reload
 # that shortens a limit, scope = "user", keepalive over time) is unit-tested with a manual clock:
 # Tests/IdleWardenDaemonTests/Daemon (DaemonPolicyTests, DaemonControlTests).
@@ -251,12 +252,15 @@ test_policy_check_no_tty_ends_a_session_without_terminal() {
     idc=$(iw__p_session_id "$c")
     idn=$(iw__p_session_id "$n")
     iw_wait_until 15 iw__p_state_is "$n" no-tty || iw_fail "the session of $n did not settle as no-tty: $(iw_sessions_of "$n")"
-    # By now (the terminal search ended 10 s after the open) the checked one is active, or warned already.
+    # By now (the terminal search ended 10 s after the open) the checked one is idle-checked: active, warned, or
+    # on a loaded machine already being ended (the audit lines below prove the end).
     local line
     line=$(iw_sessions_of "$c")
-    [[ $(cut -f8 <<<"$line") =~ ^(active|warned)$ ]] || iw_fail "the check_no_tty session is not idle-checked: $line"
-    [[ $(cut -f10 <<<"$line") == - ]] || iw_fail "the ssh -T session has terminals: $line"
-    iw_ok "status: session $idc of $c $(cut -f8 <<<"$line") (check_no_tty), session $idn of $n no-tty"
+    if [[ -n $line ]]; then
+        [[ $(cut -f8 <<<"$line") =~ ^(active|warned|terminating)$ ]] || iw_fail "the check_no_tty session is not idle-checked: $line"
+        [[ $(cut -f10 <<<"$line") == - ]] || iw_fail "the ssh -T session has terminals: $line"
+        iw_ok "status: session $idc of $c $(cut -f8 <<<"$line") (check_no_tty), session $idn of $n no-tty"
+    fi
 
     iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_tmux_is_dead checked ||
         iw_fail "the check_no_tty session was not ended: $(iw_audit "$(iw_kv session "$idc")")"
@@ -291,15 +295,15 @@ test_policy_sighup_broken_config_keeps_old_limits() {
     iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a in status"
     local good=$IW_T/good.conf bad_line
     cp "$IW_CONFIG" "$good"
-    sed -i -e 's/^idle_timeout = .*/idle_timeout = "300s"/' -e 's/^grace = .*/grace = "3x"/' "$IW_CONFIG"
-    bad_line=$(grep -n '^grace = "3x"' "$IW_CONFIG" | cut -d: -f1)
+    sed -i -e 's/^idle_timeout = .*/idle_timeout = "300s"/' -e 's/^signal_interval = .*/signal_interval = "3x"/' "$IW_CONFIG"
+    bad_line=$(grep -n '^signal_interval = "3x"' "$IW_CONFIG" | cut -d: -f1)
     [[ -n $bad_line ]] || iw_fail "could not write the broken config"
     cp "$IW_CONFIG" "$IW_TLOG/broken.conf"
     kill -HUP "$IW_DAEMON_PID"
     local re
-    re="$(iw_regex_escape "$IW_CONFIG"):$bad_line:[0-9]+: grace:"
+    re="$(iw_regex_escape "$IW_CONFIG"):$bad_line:[0-9]+: signal_interval:"
     iw_audit_wait 10 "$(iw_kv event config-error)" "$re" ||
-        iw_fail "no event=config-error naming $IW_CONFIG:$bad_line and grace: $(iw_audit | tail -n 3)"
+        iw_fail "no event=config-error naming $IW_CONFIG:$bad_line and signal_interval: $(iw_audit | tail -n 3)"
     iw_ok "audited: $(iw_audit "$(iw_kv event config-error)" | tail -n1)"
     iw_audit "$(iw_kv event config-reload)" | grep -q . && iw_fail "a config-reload was audited for the broken file"
     local out rc
@@ -307,7 +311,7 @@ test_policy_sighup_broken_config_keeps_old_limits() {
     rc=$?
     iw_log "idlewarden reload (broken file): status $rc: $out"
     ((rc != 0)) || iw_fail "idlewarden reload exited 0 for a broken config"
-    grep -qE "$re" <<<"$out" || iw_fail "idlewarden reload does not print FILE:LINE:COLUMN: grace: ...: $out"
+    grep -qE "$re" <<<"$out" || iw_fail "idlewarden reload does not print FILE:LINE:COLUMN: signal_interval: ...: $out"
     iw_ok "reload refused the file (status $rc) and named $IW_CONFIG:$bad_line"
     iw_check "daemon still running" iw_daemon_alive
     [[ $(iw_status_value "$a" idle_timeout_seconds | cut -f2) == "$IW_IDLE" ]] ||
@@ -570,14 +574,15 @@ test_policy_explain_names_the_rule() {
     line_serial=$(iw__p_rule_line serial)
     out=$("$IW_BIN" explain "$u" --config "$IW_CONFIG" 2>&1) || iw_fail "explain $u failed: $out"
     printf '%s\n' "$out"
-    grep -qE "^idle_timeout = 40m +\(rule 2 \"ops\" \(line $line_ops\)\)" <<<"$out" ||
+    grep -qE "^idle_timeout = 40m +\(rule 2 \"ops\" \($(iw_regex_escape "$IW_CONFIG"):$line_ops\)\)" <<<"$out" ||
         iw_fail "explain does not say idle_timeout = 40m from rule 2 \"ops\" (line $line_ops)"
     grep -qE "^warn_before = 2m +\(rule 2 \"ops\"" <<<"$out" || iw_fail "explain: warn_before not from rule ops"
-    grep -qE "^grace = 3s +\(config top level\)" <<<"$out" || iw_fail "explain: grace not from the top level"
+    grep -qE "^signal_interval = 3s +\(config top level, $(iw_regex_escape "$IW_CONFIG"):[0-9]+\)" <<<"$out" ||
+        iw_fail "explain: signal_interval not from the top level of $IW_CONFIG"
     iw_ok "explain $u: idle_timeout from rule 2 \"ops\" (line $line_ops)"
     out=$("$IW_BIN" explain "$o" --config "$IW_CONFIG" 2>&1) || iw_fail "explain $o failed: $out"
     printf '%s\n' "$out"
-    grep -qE "^idle_timeout = ${IW_IDLE}s +\(config top level\)" <<<"$out" || iw_fail "explain $o: idle_timeout not from the top level"
+    grep -qE "^idle_timeout = ${IW_IDLE}s +\(config top level, " <<<"$out" || iw_fail "explain $o: idle_timeout not from the top level"
     out=$("$IW_BIN" explain "$o" --config "$IW_CONFIG" --arg idle_timeout=30m 2>&1) || iw_fail "explain --arg failed: $out"
     grep -qE "^idle_timeout = 30m +\(module argument idle_timeout=30m\)" <<<"$out" ||
         iw_fail "explain $o --arg idle_timeout=30m: $out"
@@ -586,7 +591,7 @@ test_policy_explain_names_the_rule() {
     iw_ok "module argument used when no rule sets the key, and not over a rule"
     out=$("$IW_BIN" explain "$o" --config "$IW_CONFIG" --service login --tty ttyS0 2>&1) || iw_fail "explain --tty failed: $out"
     printf '%s\n' "$out"
-    grep -qE "^exempt = true.*\(rule 1 \"serial\" \(line $line_serial\)\)" <<<"$out" ||
+    grep -qE "^exempt = true.*\(rule 1 \"serial\" \([^)]*:$line_serial\)\)" <<<"$out" ||
         iw_fail "explain --tty ttyS0 does not say exempt by rule 1 \"serial\" (line $line_serial)"
     out=$("$IW_BIN" explain "$o" --config "$IW_CONFIG" --service login --tty pts/3 2>&1)
     grep -qE "^exempt = false" <<<"$out" || iw_fail "explain --tty pts/3 is exempt: $out"
@@ -650,18 +655,18 @@ PY
     out=$("$IW_BIN" explain "$a" --config "$IW_CONFIG" --service "$IW_SSHD_SERVICE" --rhost 127.0.0.1 2>&1) ||
         iw_fail "explain --rhost 127.0.0.1 failed: $out"
     printf '%s\n' "$out"
-    grep -qE "^idle_timeout = 15s +\(rule 1 \"loopback\" \(line $line_loopback\)\)" <<<"$out" ||
+    grep -qE "^idle_timeout = 15s +\(rule 1 \"loopback\" \([^)]*:$line_loopback\)\)" <<<"$out" ||
         iw_fail "explain --rhost 127.0.0.1 does not give 15s from rule 1 \"loopback\" (line $line_loopback)"
     out=$("$IW_BIN" explain "$a" --config "$IW_CONFIG" --service "$IW_SSHD_SERVICE" --rhost WS1.trusted.test 2>&1) ||
         iw_fail "explain --rhost WS1.trusted.test failed: $out"
-    grep -qE "^exempt = true.*\(rule 2 \"trusted\" \(line $line_trusted\)\)" <<<"$out" ||
+    grep -qE "^exempt = true.*\(rule 2 \"trusted\" \([^)]*:$line_trusted\)\)" <<<"$out" ||
         iw_fail "explain --rhost WS1.trusted.test is not exempt by rule 2 \"trusted\": $out"
     out=$("$IW_BIN" explain "$a" --config "$IW_CONFIG" --service login 2>&1) || iw_fail "explain without --rhost failed: $out"
-    grep -qE "^idle_timeout = 40s +\(rule 3 \"console\" \(line $line_console\)\)" <<<"$out" ||
+    grep -qE "^idle_timeout = 40s +\(rule 3 \"console\" \([^)]*:$line_console\)\)" <<<"$out" ||
         iw_fail "explain without --rhost does not give 40s from rule 3 \"console\": $out"
     out=$("$IW_BIN" explain "$a" --config "$IW_CONFIG" --service "$IW_SSHD_SERVICE" --rhost 198.51.100.4 2>&1) ||
         iw_fail "explain --rhost 198.51.100.4 failed: $out"
-    grep -qE "^idle_timeout = 5m +\(config top level\)" <<<"$out" && grep -qE "^exempt = false" <<<"$out" ||
+    grep -qE "^idle_timeout = 5m +\(config top level, " <<<"$out" && grep -qE "^exempt = false" <<<"$out" ||
         iw_fail "explain --rhost 198.51.100.4 does not fall back to the top level: $out"
     iw_ok "explain --rhost names the same rules"
 
@@ -674,19 +679,23 @@ PY
     for tag in trusted other local; do iw_pamtester_release "$tag" || iw_fail "pamtester $tag could not close"; done
 }
 
-# The example config in the repository passes check-config (exit 0, warnings about absent groups allowed);
-# a file with several errors gives one FILE:LINE:COLUMN: KEY: MESSAGE line for each (unknown key with a
-# did-you-mean, a bare number as a duration, a bad unit, a bad choice, an idle_timeout under 60 s) and exits
-# non-zero; a missing file is an error too.
+# The installed config and the full example in the repository pass check-config (exit 0; warnings about absent
+# groups allowed in the example, none for the installed one); a file with several errors gives one
+# FILE:LINE:COLUMN: KEY: MESSAGE line for each (unknown key with a did-you-mean, a bare number as a duration, a
+# bad unit, a bad choice, an idle_timeout under 60 s) and exits non-zero; a missing file is an error too.
 test_policy_check_config_example_ok_broken_file_located() {
-    local example=$IW_ROOT/etc/idlewarden.conf out rc
-    [[ -f $example ]] || iw_fail "no example config at $example"
-    out=$("$IW_BIN" check-config "$example" 2>&1)
-    rc=$?
-    printf '%s\n' "$out"
-    ((rc == 0)) || iw_fail "check-config rejects the example config $example (status $rc)"
-    grep -qF "$example: OK" <<<"$out" || iw_fail "check-config does not say OK"
-    iw_ok "the example config passes check-config"
+    local example out rc
+    for example in "$IW_ROOT/etc/idlewarden.conf" "$IW_ROOT/etc/examples/idlewarden.conf"; do
+        [[ -f $example ]] || iw_fail "no example config at $example"
+        out=$("$IW_BIN" check-config "$example" 2>&1)
+        rc=$?
+        printf '%s\n' "$out"
+        ((rc == 0)) || iw_fail "check-config rejects the example config $example (status $rc)"
+        grep -qF "$example: OK" <<<"$out" || iw_fail "check-config does not say OK"
+        iw_ok "$example passes check-config"
+    done
+    grep -qE '^(warning|note):' <<<"$("$IW_BIN" check-config "$IW_ROOT/etc/idlewarden.conf" 2>&1)" &&
+        iw_fail "check-config warns about the installed config"
 
     local bad=$IW_T/bad.conf
     cat >"$bad" <<'EOF'
@@ -714,4 +723,72 @@ EOF
     iw_ok "every error located as FILE:LINE:COLUMN: KEY: MESSAGE, exit status $rc"
     out=$("$IW_BIN" check-config "$IW_T/no-such.conf" 2>&1) && iw_fail "check-config of a missing file exits 0: $out"
     iw_ok "a missing file is an error: $out"
+}
+
+# Drop-ins for fleets: conf.d/*.conf beside the config are merged in byte order of their names. Two drop-ins set
+# idle_timeout: the one that sorts last wins, for check-config, explain (which names its file and line) and the
+# daemon; a rule in a drop-in is numbered after the main file's rules; a file not named *.conf is not read. A new
+# drop-in is read by a reload, and one with an error is refused with its file and line while the config in force
+# stays.
+test_policy_drop_ins_conflict_resolve_in_name_order() {
+    local g=iwtest-$IW_ID-ops u=iwtest-$IW_ID-u service=idlewarden-test-pam-$IW_ID
+    iw_mkuser "$u" "$g"
+    iw_own_config '[[rule]]' 'name = "serial"' 'ttys = ["ttyS*"]' 'exempt = true'
+    local d=$IW_T/conf.d
+    install -d -m 0755 "$d"
+    printf '# site defaults\nidle_timeout = "40m"\n\n[[rule]]\nname = "ops"\ngroups = ["%s"]\nwarn_before = "3m"\n' "$g" \
+        >"$d/10-site.conf"
+    printf '\n\nidle_timeout = "50m"\n' >"$d/20-role.conf"
+    printf 'idle_timeout = "1m"\n' >"$d/30-disabled.conf.bak"
+    cp -r "$d" "$IW_TLOG/"
+    local out rc
+    out=$("$IW_BIN" check-config "$IW_CONFIG" 2>&1)
+    rc=$?
+    printf '%s\n' "$out"
+    ((rc == 0)) || iw_fail "check-config with the drop-ins failed (status $rc)"
+    grep -qF "drop-in $d/10-site.conf" <<<"$out" && grep -qF "drop-in $d/20-role.conf" <<<"$out" ||
+        iw_fail "check-config does not list both drop-ins"
+    grep -qF "30-disabled" <<<"$out" && iw_fail "check-config read a file not named *.conf"
+    grep -qF "$IW_CONFIG and 2 drop-in(s): OK" <<<"$out" || iw_fail "check-config does not say OK for the file and 2 drop-ins"
+    grep -qE "^  idle_timeout = 50m +\(config top level, $(iw_regex_escape "$d/20-role.conf"):3\)" <<<"$out" ||
+        iw_fail "check-config does not give idle_timeout = 50m from 20-role.conf:3"
+    grep -qE "^  rule 2 \"ops\" \($(iw_regex_escape "$d/10-site.conf"):4\)" <<<"$out" ||
+        iw_fail "check-config does not number the drop-in's rule 2 at 10-site.conf:4"
+    iw_ok "check-config: both drop-ins read, 20-role.conf wins, the rule is number 2"
+
+    out=$("$IW_BIN" explain "$u" --config "$IW_CONFIG" 2>&1) || iw_fail "explain failed: $out"
+    printf '%s\n' "$out"
+    grep -qE "^idle_timeout = 50m +\(config top level, $(iw_regex_escape "$d/20-role.conf"):3\)$" <<<"$out" ||
+        iw_fail "explain does not name $d/20-role.conf:3 for idle_timeout"
+    grep -qE "^warn_before = 3m +\(rule 2 \"ops\" \($(iw_regex_escape "$d/10-site.conf"):4\)\)$" <<<"$out" ||
+        iw_fail "explain does not name rule 2 \"ops\" in $d/10-site.conf:4 for warn_before"
+    grep -qF "config: $IW_CONFIG, $d/10-site.conf, $d/20-role.conf" <<<"$out" || iw_fail "explain does not list the files it read"
+    iw_ok "explain names the file and line of each value"
+
+    iw_own_daemon_start
+    iw_pamtester_service "$service"
+    iw_pamtester_hold one "$service" "$u"
+    iw_wait_sessions 1 10 "$u" || iw_fail "no session of $u"
+    [[ $(iw_status_value "$u" idle_timeout_seconds | cut -f2) == 3000 ]] ||
+        iw_fail "the daemon gives $(iw_status_value "$u" idle_timeout_seconds), expected 3000 s from 20-role.conf"
+    iw_audit_wait 5 "$(iw_kv event start)" "$(iw_kv drop_ins 2)" || iw_fail "the start line does not say drop_ins=2"
+    iw_ok "the daemon applies 50m from 20-role.conf"
+
+    printf 'idle_timeout = "45m"\n' >"$d/90-late.conf"
+    out=$(timeout 15 "$IW_BIN" reload --socket "$IW_SOCK" 2>&1) || iw_fail "reload with a third drop-in failed: $out"
+    iw_pamtester_release one || iw_fail "pamtester could not close"
+    iw_pamtester_hold two "$service" "$u"
+    iw_wait_sessions 1 10 "$u" || iw_fail "no new session of $u"
+    [[ $(iw_status_value "$u" idle_timeout_seconds | cut -f2) == 2700 ]] ||
+        iw_fail "after the reload the daemon gives $(iw_status_value "$u" idle_timeout_seconds), expected 2700 s from 90-late.conf"
+    iw_ok "reload read the new drop-in 90-late.conf"
+
+    printf '[[rule]]\nname = "serial"\nusers = ["x"]\nexempt = true\n' >"$d/95-broken.conf"
+    out=$(timeout 15 "$IW_BIN" reload --socket "$IW_SOCK" 2>&1) && iw_fail "reload accepted a drop-in with a duplicate rule name: $out"
+    grep -qE "^$(iw_regex_escape "$d/95-broken.conf"):2:1: name: \"serial\" is already the name of rule 1 \($(iw_regex_escape "$IW_CONFIG"):[0-9]+\)" <<<"$out" ||
+        iw_fail "the refusal does not name 95-broken.conf:2 and the main file's rule: $out"
+    iw_audit_wait 5 "$(iw_kv event config-error)" "$(iw_kv result old-config-kept)" || iw_fail "no config-error line"
+    [[ $(iw_status_value "$u" idle_timeout_seconds | cut -f2) == 2700 ]] || iw_fail "the session's limit changed"
+    iw_ok "a broken drop-in is refused with its file and line: $(head -n1 <<<"$out")"
+    iw_pamtester_release two || iw_fail "pamtester could not close"
 }

@@ -223,10 +223,11 @@ test_reliability_kill9_restart_restores_and_enforces() {
 }
 iw__r_session_id() { iw_sessions_of "$1" | cut -f1; }
 
-# An ssh login while the daemon is down (the module fails open: the login works), then the daemon starts: the
-# login is adopted (event=adopt source=utmp|terminal) and logged out when idle, on the schedule of its last input.
+# An ssh login while the daemon is down (the module spools it: the login works), with a utmp record as on an
+# installed system, then the daemon starts: the login is registered once, from the spool (event=open source=spool),
+# not adopted a second time from utmp, and logged out when idle, on the schedule of its last input.
 # iw: lock utmp
-test_reliability_login_while_daemon_down_is_adopted() {
+test_reliability_login_while_daemon_down_is_registered_once() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
     iw__r_utmp
@@ -235,21 +236,22 @@ test_reliability_login_while_daemon_down_is_adopted() {
     [[ ! -e $IW_SESSION_SOCK ]] || iw_fail "the stopped daemon left $IW_SESSION_SOCK behind"
     iw_tmux_new s1 "$(iw_ssh_cmd "$a")"
     iw_tmux_mark s1
-    iw_ok "logged in with the daemon down (fail open)"
+    iw_ok "logged in with the daemon down"
     iw_log "module: $(iw_syslog_new | grep -F "$a" | grep -F libpam_idlewarden | tail -n 2)"
     iw_log "utmp: $(who 2>/dev/null | grep -F "$a" | tr '\n' '|')"
     who 2>/dev/null | grep -qF "$a" || iw_fail "sshd recorded no utmp entry for the login of $a"
     sleep 2
     iw_own_daemon_restart
-    iw_audit_wait 10 "$(iw_kv event adopt)" "$(iw_kv user "$a")" ||
-        iw_fail "the login made while the daemon was down was not adopted: $(iw_audit "$(iw_kvre event '(adopt|restore|drop)')" | tail -n 5); utmp: $(iw__r_utmp_dump | tr '\n' '|'); processes of $a (pid ruser euser sid tty args): $(iw_user_procs "$a" | tr '\n' '|'); parent of the shell: comm=$(cat "/proc/$(ps -o ppid= -p "$(pgrep -u "$a" -x bash | head -n1)" | tr -d ' ')/comm" 2>/dev/null)"
+    iw_audit_wait 10 "$(iw_kv event open)" "$(iw_kv user "$a")" "$(iw_kv source spool)" ||
+        iw_fail "the login made while the daemon was down was not registered from the spool: $(iw_audit "$(iw_kvre event '(open|adopt|restore|drop|spool-.*)')" | tail -n 5)"
     local line id
-    line=$(iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$a")" | tail -n1)
+    line=$(iw_audit "$(iw_kv event open)" "$(iw_kv user "$a")" | tail -n1)
     iw_ok "audited: $line"
-    [[ $(iw_audit_field "$line" source) =~ ^(utmp|terminal)$ ]] || iw_fail "adopt line without source=utmp|terminal: $line"
     id=$(iw_audit_field "$line" session)
-    [[ $(iw_audit_field "$line" terminals) == /dev/* ]] || iw_fail "the adopted session has no terminal: $line"
+    [[ $(iw_audit_field "$line" terminals) == /dev/* ]] || iw_fail "the registered session has no terminal: $line"
     [[ $(iw_session_count "$a") == 1 ]] || iw_fail "expected one session of $a: $(iw_sessions_of "$a")"
+    iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$a")" | grep -q . &&
+        iw_fail "the login was adopted from utmp as well: $(iw_audit "$(iw_kv event adopt)" "$(iw_kv user "$a")")"
     iw_expect_logout s1 yes
     iw__r_expect_terminated "$id" "$a"
     iw_wait_until 20 iw_no_user_procs "$a" || iw_fail "processes of $a remain: $(iw_user_procs "$a")"
@@ -595,10 +597,11 @@ test_reliability_reused_pid_is_not_signalled() {
 iw__r_has_terminate() { iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$1")" | grep -q .; }
 
 # The module under hostile conditions: the daemon killed (stale socket), the socket missing, replaced by a
-# regular file, replaced by a directory, the daemon stopped (SIGSTOP), and its queue full (stopped and flooded
-# by root until EAGAIN). Each time, pamtester open_session + close_session returns within 1 s: status 0 with the
-# plain module line (fail open), non-zero with require_daemon (fail closed) whenever the datagram could not be
-# queued. Afterwards (SIGCONT) the daemon runs and registers sessions.
+# regular file, replaced by a directory, the daemon stopped (SIGSTOP), and its listen backlog full (stopped, and
+# root holding net.core.somaxconn connections it never sends on). Each time, pamtester open_session +
+# close_session returns within 1 s: status 0 with the plain module line (delivered or spooled), non-zero with
+# require_daemon (fail closed) whenever the record could not be handed to the running daemon. Afterwards
+# (SIGCONT) the daemon runs and registers sessions.
 test_reliability_module_hostile_conditions_never_block() {
     local a=iwtest-$IW_ID-a open=idlewarden-test-open-$IW_ID closed=idlewarden-test-closed-$IW_ID
     iw_mkuser "$a"
@@ -629,22 +632,26 @@ test_reliability_module_hostile_conditions_never_block() {
     iw__r_pam_try stopped-daemon 0 0 # its queue takes the datagrams: queued is all require_daemon asks
     local out
     out=$(timeout 20 "$IW_PY" - "$sock" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-n = 0
+import resource, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held = []
 while True:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.setblocking(False)
     try:
-        s.sendto(b"IW\x01", socket.MSG_DONTWAIT, sys.argv[1])
+        s.connect(sys.argv[1])
     except BlockingIOError:
         break
-    n += 1
-    if n > 1000000:
-        sys.exit("the queue never filled")
-print(n)
+    held.append(s)
+    if len(held) > 1000000:
+        sys.exit("the backlog never filled")
+print(len(held))
 PY
-    ) || iw_fail "could not fill the daemon's queue: $out"
-    iw_log "queue full after $out more datagrams (net.unix.max_dgram_qlen=$(cat /proc/sys/net/unix/max_dgram_qlen))"
-    iw__r_pam_try full-queue 0 1
+    ) || iw_fail "could not fill the daemon's backlog: $out"
+    # The connections stay in the listener's backlog after their sockets close, until the daemon accepts them.
+    iw_log "backlog full after $out connections (net.core.somaxconn=$(cat /proc/sys/net/core/somaxconn))"
+    iw__r_pam_try full-backlog 0 1
     kill -CONT "$IW_DAEMON_PID"
     sleep 1
     iw_check "the daemon runs after all of it" iw_daemon_alive

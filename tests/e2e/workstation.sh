@@ -138,7 +138,9 @@ test_workstation_inhibit_refused_by_policy_and_for_others() {
 
 # max_inhibit = "20s": `idlewarden inhibit -- sleep 300` holds the session for 20 s after its last key press only;
 # then the idle clock runs again while sleep still runs, and the session is warned and logged out idle_timeout
-# (30 s) later — 50 s after the key press, not 300 s. status shows the hold as no longer holding.
+# (30 s) later — 50 s after the key press, not 300 s. status shows the hold as no longer holding. Its --why text
+# carries a C1 CSI and a right-to-left override (the wire refuses C0 controls; these are valid UTF-8): the status
+# table shows them as \xC2\x9B and \xE2\x80\xAE, never raw, so a user's text cannot restyle root's terminal.
 test_workstation_max_inhibit_caps_the_hold() {
     local a=iwtest-$IW_ID-a
     iw_mkuser "$a"
@@ -148,10 +150,16 @@ test_workstation_max_inhibit_caps_the_hold() {
     iw_wait_sessions 1 10 "$a" || iw_fail "no session of $a in status"
     local id typed
     id=$(iw_sessions_of "$a" | cut -f1)
-    iw__w_inhibit s1 -- sleep 300
+    iw__w_inhibit s1 --why "\$'build\\xc2\\x9b31m\\xe2\\x80\\xaeX'" -- sleep 300
     typed=$(iw_now_ms)
     iw_audit_wait 10 "$(iw_kv event inhibit)" "$(iw_kv session "$id")" "$(iw_kv result started)" \
         "$(iw_kv max_inhibit 20s)" || iw_fail "no 'event=inhibit result=started max_inhibit=20s' line: $(iw_audit | tail -n 3)"
+    local table
+    table=$(iw_status)
+    [[ $table == *'held by pid '*': build\xC2\x9B31m\xE2\x80\xAEX'* && $table != *$'\xc2\x9b'* &&
+        $table != *$'\xe2\x80\xae'* ]] ||
+        iw_fail "the status table does not escape the --why text: $(printf '%q' "$table")"
+    iw_ok "status escapes the --why text: $(grep 'held by pid' <<<"$table")"
     iw_sleep_until $((typed + 30000))
     [[ $(iw__w_status_inhibitors "$a" | cut -f4) == False ]] ||
         iw_fail "30 s after the key press the hold still holds: $(iw__w_status_inhibitors "$a")"

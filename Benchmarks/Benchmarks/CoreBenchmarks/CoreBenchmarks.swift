@@ -81,8 +81,16 @@ func register(_ i: Int, into fleet: Fleet) {
         id: String(i + 1), facts: sessionFacts, leader: ProcessIdentity(pid: Int32(100 + i % 4_000_000), startTime: UInt64(i)),
         sid: Int32(100 + i % 4_000_000), openedAt: opened, limits: limits, terminals: ["/dev/pts/\(i)"])
     session.terminalDiscovery = .settled
+    session.setTerminals(["/dev/pts/\(i)": stamp(readAt: opened.seconds)], now: opened)
     fleet.sessions[session.id] = session
     fleet.schedule(session, now: opened)
+}
+
+/// What the kernel shows on a terminal last read at `seconds` (its inode unchanged since its creation).
+@inline(__always)
+func stamp(readAt seconds: Int64) -> TerminalStamp {
+    TerminalStamp(access: FileTime(seconds: seconds), modification: FileTime(seconds: seconds),
+                  change: FileTime(seconds: epoch - 60, nanoseconds: 1), owner: 10_000)
 }
 
 /// What the daemon holds: every session by id, and one schedule of due moments.
@@ -107,9 +115,9 @@ final class Fleet {
         }
     }
 
-    /// One due decision, as the daemon's wake-up makes it: take the earliest due session, record the newest
-    /// atime of its terminal (input a few seconds ago, so it stays alive and the fleet keeps its size), decide
-    /// with `verdict`, and put its next due moment back into the schedule. Returns the number of sessions decided.
+    /// One due decision, as the daemon's wake-up makes it: take the earliest due session, look at its terminal
+    /// (read a few seconds ago, so it stays alive and the fleet keeps its size), decide with `verdict`, and put
+    /// its next due moment back into the schedule. Returns the number of sessions decided.
     @inline(__always)
     func decideNext() -> Int {
         guard let now = schedule.next() else { return 0 }
@@ -117,7 +125,7 @@ final class Fleet {
         for id in due {
             guard var session = sessions[id] else { continue }
             decisions += 1
-            session.observe(atimeSeconds: now.seconds - 2)
+            session.look(at: [session.terminals[0]: stamp(readAt: now.seconds - 2)], now: now)
             sessions[id] = session
             schedule(session, now: now)
         }

@@ -5,14 +5,24 @@
 /// instead of a bare "unknown key".
 enum ConfigKeys {
     /// Per-session keys valid both at the top level and in a rule.
-    static let shared = ["idle_timeout", "warn_before", "grace", "max_session", "check_no_tty", "allow_keepalive",
-                         "activity", "end", "graphical", "allow_inhibit", "max_inhibit",
+    static let shared = ["idle_timeout", "warn_before", "signal_interval", "max_session", "check_no_tty",
+                         "allow_keepalive", "activity", "end", "graphical", "allow_inhibit", "max_inhibit",
                          "warn_message", "warn_again", "lock_after"]
-    static let topLevelOnly = ["allow_short_timeouts", "exclude_users", "exclude_groups", "scope", "lock_command"]
+    static let topLevelOnly = ["allow_short_timeouts", "exclude_users", "exclude_groups", "scope", "adopt", "audit_format",
+                               "metrics_file", "lock_command"]
     static let ruleOnly = ["name", "groups", "users", "services", "ttys", "types", "remote", "exempt"]
 
     static let topLevel = shared + topLevelOnly + ["rule"]
     static let rule = ruleOnly + shared
+
+    /// Old names that are still read, with the key each now stands for. `grace` read like an activity grace
+    /// period; it is the time between the signals that end a session. Not offered as suggestions.
+    static let aliases = ["grace": "signal_interval"]
+
+    /// True when `key` may be written in a table whose valid keys are `valid` (directly or as an old name).
+    static func isAccepted(_ key: String, among valid: [String]) -> Bool {
+        valid.contains(key) || aliases[key].map(valid.contains) == true
+    }
 
     /// The error for `key`, which is not valid where it was found: at the top level, or in rule number `rule`.
     static func error(for key: String, at location: SourceLocation, inRule rule: Int?) -> ConfigError {

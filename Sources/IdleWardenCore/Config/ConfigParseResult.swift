@@ -6,13 +6,25 @@ public struct ConfigParseResult: Sendable {
     public let errors: [ConfigError]
     /// Warnings that need no system lookup (short timeouts allowed, rules that set nothing).
     public let warnings: [ConfigWarning]
-    /// Every user and group name written in the file, for `lookupWarnings`.
+    /// Things that work as written but have a better form (a key under its old name).
+    public let notes: [ConfigNote]
+    /// Every user and group name written in the files, for `lookupWarnings`.
     public let nameReferences: [NameReference]
+    /// The files read, in order: what positions are sorted by.
+    let files: [String]
 
-    init(config: Config?, errors: [ConfigError], warnings: [ConfigWarning], nameReferences: [NameReference]) {
+    /// Errors, warnings and notes are sorted by position: the files in the order they are read (`files`), then
+    /// by line and column within a file.
+    init(
+        config: Config?, errors: [ConfigError], warnings: [ConfigWarning], notes: [ConfigNote] = [],
+        nameReferences: [NameReference], files: [String] = []
+    ) {
+        let before = Self.order(files)
+        self.files = files
         self.config = errors.isEmpty ? config : nil
-        self.errors = errors.sorted { $0.location < $1.location }
-        self.warnings = warnings.sorted { $0.location < $1.location }
+        self.errors = errors.sorted { before($0.location, $1.location) }
+        self.warnings = warnings.sorted { before($0.location, $1.location) }
+        self.notes = notes.sorted { before($0.location, $1.location) }
         self.nameReferences = nameReferences
     }
 
@@ -35,6 +47,16 @@ public struct ConfigParseResult: Sendable {
                 return nil
             }
         }
-        return warnings.sorted { $0.location < $1.location }
+        let before = Self.order(files)
+        return warnings.sorted { before($0.location, $1.location) }
+    }
+
+    /// Positions in the order of `files`, then by line and column.
+    private static func order(_ files: [String]) -> (SourceLocation, SourceLocation) -> Bool {
+        let rank = Dictionary(files.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return { a, b in
+            let (ra, rb) = (rank[a.file] ?? Int.max, rank[b.file] ?? Int.max)
+            return ra != rb ? ra < rb : a < b
+        }
     }
 }

@@ -1,161 +1,113 @@
 /// TOML text → a validated `Config`, or every error in the text.
 ///
 /// toml++ (through CTOML) does the TOML and tells where each key and value was written; this checks what
-/// idlewarden means by it: known keys, types, durations, globs, bounds. A syntax error stops there (toml++
-/// reports only the first); after a successful TOML parse every problem is collected, so an admin sees them all
-/// in one `check-config` run.
+/// idlewarden means by it: known keys, types, durations, globs, bounds. A syntax error stops that file there
+/// (toml++ reports only the first); otherwise every problem is collected, in every file, so an admin sees them
+/// all in one `check-config` run.
+///
+/// The main file and its drop-ins are merged in the order given (the loader gives conf.d/*.conf in byte order
+/// of their names), each file over the ones before it:
+/// - a top-level key set in several files takes the value of the last file that sets it;
+/// - exclude_users and exclude_groups add each file's names to those of the files before it, and an empty list
+///   (`exclude_users = []`) empties what the files before it listed;
+/// - [[rule]] tables are appended: the main file's first, then each drop-in's, numbered 1, 2, ... across all of
+///   them, and tried in that order (rule names must be unique across all the files).
+/// Bounds are checked on the merged result: a drop-in's idle_timeout must be longer than a warn_before from the
+/// main file, and allow_short_timeouts from any file lifts the 60 s minimum in every file.
 public enum ConfigParser {
-    /// - Parameter path: the file the text came from, used only in error locations.
+    /// One file and no drop-ins. - Parameter path: the file the text came from, used only in positions.
     public static func parse(_ text: String, path: String) -> ConfigParseResult {
-        if let nul = firstNUL(in: text) {
-            return .failure(.syntax(SourceLocation(file: path, line: nul.line, column: nul.column), key: "syntax",
-                                    message: "NUL character; the file is not a text file"))
-        }
-        switch TOMLDocument.parse(text) {
-        case .success(let root): return build(root, path: path)
-        case .failure(let error): return .failure(syntaxError(error, text: text, path: path))
-        }
+        parse(main: ConfigText(path: path, text: text), dropIns: [], mainPath: path)
     }
 
-    private static func build(_ root: TOMLTable, path: String) -> ConfigParseResult {
-        var reader = ConfigTableReader(table: root, file: path)
-        for key in reader.keys where !ConfigKeys.topLevel.contains(key) {
-            reader.report(ConfigKeys.error(for: key, at: reader.location(key), inRule: nil))
+    /// The main file (nil when it does not exist: its drop-ins then apply over the built-in defaults) and its
+    /// drop-ins, in the order they are merged.
+    public static func parse(main: ConfigText?, dropIns: [ConfigText], mainPath: String) -> ConfigParseResult {
+        var layers: [ConfigLayer] = []
+        var nextRule = 1
+        for text in (main.map { [$0] } ?? []) + dropIns {
+            let layer = ConfigLayer(text, firstRule: nextRule)
+            nextRule += layer.rules.count
+            layers.append(layer)
         }
-        let defaults = PolicySettings(
-            idleTimeout: reader.duration("idle_timeout"), warnBefore: reader.duration("warn_before"),
-            grace: reader.duration("grace"), maxSession: reader.duration("max_session"),
-            checkNoTTY: reader.bool("check_no_tty"), allowKeepalive: reader.bool("allow_keepalive"),
-            activity: reader.choice("activity", as: ActivityMode.self), end: reader.choice("end", as: EndMode.self),
-            graphical: reader.bool("graphical"),
-            allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"),
-            warnMessage: reader.notice("warn_message"), warnAgain: reader.duration("warn_again"),
-            lockAfter: reader.duration("lock_after"))
-        let allowShortTimeouts = reader.bool("allow_short_timeouts") ?? false
-        let excludeUsers = reader.stringList("exclude_users") ?? []
-        let excludeGroups = reader.stringList("exclude_groups") ?? []
-        let scope = reader.choice("scope", as: IdleScope.self) ?? .session
-        var lockCommand = reader.stringList("lock_command")?.map(\.text)
-        if let command = lockCommand, !(command.first?.hasPrefix("/") ?? false) {
-            reader.report(.invalidValue(reader.location("lock_command"), key: "lock_command",
-                                        message: "give the program as an absolute path, then its arguments, "
-                                            + "e.g. [\"/usr/bin/xdg-screensaver\", \"lock\"]"))
-            lockCommand = nil
-        }
+        return merge(layers, mainPath: mainPath, mainExists: main != nil)
+    }
 
-        var warnings: [ConfigWarning] = []
-        if allowShortTimeouts { warnings.append(.shortTimeoutsAllowed(reader.location("allow_short_timeouts"))) }
-        var references =
-            excludeUsers.map { NameReference(kind: .user, name: $0.text, key: "exclude_users", location: $0.location) }
-            + excludeGroups.map {
-                NameReference(kind: .group, name: $0.text, key: "exclude_groups", location: $0.location)
-            }
+    private static func merge(_ layers: [ConfigLayer], mainPath: String, mainExists: Bool) -> ConfigParseResult {
+        var errors = layers.flatMap(\.errors)
+        var warnings = layers.flatMap(\.warnings)
+        let notes = layers.flatMap(\.notes)
+        let files = layers.map(\.file)
 
-        var rules: [Rule] = []
-        var ruleReaders: [Int: ConfigTableReader] = [:]
-        var errors: [ConfigError] = []
-        for (index, table) in ruleTables(&reader) {
-            var parser = RuleParser(table: table, index: index, file: path)
-            let rule = parser.parse()
-            ruleReaders[index] = parser.reader
-            errors += parser.reader.errors
-            references += parser.nameReferences
-            if parser.reader.errors.isEmpty, rule.settings.isEmpty {
-                warnings.append(.ruleSetsNothing(parser.headerLocation, rule: index))
+        var locations = ConfigLocations()
+        for layer in layers {
+            for key in ConfigKeys.shared + ConfigKeys.topLevelOnly {
+                if let at = layer.location(of: key) { locations.keys[key] = at }
             }
-            if let name = rule.name, let earlier = rules.first(where: { $0.name == name }) {
-                errors.append(.invalidValue(
-                    parser.reader.location("name"), key: "name",
-                    message: "\"\(name)\" is already the name of rule \(earlier.index) (line \(earlier.line)); "
-                        + "rule names must be unique so that explain and the audit log are unambiguous"))
-            }
-            rules.append(rule)
         }
-        errors += reader.errors
-        let top = reader
+        let defaults = layers.reduce(PolicySettings()) { $0.overlaid(by: $1.defaults) }
+        let allowShortTimeouts = layers.compactMap(\.allowShortTimeouts).last ?? false
+        if allowShortTimeouts, let at = locations.keys["allow_short_timeouts"] {
+            warnings.append(.shortTimeoutsAllowed(at))
+        }
+        let excludeUsers = mergeNames(layers.map(\.excludeUsers), into: &locations.excludedUsers)
+        let excludeGroups = mergeNames(layers.map(\.excludeGroups), into: &locations.excludedGroups)
+
+        let rules = layers.flatMap(\.rules)
+        for (position, (rule, reader)) in rules.enumerated() {
+            guard let name = rule.name, let earlier = rules[..<position].first(where: { $0.rule.name == name })?.rule
+            else { continue }
+            errors.append(.invalidValue(
+                reader.location("name"), key: "name",
+                message: "\"\(name)\" is already the name of rule \(earlier.index) (\(earlier.file):\(earlier.line)); "
+                    + "rule names must be unique so that explain and the audit log are unambiguous"))
+        }
+        let ruleReaders = Dictionary(rules.map { ($0.rule.index, $0.reader) }, uniquingKeysWith: { first, _ in first })
+        // A top-level key is named as the last file that sets it wrote it.
+        let topReaders = Dictionary(
+            layers.flatMap { layer in
+                (ConfigKeys.shared + ConfigKeys.topLevelOnly).compactMap { key in
+                    layer.location(of: key).flatMap { _ in layer.reader.map { (key, $0) } }
+                }
+            }, uniquingKeysWith: { _, last in last })
+        let start = SourceLocation(file: files.first ?? mainPath, line: 1, column: 1)
         errors += ConfigValidation(
             defaults: defaults, allowShortTimeouts: allowShortTimeouts,
-            locate: { rule, key in rule.flatMap { ruleReaders[$0] }.map { $0.location(key) } ?? top.location(key) }
-        ).errors(rules: rules)
+            locate: { rule, key in
+                guard let reader = rule.map({ ruleReaders[$0] }) ?? topReaders[key] else { return (start, key) }
+                return (reader.location(key), reader.written(key))
+            }
+        ).errors(rules: rules.map(\.rule))
 
         let config = Config(
-            path: path, fromFile: true, defaults: defaults, allowShortTimeouts: allowShortTimeouts,
-            excludeUsers: excludeUsers.map(\.text), excludeGroups: excludeGroups.map(\.text), scope: scope,
-            lockCommand: lockCommand, rules: rules)
-        return ConfigParseResult(config: config, errors: errors, warnings: warnings, nameReferences: references)
+            path: mainPath, fromFile: mainExists, dropIns: Array(files.dropFirst(mainExists ? 1 : 0)),
+            defaults: defaults, allowShortTimeouts: allowShortTimeouts, excludeUsers: excludeUsers,
+            excludeGroups: excludeGroups, scope: layers.compactMap(\.scope).last ?? .session,
+            adopt: layers.compactMap(\.adopt).last ?? .module,
+            auditFormat: layers.compactMap(\.auditFormat).last ?? .kv,
+            metricsFile: layers.compactMap(\.metricsFile).last,
+            lockCommand: layers.compactMap(\.lockCommand).last, rules: rules.map(\.rule), locations: locations)
+        return ConfigParseResult(
+            config: config, errors: errors, warnings: warnings, notes: notes,
+            nameReferences: layers.flatMap(\.nameReferences), files: files)
     }
 
-    /// The [[rule]] tables with their 1-based numbers; anything else under `rule` is reported on `reader`.
-    private static func ruleTables(_ reader: inout ConfigTableReader) -> [(Int, TOMLTable)] {
-        guard let value = reader.table["rule"] else { return [] }
-        guard let array = value.array else {
-            reader.report(.wrongType(reader.location("rule"), key: "rule", expected: "[[rule]] tables",
-                                     found: ConfigTableReader.describe(value),
-                                     advice: "write each rule under its own [[rule]] header, with two brackets"))
-            return []
-        }
-        var tables: [(Int, TOMLTable)] = []
-        for (index, element) in array.enumerated() {
-            guard let table = element.table else {
-                reader.report(.wrongType(reader.location("rule", element: index), key: "rule",
-                                         expected: "a [[rule]] table", found: ConfigTableReader.describe(element),
-                                         advice: nil))
-                continue
+    /// The exclusion lists of the files in order: each adds its names, `[]` empties the list so far.
+    private static func mergeNames(
+        _ lists: [[(text: String, location: SourceLocation)]?], into locations: inout [String: SourceLocation]
+    ) -> [String] {
+        var names: [String] = []
+        for list in lists {
+            guard let list else { continue }
+            if list.isEmpty {
+                names = []
+                locations = [:]
             }
-            tables.append((index + 1, table))
-        }
-        return tables
-    }
-
-    /// toml++'s error at its position, named by the key on that line when there is one, with a hint for the
-    /// commonest mistake: an unquoted duration (`idle_timeout = 15m`).
-    private static func syntaxError(_ error: TOMLSyntaxError, text: String, path: String) -> ConfigError {
-        let line = max(1, error.position.line)
-        var location = SourceLocation(file: path, line: line, column: max(1, error.position.column))
-        let lineText = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
-            .dropFirst(line - 1).first.map { String(String.UnicodeScalarView($0)) } ?? ""
-        var key = "syntax"
-        var message = error.message
-        let parts = lineText.split(separator: "=", maxSplits: 1).map(trimmed)
-        if parts.count == 2, !parts[0].isEmpty, parts[0].unicodeScalars.allSatisfy(isKeyCharacter) {
-            key = parts[0]
-            if message.contains("redefine") {
-                // A duplicate is the key's fault; toml++ points at the value.
-                let blanks = lineText.unicodeScalars.prefix { $0 == " " || $0 == "\t" }.count
-                location.column = blanks + 1
-            }
-            let value = trimmed(parts[1].split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0])
-            if (try? ConfigDuration.parse(value)) != nil {
-                message += "; durations are strings: write \(key) = \"\(value)\""
+            for (name, at) in list where locations[name] == nil {
+                names.append(name)
+                locations[name] = at
             }
         }
-        return .syntax(location, key: key, message: message)
-    }
-
-    /// Without leading and trailing blanks; Foundation's trimming is not used in Core.
-    private static func trimmed<Text: StringProtocol>(_ text: Text) -> String {
-        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
-        return String(String(text.drop(while: isBlank).reversed().drop(while: isBlank)).reversed())
-    }
-
-    private static func isKeyCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        ("0"..."9").contains(scalar) || ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar)
-            || scalar == "_" || scalar == "-" || scalar == "."
-    }
-
-    /// A NUL means a binary file, not a config with a typo: say so rather than pass on toml++'s error about it.
-    private static func firstNUL(in text: String) -> TextPosition? {
-        var line = 1
-        var column = 1
-        for scalar in text.unicodeScalars {
-            if scalar == "\0" { return TextPosition(line: line, column: column) }
-            if scalar == "\n" {
-                line += 1
-                column = 1
-            } else {
-                column += 1
-            }
-        }
-        return nil
+        return names
     }
 }

@@ -5,8 +5,9 @@
 struct ConfigValidation {
     let defaults: PolicySettings
     let allowShortTimeouts: Bool
-    /// Where a key of the top level (rule nil) or of the rule with that number was written.
-    let locate: (_ rule: Int?, _ key: String) -> SourceLocation
+    /// Where a key of the top level (rule nil) or of the rule with that number was written, and the name it was
+    /// written under (an old name, possibly).
+    let locate: (_ rule: Int?, _ key: String) -> (at: SourceLocation, name: String)
 
     func errors(rules: [Rule]) -> [ConfigError] {
         var errors = check(defaults, rule: nil, inherited: nil)
@@ -39,7 +40,8 @@ struct ConfigValidation {
     ) -> [ConfigError] {
         var errors: [ConfigError] = []
         func report(_ key: String, _ message: String) {
-            errors.append(.outOfRange(locate(rule, key), key: key, message: message))
+            let (at, name) = locate(rule, key)
+            errors.append(.outOfRange(at, key: name, message: message))
         }
         if let idle = settings.idleTimeout, let problem = LimitBounds.timeoutProblem(idle, allowShort: allowShortTimeouts) {
             report("idle_timeout", problem)
@@ -60,15 +62,18 @@ struct ConfigValidation {
         {
             report("warn_again", problem)
         }
-        if let grace = settings.grace, let problem = LimitBounds.graceProblem(grace) {
-            report("grace", problem)
+        if let interval = settings.signalInterval, let problem = LimitBounds.signalIntervalProblem(interval) {
+            report("signal_interval", problem)
         }
         guard settings.idleTimeout != nil || settings.warnBefore != nil || inherited == nil else { return errors }
         let (idle, warn) = effective(settings, inherited: inherited)
         guard let idle, LimitBounds.warnBeforeProblem(warn, idleTimeout: idle) != nil else { return errors }
         let origin = inherited == nil ? "the built-in default" : "inherited from the top level"
         if settings.warnBefore != nil {
-            let idleOrigin = settings.idleTimeout == nil ? ", \(origin)" : ""
+            // Both at the top level, but in different files (a drop-in): say where the other one is.
+            let (idleAt, warnAt) = (locate(rule, "idle_timeout").at, locate(rule, "warn_before").at)
+            let elsewhere = idleAt.file != warnAt.file ? ", \(idleAt.file):\(idleAt.line)" : ""
+            let idleOrigin = settings.idleTimeout == nil ? ", \(origin)" : elsewhere
             report("warn_before", "\(ConfigDuration.format(warn)) is not shorter than idle_timeout "
                 + "(\(ConfigDuration.format(idle))\(idleOrigin)); shorten it, or use \"0s\" for no warning")
         } else {

@@ -7,12 +7,17 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
     case ruleSetsNothing(SourceLocation, rule: Int)
     case unknownUser(SourceLocation, key: String, name: String)
     case unknownGroup(SourceLocation, key: String, name: String)
+    /// systemd-logind's own idle logout is on (in logind.conf, not in idlewarden's file).
+    case logindIdleStop(LogindIdleStop)
+    /// metrics_file does not end in ".prom", the only files node_exporter's textfile collector reads.
+    case metricsFileName(SourceLocation)
 
     public var location: SourceLocation {
         switch self {
         case .shortTimeoutsAllowed(let at), .ruleSetsNothing(let at, _), .unknownUser(let at, _, _),
-            .unknownGroup(let at, _, _):
+            .unknownGroup(let at, _, _), .metricsFileName(let at):
             return at
+        case .logindIdleStop(let setting): return setting.location
         }
     }
 
@@ -21,6 +26,8 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
         case .shortTimeoutsAllowed: return "allow_short_timeouts"
         case .ruleSetsNothing: return "rule"
         case .unknownUser(_, let key, _), .unknownGroup(_, let key, _): return key
+        case .logindIdleStop: return "StopIdleSessionSec"
+        case .metricsFileName: return "metrics_file"
         }
     }
 
@@ -34,6 +41,13 @@ public enum ConfigWarning: Equatable, Sendable, CustomStringConvertible {
             return "no user \"\(name)\" on this system; check the spelling"
         case .unknownGroup(_, _, let name):
             return "no group \"\(name)\" on this system; check the spelling"
+        case .logindIdleStop(let setting):
+            return "systemd-logind ends idle sessions itself (StopIdleSessionSec=\(setting.value)), so two enforcers "
+                + "act on the same sessions, and logind's end comes without a warning, ignores idlewarden's "
+                + "exemptions and rules, and can come a few seconds before its limit; set StopIdleSessionSec=infinity "
+                + "(or remove it) and leave idle logout to idlewarden, or stop idlewarden (see idlewarden(8))"
+        case .metricsFileName:
+            return "node_exporter's textfile collector reads only files whose name ends in .prom"
         }
     }
 

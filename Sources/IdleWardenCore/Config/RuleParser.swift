@@ -1,7 +1,7 @@
 /// Turns one `[[rule]]` table into a `Rule`, reporting every problem in it. Bounds that depend on the top level
 /// (the 60 s minimum, warn_before < idle_timeout) are checked afterwards by `ConfigValidation`.
 struct RuleParser {
-    /// The rule's 1-based number.
+    /// The rule's 1-based number among the rules of every file read (the main file, then its drop-ins).
     let index: Int
     private(set) var reader: ConfigTableReader
     private(set) var nameReferences: [NameReference] = []
@@ -14,10 +14,10 @@ struct RuleParser {
     var headerLocation: SourceLocation { reader.tableLocation }
 
     mutating func parse() -> Rule {
-        for key in reader.keys where !ConfigKeys.rule.contains(key) {
+        for key in reader.keys where !ConfigKeys.isAccepted(key, among: ConfigKeys.rule) {
             reader.report(ConfigKeys.error(for: key, at: reader.location(key), inRule: index))
         }
-        var rule = Rule(index: index, line: headerLocation.line)
+        var rule = Rule(index: index, line: headerLocation.line, file: reader.file)
         if let name = reader.string("name") {
             if name.isEmpty {
                 reader.report(.invalidValue(reader.location("name"), key: "name",
@@ -34,7 +34,7 @@ struct RuleParser {
         rule.remote = globs("remote", ignoringCase: true)
         rule.settings = PolicySettings(
             idleTimeout: reader.duration("idle_timeout"), warnBefore: reader.duration("warn_before"),
-            grace: reader.duration("grace"), maxSession: reader.duration("max_session"),
+            signalInterval: reader.duration("signal_interval"), maxSession: reader.duration("max_session"),
             exempt: reader.bool("exempt"), checkNoTTY: reader.bool("check_no_tty"),
             allowKeepalive: reader.bool("allow_keepalive"), activity: reader.choice("activity", as: ActivityMode.self),
             end: reader.choice("end", as: EndMode.self), graphical: reader.bool("graphical"),

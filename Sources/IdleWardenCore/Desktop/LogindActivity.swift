@@ -5,6 +5,6 @@ public enum LogindActivity: Equatable, Sendable {
     /// The desktop says the session is in use: counts as input now.
     case active
     /// logind holds no usable hint for this session; the reason says why. The daemon asks the X server then,
-    /// or, with no X display, treats the session as neither idle nor active.
+    /// or, with no X display, cannot read the desktop (see `UnobservableDisplay`).
     case unknown(String)
 }

@@ -1,6 +1,6 @@
 /// Why systemd-logind gave no idle hint for a session, as `busctl` reported it. Each ends in the daemon falling
-/// back to the X server's idle time (x11) or to "unknown", never idle (wayland); the message goes to the audit
-/// trail once per session.
+/// back to the X server's idle time (x11) or to a desktop it cannot read (wayland: see `UnobservableDisplay`); the
+/// message goes to the audit trail once per session.
 public enum LogindError: Error, Equatable, Sendable, CustomStringConvertible {
     /// logind knows no session for the login's process: pam_systemd is not in the PAM stack of this service,
     /// or the process left its session's cgroup.

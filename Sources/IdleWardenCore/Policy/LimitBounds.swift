@@ -6,14 +6,14 @@ enum LimitBounds {
     static let minimumTimeout: Duration = .seconds(60)
     /// The floor that even `allow_short_timeouts = true` keeps: a zero timeout would end sessions at open.
     static let absoluteMinimum: Duration = .seconds(1)
-    /// Grace is the wait between SIGHUP, SIGTERM and SIGKILL: at least a moment to save, at most long enough
-    /// that an ended session really ends.
-    static let grace: ClosedRange<Duration> = .seconds(1) ... .seconds(5 * 60)
+    /// signal_interval is the wait between SIGHUP, SIGTERM and SIGKILL: at least a moment to save, at most long
+    /// enough that an ended session really ends.
+    static let signalInterval: ClosedRange<Duration> = .seconds(1) ... .seconds(5 * 60)
 
-    static func graceProblem(_ value: Duration) -> String? {
-        guard !grace.contains(value) else { return nil }
+    static func signalIntervalProblem(_ value: Duration) -> String? {
+        guard !signalInterval.contains(value) else { return nil }
         return "\(ConfigDuration.format(value)) is outside the allowed range "
-            + "\(ConfigDuration.format(grace.lowerBound)) to \(ConfigDuration.format(grace.upperBound))"
+            + "\(ConfigDuration.format(signalInterval.lowerBound)) to \(ConfigDuration.format(signalInterval.upperBound))"
     }
 
     /// The warning must come before the deadline it warns about; zero means no warning and is always fine.

@@ -5,7 +5,8 @@ public struct Limits: Equatable, Sendable, Codable {
     public var idleTimeout: Duration
     /// Warn this long before the idle deadline; zero means no warning.
     public var warnBefore: Duration
-    /// Time between SIGHUP, SIGTERM and SIGKILL.
+    /// Time between SIGHUP, SIGTERM and SIGKILL (`signal_interval` in the config; the stored name is kept so that
+    /// saved sessions load across the rename).
     public var grace: Duration
     /// Absolute lifetime from open, whatever the activity; nil means none.
     public var maxSession: Duration?

@@ -40,12 +40,12 @@ struct ModuleOverrides {
                 } else {
                     set(.maxSession, argument) { $0.maxSession = duration }
                 }
-            case .grace:
+            case .signalInterval, .grace:
                 guard let duration = duration(argument, name, value) else { continue }
-                if let problem = LimitBounds.graceProblem(duration) {
+                if let problem = LimitBounds.signalIntervalProblem(duration) {
                     ignore(argument, name, problem)
                 } else {
-                    set(.grace, argument) { $0.grace = duration }
+                    set(.signalInterval, argument) { $0.signalInterval = duration }
                 }
             case .warnBefore:
                 guard let duration = duration(argument, name, value) else { continue }
@@ -57,9 +57,10 @@ struct ModuleOverrides {
         }
     }
 
-    /// "idle_timeout=, warn_before=, max_session=, grace= or exempt", from the list the module forwards.
+    /// "idle_timeout=, warn_before=, max_session=, signal_interval= or exempt", from the list the module forwards
+    /// (old names left out).
     static let policyArguments: String = {
-        let names = ModuleArgument.allCases.filter(\.isPolicyOverride).map {
+        let names = ModuleArgument.allCases.filter { $0.isPolicyOverride && $0 != .grace }.map {
             "\($0.name)" + ($0.takesValue ? "=" : "")
         }
         return names.dropLast().joined(separator: ", ") + " or " + (names.last ?? "")

@@ -5,8 +5,8 @@
 /// 1. exclude_users, then exclude_groups (exempt only; they win over everything, so no rule can un-exempt an
 ///    excluded user by mistake);
 /// 2. the first matching [[rule]] that sets the key;
-/// 3. the pam.d module arguments (idle_timeout=, warn_before=, max_session=, grace=, exempt);
-/// 4. the top level of the config;
+/// 3. the pam.d module arguments (idle_timeout=, warn_before=, max_session=, signal_interval=, exempt);
+/// 4. the top level of the config (the last file that sets the key);
 /// 5. the built-in default.
 /// warn_before must be shorter than the idle_timeout resolved this way; a candidate that is not (possible when two
 /// rules or a module argument combine) is passed over, reported, and the next source is tried; if none fits,
@@ -22,7 +22,9 @@ public enum Policy {
         func candidates<Value>(_ key: PolicyKey, _ field: KeyPath<PolicySettings, Value?>) -> [(Value, LimitSource)] {
             var list = matching.compactMap { rule in rule.settings[keyPath: field].map { ($0, rule.source) } }
             if let value = overrides.settings[keyPath: field] { list.append((value, overrides.source(of: key))) }
-            if let value = config.defaults[keyPath: field] { list.append((value, .topLevel)) }
+            if let value = config.defaults[keyPath: field] {
+                list.append((value, .topLevel(at: config.locations.keys[key.rawValue])))
+            }
             if let value = Config.builtInDefaults[keyPath: field] { list.append((value, .builtInDefault)) }
             return list
         }
@@ -68,7 +70,7 @@ public enum Policy {
             sources[.warnMessage] = source
             return value
         }
-        limits.grace = first(.grace, \.grace, else: limits.grace)
+        limits.grace = first(.signalInterval, \.signalInterval, else: limits.grace)
         limits.maxSession = candidates(.maxSession, \.maxSession).first.map { value, source in
             sources[.maxSession] = source
             return value
@@ -86,10 +88,10 @@ public enum Policy {
 
         if config.excludeUsers.contains(facts.user) {
             limits.exemption = .user(facts.user)
-            sources[.exempt] = .excludeUsers(user: facts.user)
+            sources[.exempt] = .excludeUsers(user: facts.user, at: config.locations.excludedUsers[facts.user])
         } else if let group = config.excludeGroups.first(where: facts.groups.contains) {
             limits.exemption = .group(group)
-            sources[.exempt] = .excludeGroups(group: group)
+            sources[.exempt] = .excludeGroups(group: group, at: config.locations.excludedGroups[group])
         } else if let rule = matching.first(where: { $0.settings.exempt != nil }), let exempt = rule.settings.exempt {
             sources[.exempt] = rule.source
             limits.exemption = exempt ? .rule(rule.label) : nil

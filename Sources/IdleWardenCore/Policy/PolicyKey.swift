@@ -6,7 +6,8 @@ public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
     case warnBefore = "warn_before"
     case warnAgain = "warn_again"
     case warnMessage = "warn_message"
-    case grace
+    /// Time between SIGHUP, SIGTERM and SIGKILL (old name: grace).
+    case signalInterval = "signal_interval"
     case maxSession = "max_session"
     case checkNoTTY = "check_no_tty"
     case allowKeepalive = "allow_keepalive"

@@ -4,7 +4,7 @@
 public struct PolicySettings: Equatable, Sendable {
     public var idleTimeout: Duration?
     public var warnBefore: Duration?
-    public var grace: Duration?
+    public var signalInterval: Duration?
     public var maxSession: Duration?
     /// Only rules and the `exempt` module argument set this; the top level uses exclude_users/exclude_groups.
     public var exempt: Bool?
@@ -20,7 +20,7 @@ public struct PolicySettings: Equatable, Sendable {
     public var lockAfter: Duration?
 
     public init(
-        idleTimeout: Duration? = nil, warnBefore: Duration? = nil, grace: Duration? = nil,
+        idleTimeout: Duration? = nil, warnBefore: Duration? = nil, signalInterval: Duration? = nil,
         maxSession: Duration? = nil, exempt: Bool? = nil, checkNoTTY: Bool? = nil, allowKeepalive: Bool? = nil,
         activity: ActivityMode? = nil, end: EndMode? = nil, graphical: Bool? = nil,
         allowInhibit: Bool? = nil, maxInhibit: Duration? = nil, warnMessage: NoticeTemplate? = nil,
@@ -28,7 +28,7 @@ public struct PolicySettings: Equatable, Sendable {
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
-        self.grace = grace
+        self.signalInterval = signalInterval
         self.maxSession = maxSession
         self.exempt = exempt
         self.checkNoTTY = checkNoTTY
@@ -41,6 +41,20 @@ public struct PolicySettings: Equatable, Sendable {
         self.warnMessage = warnMessage
         self.warnAgain = warnAgain
         self.lockAfter = lockAfter
+    }
+
+    /// These settings with every key that `later` sets taken from it: how the top levels of the main file and of
+    /// its drop-ins combine (the last file that sets a key wins).
+    public func overlaid(by later: PolicySettings) -> PolicySettings {
+        PolicySettings(
+            idleTimeout: later.idleTimeout ?? idleTimeout, warnBefore: later.warnBefore ?? warnBefore,
+            signalInterval: later.signalInterval ?? signalInterval, maxSession: later.maxSession ?? maxSession,
+            exempt: later.exempt ?? exempt, checkNoTTY: later.checkNoTTY ?? checkNoTTY,
+            allowKeepalive: later.allowKeepalive ?? allowKeepalive, activity: later.activity ?? activity,
+            end: later.end ?? end, graphical: later.graphical ?? graphical,
+            allowInhibit: later.allowInhibit ?? allowInhibit, maxInhibit: later.maxInhibit ?? maxInhibit,
+            warnMessage: later.warnMessage ?? warnMessage, warnAgain: later.warnAgain ?? warnAgain,
+            lockAfter: later.lockAfter ?? lockAfter)
     }
 
     /// True when nothing is set, i.e. a rule with these settings changes nothing.
@@ -57,7 +71,7 @@ public struct PolicySettings: Equatable, Sendable {
         case .exempt: return exempt.map(String.init)
         case .idleTimeout: return idleTimeout.map(ConfigDuration.format)
         case .warnBefore: return warnBefore.map(ConfigDuration.format)
-        case .grace: return grace.map(ConfigDuration.format)
+        case .signalInterval: return signalInterval.map(ConfigDuration.format)
         case .maxSession: return maxSession.map(ConfigDuration.format)
         case .checkNoTTY: return checkNoTTY.map(String.init)
         case .allowKeepalive: return allowKeepalive.map(String.init)

@@ -29,7 +29,7 @@ public struct Resolution: Equatable, Sendable, CustomStringConvertible {
         case .exempt: return limits.exemption.map { "true (\($0))" } ?? "false"
         case .idleTimeout: return ConfigDuration.format(limits.idleTimeout)
         case .warnBefore: return ConfigDuration.format(limits.warnBefore)
-        case .grace: return ConfigDuration.format(limits.grace)
+        case .signalInterval: return ConfigDuration.format(limits.grace)
         case .maxSession: return limits.maxSession.map(ConfigDuration.format) ?? "none"
         case .checkNoTTY: return String(limits.checkNoTTY)
         case .allowKeepalive: return String(limits.allowKeepalive)

@@ -1,13 +1,15 @@
 /// One `[[rule]]` table: which sessions it matches and which limits it sets for them.
 ///
 /// All match keys present must match (AND); within one key's list any element may match (OR); a rule without
-/// match keys matches every session. Rules are tried in file order and the first matching rule that sets a key
-/// decides that key, so a specific rule placed early can refine one limit without restating the others.
+/// match keys matches every session. Rules are tried in order (the main file's, then each drop-in's) and the first
+/// matching rule that sets a key decides that key, so a specific rule placed early can refine one limit without
+/// restating the others.
 public struct Rule: Equatable, Sendable {
-    /// 1-based position among the [[rule]] tables of the file.
+    /// 1-based position among the [[rule]] tables of every file read: the main file's, then each drop-in's.
     public var index: Int
     public var name: String?
-    /// Line of the rule's `[[rule]]` header, for `explain` and the summary.
+    /// The file and line of the rule's `[[rule]]` header, for `explain`, the summary and the audit log.
+    public var file: String
     public var line: Int
     /// Match keys; nil when the key is absent (matches anything), never empty.
     public var groups: [String]?
@@ -25,13 +27,14 @@ public struct Rule: Equatable, Sendable {
     public static let localRemote = "local"
 
     public init(
-        index: Int, name: String? = nil, line: Int, groups: [String]? = nil, users: [String]? = nil,
+        index: Int, name: String? = nil, line: Int, file: String = Config.defaultPath, groups: [String]? = nil, users: [String]? = nil,
         services: [String]? = nil, ttys: [Glob]? = nil, remote: [Glob]? = nil, settings: PolicySettings = .init(),
         types: [SessionType]? = nil
     ) {
         self.index = index
         self.name = name
         self.line = line
+        self.file = file
         self.groups = groups
         self.users = users
         self.services = services
@@ -44,7 +47,7 @@ public struct Rule: Equatable, Sendable {
     /// How the rule is named in `status`, the audit log and `Exemption.rule`: its name, or its number.
     public var label: String { name ?? String(index) }
 
-    public var source: LimitSource { .rule(index: index, name: name, line: line) }
+    public var source: LimitSource { .rule(index: index, name: name, file: file, line: line) }
 
     public func matches(_ facts: SessionFacts) -> Bool {
         if let groups, !groups.contains(where: facts.groups.contains) { return false }

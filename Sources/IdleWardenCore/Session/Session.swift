@@ -1,5 +1,5 @@
 /// One registered login session and everything the policy needs to decide about it. Pure data: the daemon
-/// fills in observations (terminal atimes, discovered terminals), Core turns them into a `Verdict`.
+/// fills in observations (what its terminals show, the terminals found), Core turns them into a `Verdict`.
 public struct Session: Equatable, Sendable, Codable {
     /// Short daemon-assigned id, unique for the daemon's lifetime; shown by `status`, taken by `keepalive`.
     public let id: String
@@ -7,15 +7,24 @@ public struct Session: Equatable, Sendable, Codable {
     /// The process that called the PAM module (sshd's `[priv]` monitor, login, su).
     public var leader: ProcessIdentity
     public var sid: Int32
+    /// XDG_SESSION_ID as the module reported it (pam_systemd sets it in the PAM environment).
     public var xdgSessionID: String?
+    /// The login's own systemd-logind session: the scope its leader is in (/proc/PID/cgroup, which the user cannot
+    /// change), taken only when it is the session XDG_SESSION_ID names, or the one logind listed when the daemon
+    /// adopted the login. Its `sessionID` is the logind session id. Nil without logind, and for a login that got
+    /// no session of its own (`su -l` in a shell: pam_systemd keeps the caller's session).
+    public var logindScope: LogindScope?
     public var openedAt: Instant
     public var limits: Limits
     /// Latest moment the last input can have happened (see `TerminalInput`); starts at `openedAt`.
     public var lastInput: Instant
-    /// Highest terminal atime seen so far, in seconds; input is an atime above it.
-    public var lastAtimeSeconds: Int64?
     /// Terminal device paths watched for input; several when one login multiplexes shells.
     public var terminals: [String]
+    /// What each of `terminals` showed at the last look, the baseline of the next (see `look`); optional so that
+    /// state files written before it existed still load.
+    public var watched: [WatchedTerminal]?
+    /// The owner of the terminal PAM_TTY named when the session opened (see `TerminalOwnership`).
+    public var pamTerminalOwner: UInt32?
     public var terminalDiscovery: TerminalDiscovery
     public var warning: Warning?
     /// Set once termination has begun; the session stays registered until its leader exits.
@@ -34,13 +43,15 @@ public struct Session: Equatable, Sendable, Codable {
 
     public init(
         id: String, facts: SessionFacts, leader: ProcessIdentity, sid: Int32, xdgSessionID: String? = nil,
-        openedAt: Instant, limits: Limits, terminals: [String] = [], origin: SessionOrigin = .pam
+        logindScope: LogindScope? = nil, openedAt: Instant, limits: Limits, terminals: [String] = [],
+        origin: SessionOrigin = .pam
     ) {
         self.id = id
         self.facts = facts
         self.leader = leader
         self.sid = sid
         self.xdgSessionID = xdgSessionID
+        self.logindScope = logindScope
         self.openedAt = openedAt
         self.limits = limits
         self.lastInput = openedAt
@@ -94,31 +105,6 @@ public struct Session: Equatable, Sendable, Codable {
         return max(lastInput, held)
     }
 
-    /// Records the newest atime among the session's terminals. Returns true when it shows input since the
-    /// last observation; input cancels an idle warning (a max-session warning stands).
-    @discardableResult
-    public mutating func observe(atimeSeconds: Int64?) -> Bool {
-        guard let atimeSeconds else { return false }
-        guard atimeSeconds > (lastAtimeSeconds ?? Int64.min) else { return false }
-        let isFirstObservation = lastAtimeSeconds == nil
-        lastAtimeSeconds = atimeSeconds
-        let latest = TerminalInput.latestInput(atimeSeconds: atimeSeconds)
-        // A terminal seen for the first time carries its creation or earlier-use time: that is not input
-        // in this session unless it is newer than the session itself.
-        if isFirstObservation && latest <= openedAt { return false }
-        guard latest > lastInput else { return false }
-        lastInput = latest
-        if warning?.reason == .idle { warning = nil }
-        return true
-    }
-
-    /// Takes a newer activity time as the baseline without counting it as input: used after idlewarden's
-    /// own notice changed a terminal's mtime.
-    public mutating func acknowledge(atimeSeconds: Int64?) {
-        guard let atimeSeconds, atimeSeconds > (lastAtimeSeconds ?? Int64.min) else { return }
-        lastAtimeSeconds = atimeSeconds
-    }
-
     /// Input seen in another session of the same user, for `scope = "user"`: it keeps this session alive
     /// too. Returns true when it moved the idle clock.
     @discardableResult
@@ -135,15 +121,24 @@ public struct Session: Equatable, Sendable, Codable {
         if warning?.reason == .idle { warning = nil }
     }
 
-    /// Moves every recorded wall-clock instant by `jump` after the wall clock was set, so that idle time
-    /// keeps counting as the boot clock saw it and new atimes compare with old ones in the same frame.
+    /// The terminals' baselines (see `watched`).
+    public var watchedTerminals: [WatchedTerminal] {
+        get { watched ?? [] }
+        set { watched = newValue }
+    }
+
+    /// Moves every recorded wall-clock instant by `jump` after the wall clock was set, so that idle time keeps
+    /// counting as the boot clock saw it. The terminals' stamps stay as the kernel wrote them: a look compares
+    /// them with what the kernel shows then, in the kernel's frame, so an unchanged time is never input.
     public mutating func shift(by jump: Duration) {
         openedAt = openedAt + jump
         lastInput = lastInput + jump
-        if let atime = lastAtimeSeconds { lastAtimeSeconds = atime + jump.wholeSeconds }
         if let held = heldUntil { heldUntil = held + jump }
         if let locked = lockedFor { lockedFor = locked + jump }
         inhibitorList = inhibitorList?.map { Inhibitor(process: $0.process, why: $0.why, since: $0.since + jump) }
+        for index in watchedTerminals.indices {
+            watchedTerminals[index].lastInput = watchedTerminals[index].lastInput.map { $0 + jump }
+        }
         if var warning {
             warning.issuedAt = warning.issuedAt + jump
             warning.deadline = warning.deadline + jump
@@ -184,20 +179,8 @@ public struct Session: Equatable, Sendable, Codable {
     /// The verdict on warnings and the end, without the lock.
     private func idleVerdict(now: Instant) -> Verdict {
         if limits.exemption != nil { return .exempt }
-        var due: (moment: Instant, reason: EndReason)?
-        if let maxSession = limits.maxSession {
-            due = (openedAt + maxSession, .maxSession)
-        }
-        // A graphical session is idle-checked through its desktop (and `graphical = false` turns that off,
-        // terminals included); a terminal session through its terminals.
-        // While an inhibitor holds it without bound, the session has no idle deadline.
-        if facts.isGraphical ? limits.graphical : (!terminals.isEmpty || limits.checkNoTTY),
-           let start = idleClockStart
-        {
-            let idleDeadline = start + limits.idleTimeout
-            if due == nil || idleDeadline < due!.moment { due = (idleDeadline, .idle) }
-        }
-        let discovery = terminalDiscovery.nextAttempt(openedAt: openedAt)
+        let due = self.due
+        let discovery = terminalDiscovery.nextAttempt(openedAt: openedAt) ?? nextTerminalSearch(after: now)
         guard let due else {
             if let discovery { return .sleep(until: discovery) }
             return .unchecked
@@ -220,6 +203,14 @@ public struct Session: Equatable, Sendable, Codable {
             return .terminate(reason: due.reason)
         }
         return .sleep(until: min(warnAt, discovery ?? warnAt))
+    }
+
+    /// When a terminal session that has none is searched for one again (see `TerminalDiscovery.nextSearch`); nil
+    /// while the first searches are not done, or when it has a terminal or is a desktop.
+    func nextTerminalSearch(after now: Instant) -> Instant? {
+        guard !facts.isGraphical, terminals.isEmpty, terminalDiscovery == .settled else { return nil }
+        return TerminalDiscovery.nextSearch(
+            lastInput: lastInput, every: limits.idleTimeout - limits.warnBefore, after: now)
     }
 
     /// Seconds since the last input, for `status` and the audit `idle=` field.

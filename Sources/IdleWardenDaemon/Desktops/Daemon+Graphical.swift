@@ -12,7 +12,7 @@ enum DisplayObservation: Equatable {
     case input
     case noInput
     /// The desktop could not be asked (server gone, no authority, timeout; no logind hint and no X display):
-    /// neither idle nor active.
+    /// neither idle nor active, until it has been so for the session's idle_timeout (see `UnobservableDisplay`).
     case unknown
 }
 
@@ -20,7 +20,8 @@ enum DisplayObservation: Equatable {
 /// them at the three places where a desktop differs from a terminal: reading activity, warning, forgetting.
 extension Daemon {
     /// Reads a due graphical session's last input (`readDesktop`) and records it as input. A failed read is
-    /// logged once per session (until a read succeeds again) and leaves the session's idle clock alone.
+    /// logged once per session (until a read succeeds again) and leaves the session's idle clock alone; the first
+    /// of a run of failed reads is remembered (`unreadableSince`) for `holdsForUnknownDisplay`.
     /// Also takes back a desktop warning when input (here or on a terminal) cancelled it.
     func observeDisplay(
         _ entry: inout SessionRegistry.Entry, processes: ProcessSnapshot, now: Instant, warned: Bool
@@ -30,6 +31,8 @@ extension Daemon {
         switch readDesktop(&entry, processes: processes, now: now) {
         case .lastInput(let moment):
             result = entry.session.observeDisplayInput(at: moment) ? .input : .noInput
+            entry.display.unreadableSince = nil
+            entry.display.treatedAsIdleReported = false
             if entry.display.failureReported {
                 entry.display.failureReported = false
                 audit.record(AuditRecord("display", sessionFields(entry.session) + [
@@ -38,6 +41,7 @@ extension Daemon {
             }
         case .unknown(let reason):
             result = .unknown
+            if entry.display.unreadableSince == nil { entry.display.unreadableSince = now }
             if !entry.display.failureReported {
                 entry.display.failureReported = true
                 audit.record(AuditRecord("display", sessionFields(entry.session) + [
@@ -59,7 +63,7 @@ extension Daemon {
         let session = entry.session
         let hasX = session.facts.display != nil
         var fallbackReason = "logind is not running"
-        if let answer = displays.logind.read(session, state: &entry.logind) {
+        if let answer = displays.logindActivity(of: session, state: &entry.logind) {
             let reason: String?
             switch answer {
             case .idleSince, .active: reason = nil
@@ -83,15 +87,30 @@ extension Daemon {
         return displays.read(session, state: &entry.display, table: { processes.table(of: session.leader) })
     }
 
-    /// When the display is unknown, an idle warning or end is put off: unknown is never idle. The session is
-    /// looked at again soon (max_session is not put off).
-    func holdsForUnknownDisplay(_ observation: DisplayObservation, session: Session, now: Instant) -> Bool {
-        guard observation == .unknown else { return false }
+    /// When the display is unknown, an idle warning or end is put off and the display asked again soon, until it
+    /// has been unreadable for the session's idle_timeout: then the desktop is treated as idle (see
+    /// `UnobservableDisplay`), which is audited once per run of failed reads (`event=display
+    /// result=unobservable`), and the warning and the end take their course. `max_session` is never put off.
+    func holdsForUnknownDisplay(_ observation: DisplayObservation, id: String, now: Instant) -> Bool {
+        guard observation == .unknown, let entry = registry[id] else { return false }
+        let session = entry.session
         switch session.verdict(now: now) {
         case .warn(_, .idle), .warnAgain(_, .idle), .lock, .terminate(.idle):
-            let retry = min(Duration.seconds(30), max(Duration.seconds(5), session.limits.idleTimeout / 4))
-            registry.schedule(session.id, at: now + retry)
-            return true
+            let since = entry.display.unreadableSince ?? now
+            let limit = session.limits.idleTimeout
+            guard UnobservableDisplay.isTreatedAsIdle(unreadableSince: since, now: now, idleTimeout: limit) else {
+                registry.schedule(id, at: now + UnobservableDisplay.retryDelay(idleTimeout: limit))
+                return true
+            }
+            if !entry.display.treatedAsIdleReported {
+                registry.update(id) { $0.display.treatedAsIdleReported = true }
+                audit.record(AuditRecord("display", sessionFields(session) + [
+                    ("display", session.facts.display), ("result", "unobservable"),
+                    ("unreadable_for", String((now - since).wholeSeconds)),
+                    ("idle", String(session.idle(now: now).wholeSeconds)), ("action", "treated-as-idle"),
+                ]), priority: LOG_WARNING)
+            }
+            return false
         default:
             return false
         }

@@ -21,11 +21,21 @@ final class DisplayWatch {
         var endpoint: DisplayEndpoint?
         /// A failed query was logged: once per session until a query succeeds again.
         var failureReported = false
+        /// When the current run of failed reads began; nil while the display can be read.
+        var unreadableSince: Instant?
+        /// The run of failed reads outlasted idle_timeout and that was logged (`event=display
+        /// result=unobservable`): once per run.
+        var treatedAsIdleReported = false
         /// The desktop notice on show, as the id of its process (and process group). The process stays an
         /// unreaped child until the notice is taken back, so the group id cannot name anything else by then.
         var notifier: pid_t?
         /// The locker program the daemon started for the session (`lock_command`, xdg-screensaver), if any.
         var locker: pid_t?
+
+        /// After the wall clock was set by `jump` (see `Daemon.followClock`).
+        mutating func shift(by jump: Duration) {
+            unreadableSince = unreadableSince.map { $0 + jump }
+        }
     }
 
     private let helper: String
@@ -54,13 +64,36 @@ final class DisplayWatch {
         }
         let members = table().members(of: session.leader, includingLeader: true)
             .filter { $0.realUID == session.facts.uid }
-        let environments = members.compactMap { ProcText.bytes(of: "/proc/\($0.pid)/environ", limit: 256 * 1024) }
-        var endpoint = DisplayEndpoint.find(display: display, environments: environments)
-        endpoint.fillXlibDefaults(accountHome: Self.homeDirectory(uid: session.facts.uid))
+        var endpoint = readEnvironments(of: members.map(\.pid), uid: session.facts.uid, display: display)
+        // Under the shipped unit the daemon has no CAP_SYS_PTRACE, so the environments of the user's processes
+        // may be unreadable: the account's home then, and the authority file Xlib would use there (read by the
+        // helper as the user, never as root).
+        endpoint.fillXlibDefaults(accountHome: Self.home(uid: session.facts.uid))
         let userBus = "/run/user/\(session.facts.uid)/bus"
         if endpoint.dbusAddress == nil, access(userBus, F_OK) == 0 { endpoint.dbusAddress = "unix:path=\(userBus)" }
         state.endpoint = endpoint
         return endpoint
+    }
+
+    /// The endpoint in the environments of `pids`, read by the `session-env` helper under a deadline (see
+    /// `SessionEnvironment`); nothing found when it fails or runs out of time.
+    private func readEnvironments(of pids: [Int32], uid: UInt32, display: String?) -> DisplayEndpoint {
+        let chosen = pids.prefix(SessionEnvironment.maxProcesses)
+        guard !chosen.isEmpty else { return DisplayEndpoint(display: display) }
+        var arguments = [
+            helper, "session-env", "--uid", String(uid), "--pids", chosen.map(String.init).joined(separator: ","),
+        ]
+        if let display { arguments += ["--display", display] }
+        let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+        var output = [CChar](repeating: 0, count: 16 * 1024)
+        let status = Self.withCStrings(arguments) { argv in
+            Self.withCStrings(environment) { envp in
+                iw_spawn_capture(argv, envp, SessionEnvironment.timeoutMilliseconds, &output, output.count)
+            }
+        }
+        guard status == 0 else { return DisplayEndpoint(display: display) }
+        let text = String(decoding: output.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return SessionEnvironment.parse(text, display: display)
     }
 
     /// Asks the session's X server for its idle time. Never blocks longer than `XIdleQuery.timeoutMilliseconds`.
@@ -163,21 +196,23 @@ final class DisplayWatch {
         pendingReap.removeAll { iw_reap($0) == 1 }
     }
 
-    static func homeDirectory(uid: UInt32) -> String? {
-        var entry = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let home = entry.pw_dir
-        else { return nil }
-        return String(cString: home)
-    }
-
     static func primaryGID(uid: UInt32) -> UInt32 {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)
         guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil else { return uid }
         return entry.pw_gid
+    }
+
+    /// The home directory of `uid` in the passwd database; nil when unknown or not absolute.
+    private static func home(uid: UInt32) -> String? {
+        var entry = passwd()
+        var result: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &result) == 0, result != nil, let dir = entry.pw_dir
+        else { return nil }
+        let home = String(cString: dir)
+        return home.hasPrefix("/") ? home : nil
     }
 
     private static func ownExecutable() -> String? {

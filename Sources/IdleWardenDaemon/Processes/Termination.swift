@@ -113,6 +113,12 @@ final class Termination {
 
     var living: [Target] { targets.filter { $0.endedBy == nil } }
 
+    /// After the wall clock was set by `jump` (see `Daemon.followClock`): the next step stays as far away as the
+    /// boot clock counts, so a clock set back does not hold a signal back by the jump.
+    func shift(by jump: Duration) {
+        nextStepAt = nextStepAt + jump
+    }
+
     /// Advances one stage when its time has come; returns true once every process of the session is gone, or the
     /// kill rounds are spent.
     @discardableResult

@@ -16,6 +16,8 @@ struct SessionRegistry {
         var phase: SessionPhase = .watched
         var display = DisplayWatch.SessionState()
         var logind = LogindWatch.SessionState()
+        /// A forged terminal time was audited (`event=forged-input`): once per session.
+        var forgedInputReported = false
 
         init(session: Session, leaderHandle: Int32?) {
             self.session = session

@@ -6,9 +6,9 @@ import IdleWardenWire
 import Glibc
 #endif
 
-/// One of the daemon's datagram sockets. Every datagram arrives with the sender's kernel credentials.
-/// The control socket (mode 0666) takes requests from any user; the session socket (0600) is the PAM
-/// module's, so that no local user can fill its queue and make logins miss registration.
+/// The daemon's control socket, a datagram socket (mode 0666) that takes requests from any user. Every datagram
+/// arrives with the sender's kernel credentials. The PAM module registers sessions on another socket, one
+/// connection per login (`SessionListener`), so that nothing a user sends here stands in a login's way.
 public final class ControlSocket {
     public let path: String
     public let mode: mode_t

@@ -2,28 +2,51 @@
 import Glibc
 #endif
 
-/// The installed daemon's sockets and its event loop. Unit tests make a `Daemon` without them and call its
-/// handlers directly.
+/// The installed daemon's sockets, its spool and its event loop. Unit tests make a `Daemon` without them and call
+/// its handlers directly.
 final class DaemonIO {
-    /// For `status`, `keepalive` and the like from any user (0666); replies go out through it.
+    /// For `status`, `keepalive` and the like from any user (0666). The daemon never receives from it (the
+    /// receiver does); replies go out through it.
     let control: ControlSocket
-    /// For the PAM module (0600), so that no local user can fill its queue and make logins miss registration.
-    let session: ControlSocket
+    /// The process that reads `control` and forwards what it reads.
+    let receiver: ControlReceiver
+    /// For the PAM module (0600): each login on a connection of its own (see `SessionListener`).
+    let session: SessionListener
+    /// What the PAM module could not hand to the daemon at once (see `SessionSpool`).
+    let spool: SessionSpool
     let loop: EventLoop
-    /// In the loop's order: `.socket(index)` names `sockets[index]`.
-    private let sockets: [ControlSocket]
+
+    /// What `.socket(index)` of the loop names.
+    enum Source: Int {
+        case session, spool
+    }
 
     init(options: Daemon.Options) throws {
         control = try ControlSocket(path: options.socketPath, mode: 0o666)
-        session = try ControlSocket(path: options.sessionSocketPath, mode: 0o600)
-        sockets = [session, control]
-        loop = try EventLoop(sockets: sockets.map(\.descriptor), signals: [SIGHUP, SIGTERM, SIGINT])
+        // The spool is watched before the session socket exists: a record spooled because it did not is seen.
+        spool = try SessionSpool(path: SessionSpool.path(besides: options.sessionSocketPath))
+        session = try SessionListener(path: options.sessionSocketPath)
+        loop = try EventLoop(sockets: [session.descriptor, spool.descriptor], signals: [SIGHUP, SIGTERM, SIGINT])
         signal(SIGPIPE, SIG_IGN)
+        receiver = ControlReceiver(socket: control)
+        try startReceiver()
     }
 
-    func socket(at index: Int) -> ControlSocket { sockets[index] }
+    /// Runs a new control receiver and watches its channel and its exit.
+    func startReceiver() throws {
+        try receiver.start()
+        try loop.watchReceiver(channel: receiver.channel, pidfd: receiver.pidfd)
+    }
 
-    /// Removes the socket files on an orderly stop.
+    /// Stops watching the receiver and lets go of it (see `ControlReceiver.retire`).
+    func retireReceiver() {
+        if receiver.channel >= 0 { loop.unwatch(receiver.channel) }
+        if receiver.pidfd >= 0 { loop.unwatch(receiver.pidfd) }
+        receiver.retire()
+    }
+
+    /// Removes the socket files on an orderly stop; the spool stays (what is written to it meanwhile is read at
+    /// the next start).
     func unlinkPaths() {
         control.unlinkPath()
         session.unlinkPath()

@@ -1,3 +1,5 @@
+import IdleWardenCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,10 +14,15 @@ struct DeviceTerminals: Terminals {
         TerminalDevice.path(forTTYNumber: number)
     }
 
-    func times(of device: String) -> TerminalTimes? {
+    func stamp(of device: String) -> TerminalStamp? {
         var info = stat()
         guard stat(device, &info) == 0 else { return nil }
-        return TerminalTimes(access: Int64(info.st_atim.tv_sec), modification: Int64(info.st_mtim.tv_sec))
+        func time(_ spec: timespec) -> FileTime {
+            FileTime(seconds: Int64(spec.tv_sec), nanoseconds: Int32(truncatingIfNeeded: spec.tv_nsec))
+        }
+        return TerminalStamp(
+            access: time(info.st_atim), modification: time(info.st_mtim), change: time(info.st_ctim),
+            owner: info.st_uid)
     }
 
     func write(_ text: String, to device: String) -> TerminalWriter.Outcome {

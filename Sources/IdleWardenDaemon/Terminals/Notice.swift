@@ -21,7 +21,7 @@ public enum Notice {
                 return "\r\n\u{7}*** idlewarden: " + text.replacing("\n", with: "\r\n") + " ***\r\n"
             }
             return "\r\n\u{7}*** idlewarden: session \(session.id) of \(session.facts.user) has had no input for "
-                + "\(ConfigDuration.format(.seconds(session.idle(now: now).wholeSeconds))). It will be logged out "
+                + "at least \(atLeast(session.idle(now: now))). It will be logged out "
                 + "\(when). \(stayText). ***\r\n"
         case .maxSession:
             return "\r\n\u{7}*** idlewarden: session \(session.id) of \(session.facts.user) reaches its maximum "
@@ -36,16 +36,24 @@ public enum Notice {
     public static func farewell(for session: Session, reason: EndReason, now: Instant) -> String {
         switch reason {
         case .idle:
-            return "\r\n*** idlewarden: session \(session.id) logged out after "
-                + "\(ConfigDuration.format(.seconds(session.idle(now: now).wholeSeconds))) without input. ***\r\n"
+            return "\r\n*** idlewarden: session \(session.id) logged out after at least "
+                + "\(atLeast(session.idle(now: now))) without input. ***\r\n"
         case .maxSession:
             return "\r\n*** idlewarden: session \(session.id) logged out: maximum session length of "
                 + "\(ConfigDuration.format(session.limits.maxSession ?? .zero)) reached. ***\r\n"
         }
     }
 
+    /// An idle time as a lower bound the user can read: whole minutes from one minute on. The recorded idle time
+    /// is already a lower bound (the kernel records input in 8-second steps, see `TerminalInput`), so rounding
+    /// it down keeps the text true: the user was idle at least this long, maybe up to 8 s more.
+    static func atLeast(_ idle: Duration) -> String {
+        let seconds = max(0, idle.wholeSeconds)
+        return ConfigDuration.format(.seconds(seconds >= 60 ? seconds / 60 * 60 : seconds))
+    }
+
     /// Local wall-clock time of day, as the user's `date` would show it.
-    static func clockTime(_ instant: Instant) -> String {
+    public static func clockTime(_ instant: Instant) -> String {
         var seconds = time_t(instant.seconds)
         var parts = tm()
         guard localtime_r(&seconds, &parts) != nil else { return "\(instant.seconds)" }

@@ -7,6 +7,7 @@ public struct ControlRequest: Equatable, Sendable {
         case keepalive(sessionID: String?)
         case reload
         case sweep(dryRun: Bool)
+        case metrics
         /// Hold the sender's session while the sending process lives; `sessionID` names the session it must be in.
         case inhibit(why: String?, sessionID: String?)
     }
@@ -39,6 +40,9 @@ public struct ControlRequest: Equatable, Sendable {
         case .sweep:
             try reader.requireOnly([.requestID, .chunk, .flags])
             action = .sweep(dryRun: (reader.integer(.flags) ?? 0) & 1 == 1)
+        case .metrics:
+            try reader.requireOnly([.requestID, .chunk])
+            action = .metrics
         case .inhibit:
             try reader.requireOnly([.requestID, .chunk, .why, .sessionID])
             action = .inhibit(why: reader.text(.why), sessionID: reader.text(.sessionID))
@@ -54,6 +58,7 @@ public struct ControlRequest: Equatable, Sendable {
         case .keepalive: writer = DatagramWriter(kind: .keepalive)
         case .reload: writer = DatagramWriter(kind: .reload)
         case .sweep: writer = DatagramWriter(kind: .sweep)
+        case .metrics: writer = DatagramWriter(kind: .metrics)
         case .inhibit: writer = DatagramWriter(kind: .inhibit)
         }
         writer.append(.requestID, integer: UInt64(requestID))
@@ -64,7 +69,7 @@ public struct ControlRequest: Equatable, Sendable {
         case .inhibit(let why, let sessionID):
             if let why { try writer.append(.why, text: why) }
             if let sessionID { try writer.append(.sessionID, text: sessionID) }
-        case .status, .reload, .keepalive(nil): break
+        case .status, .reload, .keepalive(nil), .metrics: break
         }
         return writer.bytes
     }

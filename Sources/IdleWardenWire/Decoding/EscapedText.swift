@@ -1,9 +1,18 @@
-/// Text a login program passes on from elsewhere, kept as printable text whatever its bytes: PAM_RHOST is what
-/// the remote side or a resolver said (a reverse DNS name may hold any byte), so a control character or a
-/// malformed sequence in it is no reason to refuse the login. Control characters (C0, DEL, C1), the bidirectional
-/// overrides and isolates (which reorder what a terminal shows) and bytes that are not UTF-8 become `\xNN`, one
-/// per byte; everything else, a backslash too, stays as it was (so printable text round-trips unchanged).
+/// Text that came from elsewhere, made printable whatever its bytes. PAM_RHOST is what the remote side or a
+/// resolver said (a reverse DNS name may hold any byte), so a control character or a malformed sequence in it is
+/// no reason to refuse the login; and `status` and the other commands print what logins and the daemon passed on
+/// (a tty name, a user name) on the reader's terminal, where a control would move the cursor or retitle the
+/// window. Control characters (C0, DEL, C1), the bidirectional overrides, isolates and marks and the line and
+/// paragraph separators (which make a line read in another order than it is) and bytes that are not UTF-8 become
+/// `\xNN`, one per byte; everything else, a backslash too, stays as it was (so printable text round-trips
+/// unchanged, and escaping twice changes nothing).
 public enum EscapedText {
+    /// Text as it may be printed: `text` itself when nothing in it needs escaping.
+    public static func escaping(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: mustEscape) else { return text }
+        return escaping(text.utf8)
+    }
+
     public static func escaping(_ bytes: some Collection<UInt8>) -> String {
         let bytes = Array(bytes)
         var text = ""
@@ -47,9 +56,16 @@ public enum EscapedText {
     }
 
     private static func mustEscape(_ sequence: ArraySlice<UInt8>) -> Bool {
-        let scalar = String(decoding: sequence, as: UTF8.self).unicodeScalars.first!.value
-        switch scalar {
+        mustEscape(String(decoding: sequence, as: UTF8.self).unicodeScalars.first!)
+    }
+
+    /// C0 controls, DEL, C1 controls (U+0080–U+009F), the bidirectional embeddings and overrides (U+202A–U+202E),
+    /// isolates (U+2066–U+2069) and marks (U+200E, U+200F, U+061C), and the line and paragraph separators
+    /// (U+2028, U+2029).
+    public static func mustEscape(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
         case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069: return true
+        case 0x200E, 0x200F, 0x061C, 0x2028, 0x2029: return true
         default: return false
         }
     }

@@ -4,9 +4,12 @@ public struct SessionEvent: Equatable, Sendable {
     /// The process that called the module (sshd's `[priv]` monitor, login, su).
     public var pid: Int32
     /// Its start time in clock ticks since boot (/proc/PID/stat field 22), its session id and the user's uid.
-    /// The module no longer sends them (the daemon reads /proc and looks the user up); a datagram that carries
-    /// them, from a module of an earlier release still loaded in a running sshd, has them checked.
+    /// The module sends the start time only in a spooled record, and the others no longer (the daemon reads /proc
+    /// and looks the user up); a datagram that carries them, from a module of an earlier release still loaded in a
+    /// running sshd, has them checked.
     public var startTime: UInt64?
+    /// The inode of the module's PID namespace, in a spooled record (see `SessionDatagram.pidNamespace`).
+    public var pidNamespace: UInt64?
     public var sid: Int32?
     public var uid: UInt32?
     public var user: String
@@ -21,13 +24,14 @@ public struct SessionEvent: Equatable, Sendable {
     public var overrides: [String]
 
     public init(
-        phase: SessionPhase, pid: Int32, startTime: UInt64? = nil, sid: Int32? = nil, uid: UInt32? = nil, user: String,
-        service: String, tty: String? = nil, rhost: String? = nil, xdisplay: String? = nil,
+        phase: SessionPhase, pid: Int32, startTime: UInt64? = nil, pidNamespace: UInt64? = nil, sid: Int32? = nil,
+        uid: UInt32? = nil, user: String, service: String, tty: String? = nil, rhost: String? = nil, xdisplay: String? = nil,
         xdgSessionID: String? = nil, xdgSessionType: String? = nil, overrides: [String] = []
     ) {
         self.phase = phase
         self.pid = pid
         self.startTime = startTime
+        self.pidNamespace = pidNamespace
         self.sid = sid
         self.uid = uid
         self.user = user
@@ -41,7 +45,7 @@ public struct SessionEvent: Equatable, Sendable {
     }
 
     static let fields: [FieldTag] = [
-        .pid, .startTime, .sid, .uid, .user, .service, .tty, .rhost, .xdisplay, .xdgSessionID, .xdgSessionType,
+        .pid, .startTime, .pidNamespace, .sid, .uid, .user, .service, .tty, .rhost, .xdisplay, .xdgSessionID, .xdgSessionType,
         .policyOverride,
     ]
 
@@ -54,6 +58,7 @@ public struct SessionEvent: Equatable, Sendable {
         try reader.requireOnly(Self.fields)
         pid = Int32(truncatingIfNeeded: try reader.requiredInteger(.pid))
         startTime = reader.integer(.startTime)
+        pidNamespace = reader.integer(.pidNamespace)
         sid = reader.integer(.sid).map { Int32(truncatingIfNeeded: $0) }
         uid = reader.integer(.uid).map { UInt32(truncatingIfNeeded: $0) }
         user = try reader.requiredText(.user)

@@ -19,14 +19,15 @@ public enum FieldTag: UInt8, Equatable, Sendable {
     case flags = 16
     case xdisplay = 17
     case xdgSessionType = 18
+    case pidNamespace = 19
     /// Why a session is held (`idlewarden inhibit --why`).
-    case why = 19
+    case why = 20
 
     /// Longest value accepted for this field, in bytes.
     public var limit: Int {
         switch self {
         case .pid, .sid, .uid, .requestID: return 4
-        case .startTime: return 8
+        case .startTime, .pidNamespace: return 8
         case .chunk: return 2
         case .isFinal, .flags: return 1
         case .user: return 256
@@ -53,7 +54,7 @@ public enum FieldTag: UInt8, Equatable, Sendable {
 
     var isInteger: Bool {
         switch self {
-        case .pid, .sid, .uid, .requestID, .startTime, .chunk, .isFinal, .flags: return true
+        case .pid, .sid, .uid, .requestID, .startTime, .pidNamespace, .chunk, .isFinal, .flags: return true
         default: return false
         }
     }

@@ -9,8 +9,10 @@ public enum MessageKind: UInt8, Equatable, Sendable {
     case reload = 5
     /// Apply the policy to every session now (root only); `flags` bit 0 asks for a dry run.
     case sweep = 6
+    /// The daemon's metrics in the Prometheus text format (root only).
+    case metrics = 7
     /// Hold the sender's session while the sender runs (`idlewarden inhibit`); the daemon takes the process from
     /// the kernel credentials, never from a field.
-    case inhibit = 7
+    case inhibit = 8
     case reply = 0x80
 }

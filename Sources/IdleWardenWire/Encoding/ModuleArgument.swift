@@ -8,6 +8,8 @@ public enum ModuleArgument: CaseIterable, Sendable {
     case idleTimeout
     case warnBefore
     case maxSession
+    case signalInterval
+    /// The old name of `signalInterval`, still accepted.
     case grace
     case exempt
 
@@ -20,6 +22,7 @@ public enum ModuleArgument: CaseIterable, Sendable {
         case .idleTimeout: return "idle_timeout"
         case .warnBefore: return "warn_before"
         case .maxSession: return "max_session"
+        case .signalInterval: return "signal_interval"
         case .grace: return "grace"
         case .exempt: return "exempt"
         }
@@ -28,7 +31,7 @@ public enum ModuleArgument: CaseIterable, Sendable {
     public var takesValue: Bool {
         switch self {
         case .debug, .requireDaemon, .exempt: return false
-        case .socket, .idleTimeout, .warnBefore, .maxSession, .grace: return true
+        case .socket, .idleTimeout, .warnBefore, .maxSession, .signalInterval, .grace: return true
         }
     }
 
@@ -36,7 +39,7 @@ public enum ModuleArgument: CaseIterable, Sendable {
     public var isPolicyOverride: Bool {
         switch self {
         case .debug, .requireDaemon, .socket: return false
-        case .idleTimeout, .warnBefore, .maxSession, .grace, .exempt: return true
+        case .idleTimeout, .warnBefore, .maxSession, .signalInterval, .grace, .exempt: return true
         }
     }
 

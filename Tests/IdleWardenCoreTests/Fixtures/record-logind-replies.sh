@@ -31,7 +31,7 @@ nspawn=$!
 trap 'kill "$nspawn" 2>/dev/null; wait "$nspawn" 2>/dev/null' EXIT
 leader=
 for _ in $(seq 1 100); do
-    leader=$(ps -o pid= --ppid "$nspawn" 2>/dev/null | tr -d ' ' | head -n1)
+    leader=$(ps -o pid= --ppid "$nspawn" 2>/dev/null | tr -d ' ' | head -n1) || true
     if [[ -n $leader ]] && [[ $(nsenter -t "$leader" -a systemctl is-system-running 2>/dev/null) =~ ^(running|degraded)$ ]]; then
         break
     fi
@@ -82,6 +82,8 @@ for kind, unit in units.items():
 
 MANAGER = ["org.freedesktop.login1", "/org/freedesktop/login1", "org.freedesktop.login1.Manager"]
 PROPS = ["IdleHint", "IdleSinceHintMonotonic", "Type", "Leader"]
+# What the daemon reads of a session it reconciles (LogindReply.detailProperties).
+DETAILS = ["Leader", "Service", "Scope", "TTY", "Display", "RemoteHost", "Type", "Class", "State"]
 def path(kind):
     return json.loads(replies["session-by-pid-" + kind]["output"])["data"][0]
 def get(name, kind):
@@ -95,6 +97,12 @@ for kind in units:
 record("session-by-pid-none", "call", *MANAGER, "GetSessionByPID", "u", "1")
 for kind in units:
     get(kind + "-never-reported", kind)
+record("list-sessions", "call", *MANAGER, "ListSessions")
+for kind in units:
+    record("details-" + kind, "get-property", "org.freedesktop.login1", path(kind), "org.freedesktop.login1.Session",
+           *DETAILS)
+    # /proc/PID/cgroup of the session's leader, as a process in the container reads it (its cgroup namespace).
+    sessions[kind]["cgroup"] = text("cat", "/proc/%d/cgroup" % sessions[kind]["leader"]) + "\n"
 set_idle("x11", "true")
 get("x11-idle", "x11")
 set_idle("wayland", "true")
@@ -109,10 +117,17 @@ for _ in range(100):
         break
     time.sleep(0.2)
 record("session-gone", "get-property", "org.freedesktop.login1", gone, "org.freedesktop.login1.Session", *PROPS)
+record("details-gone", "get-property", "org.freedesktop.login1", gone, "org.freedesktop.login1.Session", *DETAILS)
+record("list-sessions-one-stopped", "call", *MANAGER, "ListSessions")
 record("no-bus", "call", *MANAGER, "GetSessionByPID", "u", str(sessions["x11"]["leader"]),
        env=["DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/idlewarden-no-such-bus"])
 for unit in units.values():
     inside("systemctl", "stop", unit)
+for _ in range(100):
+    if not text("loginctl", "list-sessions", "--no-legend"):
+        break
+    time.sleep(0.2)
+record("list-sessions-none", "call", *MANAGER, "ListSessions")
 
 json.dump({"systemd": text("busctl", "--version").splitlines()[0], "sessions": sessions, "replies": replies},
           open(out, "w"), indent=1, sort_keys=True)

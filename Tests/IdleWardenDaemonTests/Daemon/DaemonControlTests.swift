@@ -150,14 +150,14 @@ final class DaemonControlTests: XCTestCase {
         XCTAssertEqual(audit.lines("terminate", ["session": login.id]).first?["idle_timeout"], "15m")
     }
 
-    /// Only root may reload or sweep.
-    func testReloadAndSweepAreRootOnly() throws {
-        for action in [.reload, .sweep(dryRun: true)] as [ControlRequest.Action] {
+    /// Only root may reload, sweep or read the metrics.
+    func testReloadSweepAndMetricsAreRootOnly() throws {
+        for action in [.reload, .sweep(dryRun: true), .metrics] as [ControlRequest.Action] {
             let reply = try harness.request(action, uid: 1001)
             XCTAssertFalse(reply.ok)
-            XCTAssertEqual(reply.message, "only root may reload or sweep")
+            XCTAssertEqual(reply.message, "only root may reload, sweep or read the metrics")
         }
-        XCTAssertEqual(audit.count("reject", ["reason": "not-root", "sender_uid": "1001"]), 2)
+        XCTAssertEqual(audit.count("reject", ["reason": "not-root", "sender_uid": "1001"]), 3)
         XCTAssertEqual(audit.count("sweep"), 0)
     }
 
@@ -170,7 +170,8 @@ final class DaemonControlTests: XCTestCase {
         let dry = try harness.request(.sweep(dryRun: true))
         XCTAssertEqual(dry.lines.count, 2)
         XCTAssertTrue(dry.lines[0].hasPrefix("session \(login.id) (alice): would warn now (idle)"), dry.lines[0])
-        XCTAssertEqual(dry.lines[1], "session \(quiet.id) (bob): would not idle-check it (no terminal)")
+        // No terminal: not idle-checked, searched for one again when a session with one would be warned.
+        XCTAssertEqual(dry.lines[1], "session \(quiet.id) (bob): would look again in 13m49s")
         XCTAssertEqual(audit.count("warn"), 0)
         XCTAssertEqual(try harness.status(of: login)?.state, "active")
         let sweep = try harness.request(.sweep(dryRun: false))

@@ -193,17 +193,20 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertEqual(audit.count("terminate", ["session": alice.id]), 1, "the control user is ended")
     }
 
-    /// A login without a terminal (`ssh host command`, sftp) is looked for a terminal three times, then shown as
-    /// no-tty and left alone; with `check_no_tty` it is ended from its open.
+    /// A login without a terminal (`ssh host command`, sftp) is looked for a terminal 1, 3 and 10 s after open,
+    /// then shown as no-tty and not idle-checked, but searched again every idle_timeout − warn_before; with
+    /// `check_no_tty` it is ended from its open.
     func testSessionWithoutTerminalIsNotIdleChecked() throws {
         let login = try harness.sshLogin("alice", tty: false)
+        let opened = harness.clock.now()
         harness.run(for: .seconds(11))
         XCTAssertEqual(audit.lines("terminals", ["session": login.id]).last?["terminals"], "none")
         XCTAssertEqual(audit.lines("terminals", ["session": login.id]).last?["idle_check"], "off")
         XCTAssertEqual(try harness.status(of: login)?.state, "no-tty")
-        XCTAssertNil(harness.daemon.registry.deadline(of: login.id))
+        XCTAssertEqual(harness.daemon.registry.deadline(of: login.id), opened + .seconds(14 * 60))
         harness.run(for: .seconds(24 * 3600))
         XCTAssertEqual(audit.count("warn"), 0)
+        XCTAssertEqual(audit.count("terminals", ["session": login.id]), 1, "nothing found, nothing new to say")
 
         harness.writeConfig(DaemonHarness.defaultConfig + "\ncheck_no_tty = true\n")
         harness.daemon.reload()

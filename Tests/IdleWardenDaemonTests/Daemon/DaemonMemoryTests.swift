@@ -18,6 +18,7 @@ final class DaemonMemoryTests: XCTestCase {
                                              scope: round % 2 == 0)
             let leaderGone = try harness.consoleLogin(user)
             let replaced = try harness.sshLogin(user, tty: false)
+            let desktop = try harness.desktopLogin(user, display: ":\(round)")
             harness.send(SessionEvent(phase: .open, pid: replaced.leader.pid, user: user, service: "sshd"),
                          from: replaced.leader.pid)
             // Requests from the users, some chunked, all answered.
@@ -28,19 +29,24 @@ final class DaemonMemoryTests: XCTestCase {
             for process in leaderGone.processes { harness.processes.exit(process.pid) }
             harness.leaderExits(leaderGone)
             harness.logout(replaced)
+            // The desktop cannot be read: warned at 15m30s, logged out while its notice is on show.
+            harness.run(for: .seconds(15 * 60 + 40))
+            XCTAssertEqual(harness.audit.count("warn", ["session": desktop.id]), 1, harness.audit.text)
+            harness.logout(desktop)
             // Idle to the end, then the login process closes it.
-            harness.run(for: .seconds(16 * 60 + 30))
+            harness.run(for: .seconds(50))
             XCTAssertEqual(harness.audit.count("terminate", ["session": ended.id]), 1, harness.audit.text)
             harness.logout(ended)
         }
         harness.daemon.saveStateIfNeeded(now: harness.clock.now(), force: true)
         let daemon = try XCTUnwrap(harness.daemon)
-        XCTAssertEqual(harness.audit.count("open"), 150 * 5)
-        XCTAssertEqual(harness.audit.count("close"), 150 * 3 + 150)
+        XCTAssertEqual(harness.audit.count("open"), 150 * 6)
+        XCTAssertEqual(harness.audit.count("close"), 150 * 4 + 150)
         let sizes = daemon.registry.indexSizes
         XCTAssertEqual([sizes.sessions, sizes.leaders, sizes.handles, sizes.inhibitors, sizes.deadlines], [0, 0, 0, 0, 0])
         XCTAssertEqual(harness.handles.open.count, 0, "every pidfd was closed")
         XCTAssertTrue(daemon.stateChanges.isEmpty)
+        XCTAssertEqual(harness.desktops.notices.count, 150)
         XCTAssertEqual(daemon.displays.unreapedNotices, 0)
         XCTAssertLessThanOrEqual(daemon.replies.count, daemon.replies.capacity)
         XCTAssertLessThanOrEqual(daemon.budget.trackedUIDs, users.count)

@@ -23,9 +23,10 @@ final class DaemonRestartTests: XCTestCase {
         let deadline = TerminalInput.latestInput(atimeSeconds: harness.clock.now().seconds) + .seconds(15 * 60)
         harness.run(for: .seconds(8 * 60))
         try harness.restart(after: .seconds(3 * 60))
-        // The state holds the open as the last input; the terminal's atime is read again when the session is due.
+        // The state, saved before the first search, holds the open as the last input; the restored session's
+        // first search takes its pty as the login's own, whose creation bucket may hide input until its end.
         let restore = try XCTUnwrap(audit.lines("restore", ["session": login.id]).first, audit.text)
-        XCTAssertEqual(restore["idle"], "660")
+        XCTAssertEqual(restore["idle"], String(660 - 8))
         XCTAssertEqual(try harness.status(of: login)?.terminals, [login.device!], "terminals found again")
         harness.run(until: deadline - .seconds(61))
         XCTAssertEqual(audit.count("warn"), 0)
@@ -104,11 +105,11 @@ final class DaemonRestartTests: XCTestCase {
         harness.kill()
         let monitor = harness.processes.spawn("sshd", parent: harness.sshd.pid, uid: 0, sid: harness.sshd.sid)
         let child = harness.processes.spawn("sshd", parent: monitor.pid, uid: 1001, sid: monitor.sid)
-        let pty = harness.terminals.openPTY()
+        let pty = harness.terminals.openPTY(owner: 1001)
         harness.processes.spawn("bash", parent: child.pid, uid: 1001, tty: pty.number)
         harness.utmp = [LoginRecord(pid: monitor.pid, user: "alice", line: String(pty.device.dropFirst(5)),
                                     host: "192.0.2.9")]
-        let console = harness.terminals.openPTY()
+        let console = harness.terminals.openPTY(owner: 1002)
         let login = harness.processes.spawn("login", parent: 1, uid: 0, tty: console.number)
         let shell = harness.processes.spawn("bash", parent: login.pid, uid: 1002, tty: console.number)
         let typed = harness.clock.now()
@@ -131,6 +132,56 @@ final class DaemonRestartTests: XCTestCase {
         XCTAssertEqual(audit.count("terminate"), 2)
         XCTAssertEqual(harness.processes.signalNames(of: monitor.pid), [], "a login process is never signalled")
         XCTAssertEqual(harness.processes.signalNames(of: shell.pid), ["HUP"], "an adopted shell leads its session")
+    }
+
+    /// At a restart, utmp lists what root's tmux server wrote for its panes (its own pid, `tmux(PID).%N` as the
+    /// host) and what a screen started from a root shell wrote: neither is a login, and neither is adopted or ever
+    /// signalled; alice's ssh login (its monitor leads an audit session of its own) is adopted and ended.
+    func testRootMultiplexerUTMPEntriesAreNotAdopted() throws {
+        harness.user("root", uid: 0)
+        harness.kill()
+        let monitor = harness.processes.spawn("sshd", parent: harness.sshd.pid, uid: 0, sid: harness.sshd.sid,
+                                              audit: 41)
+        let child = harness.processes.spawn("sshd", parent: monitor.pid, uid: 1001, sid: monitor.sid)
+        let loginPTY = harness.terminals.openPTY(owner: 1001)
+        harness.processes.spawn("bash", parent: child.pid, uid: 1001, tty: loginPTY.number)
+        // tmux's server daemonizes: init is its parent, it has no terminal, it stays in the audit session of the
+        // root login it was started from (gone since).
+        let server = harness.processes.spawn("tmux: server", parent: 1, uid: 0, audit: 50,
+                                             reaction: .survivesUntilKill)
+        var panes: [ProcessRecord] = []
+        var records = [LoginRecord(pid: monitor.pid, user: "alice", line: String(loginPTY.device.dropFirst(5)),
+                                   host: "192.0.2.9")]
+        for index in 0..<2 {
+            let pty = harness.terminals.openPTY(owner: 0)
+            panes.append(harness.processes.spawn("bash", parent: server.pid, uid: 0, tty: pty.number,
+                                                 reaction: .survivesUntilKill))
+            records.append(LoginRecord(pid: server.pid, user: "root", line: String(pty.device.dropFirst(5)),
+                                       host: "tmux(\(server.pid)).%\(index)"))
+        }
+        // A screen started from a root shell, attached: its parent is the shell, in the same audit session.
+        let rootPTY = harness.terminals.openPTY(owner: 0)
+        let shell = harness.processes.spawn("bash", parent: 1, uid: 0, tty: rootPTY.number, audit: 52,
+                                            reaction: .survivesUntilKill)
+        let screen = harness.processes.spawn("screen", parent: shell.pid, uid: 0, tty: rootPTY.number,
+                                             reaction: .survivesUntilKill)
+        let screenPTY = harness.terminals.openPTY(owner: 0)
+        let window = harness.processes.spawn("bash", parent: screen.pid, uid: 0, tty: screenPTY.number,
+                                             reaction: .survivesUntilKill)
+        records.append(LoginRecord(pid: screen.pid, user: "root", line: String(screenPTY.device.dropFirst(5)),
+                                   host: ":pts/9:S.0"))
+        harness.utmp = records
+        try harness.start(adopt: true)
+
+        let adopted = audit.lines("adopt")
+        XCTAssertEqual(adopted.map { $0["pid"] ?? "" }, [String(monitor.pid)], audit.text)
+        XCTAssertEqual(adopted.first?["source"], "utmp")
+        harness.run(for: .seconds(3 * 3600))
+        XCTAssertEqual(audit.count("terminate"), 1, "alice's login alone")
+        for process in [server, shell, screen, window] + panes {
+            XCTAssertEqual(harness.processes.signalNames(of: process.pid), [], "\(process.name) \(process.pid)")
+            XCTAssertTrue(harness.processes.isAlive(process.identity), "\(process.name) \(process.pid)")
+        }
     }
 
     /// Session ids go on after a restart: a new login never reuses the id of one restored or closed before.
@@ -170,6 +221,81 @@ final class DaemonRestartTests: XCTestCase {
         XCTAssertEqual(audit.lines("clock-jump").last?["jump"], "-3600")
         XCTAssertEqual(try harness.status(of: other)?.idleSeconds, idle)
         XCTAssertEqual(audit.count("warn", ["session": other.id]), 0)
+    }
+
+    /// The wall clock set back an hour after a key press. The terminal's atime, still in the old frame, has not
+    /// changed, so it is not new input: the session is warned and ended when the boot clock says, not an hour
+    /// later (before, every recorded time moved with the jump but the atime did not, and the unchanged atime
+    /// counted as input an hour ahead).
+    func testClockSetBackDoesNotLengthenASession() throws {
+        let login = try harness.sshLogin("alice")
+        harness.run(for: .seconds(60))
+        harness.type(in: login)
+        let deadline = TerminalInput.latestInput(atimeSeconds: harness.clock.now().seconds) + .seconds(15 * 60)
+        harness.run(for: .seconds(5 * 60))
+        harness.setClock(by: .seconds(-3600))
+        XCTAssertEqual(audit.lines("clock-jump").last?["jump"], "-3600")
+        let shifted = deadline - .seconds(3600)
+        harness.run(until: shifted - .seconds(61))
+        XCTAssertEqual(audit.count("warn"), 0)
+        harness.run(until: shifted - .seconds(60))
+        XCTAssertEqual(audit.count("warn", ["session": login.id]), 1)
+        harness.run(until: shifted + .seconds(1))
+        XCTAssertEqual(audit.lines("terminate", ["session": login.id]).first?["idle"], "900", audit.text)
+    }
+
+    /// The wall clock set back an hour while a session is being ended (SIGHUP sent, its shell ignores it): the
+    /// SIGTERM still follows `grace` later as the boot clock counts, not an hour and `grace` later.
+    func testClockSetBackDuringAnEndDoesNotDelayItsSignals() throws {
+        let login = try harness.sshLogin("alice", reactions: (.exits, .ignoresHangup))
+        let shell = login.processes[1].pid
+        let hangup = TerminalInput.latestInput(atimeSeconds: harness.clock.now().seconds) + .seconds(15 * 60)
+            + Termination.farewellDelay
+        harness.run(until: hangup)
+        XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP"], audit.text)
+        harness.setClock(by: .seconds(-3600))
+        harness.run(for: .seconds(10) - .milliseconds(1))
+        XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP"], "not before grace")
+        harness.run(for: .seconds(1))
+        XCTAssertEqual(harness.processes.signalNames(of: shell), ["HUP", "TERM"], audit.text)
+        XCTAssertEqual(audit.count("terminate", ["session": login.id]), 1, audit.text)
+    }
+
+    /// A key press the daemon has not looked at yet when the clock is set forwards was made before the jump: it
+    /// counts at the moment it happened, so the jump takes no idle time away either (the session is not warned
+    /// early).
+    func testInputBeforeAClockSetCountsWhenItHappened() throws {
+        let login = try harness.sshLogin("alice")
+        harness.run(for: .seconds(5 * 60))
+        harness.type(in: login)
+        let deadline = TerminalInput.latestInput(atimeSeconds: harness.clock.now().seconds) + .seconds(15 * 60)
+        harness.run(for: .seconds(60))
+        harness.setClock(by: .seconds(3600))
+        let shifted = deadline + .seconds(3600)
+        harness.run(until: shifted - .seconds(61))
+        XCTAssertEqual(audit.count("warn"), 0, audit.text)
+        harness.run(until: shifted - .seconds(60))
+        XCTAssertEqual(audit.count("warn", ["session": login.id]), 1)
+        harness.run(until: shifted + .seconds(1))
+        XCTAssertEqual(audit.lines("terminate", ["session": login.id]).first?["idle"], "900")
+    }
+
+    /// The daemon was down when the clock was set back, after a key press it never saw: that atime now lies an
+    /// hour ahead. It counts as input now at the latest (clamped), never later: the session is ended 15 minutes
+    /// after the restart, not an hour and 15 minutes.
+    func testAtimeAheadOfTheClockCountsAsNowNotLater() throws {
+        let login = try harness.sshLogin("alice")
+        harness.run(for: .seconds(5 * 60))
+        harness.type(in: login)
+        harness.run(for: .seconds(60))
+        harness.kill()
+        harness.clock.setWall(by: .seconds(-3600))
+        harness.clock.advance(by: .seconds(60))
+        try harness.start()
+        let restarted = harness.clock.now()
+        XCTAssertEqual(try harness.status(of: login)?.idleSeconds, 0)
+        harness.run(until: restarted + .seconds(15 * 60 + 8))
+        XCTAssertEqual(audit.count("terminate", ["session": login.id]), 1, audit.text)
     }
 
     /// While the daemon was down the wall clock was set (same boot): that jump is not idle time either.

@@ -13,7 +13,12 @@ final class StateStoreTests: StateDirectoryTestCase {
             leader: ProcessIdentity(pid: 4242, startTime: 99), sid: 4242, openedAt: Instant(seconds: 1_000),
             limits: Limits(idleTimeout: .seconds(1800), maxSession: .seconds(43_200), exemption: nil),
             terminals: ["/dev/pts/3"])
-        session.observe(atimeSeconds: 1_100)
+        session.watchedTerminals = [WatchedTerminal(
+            path: "/dev/pts/3", stamp: TerminalStamp(
+                access: FileTime(seconds: 1_100), modification: FileTime(seconds: 1_050),
+                change: FileTime(seconds: 900, nanoseconds: 999_999_999), owner: 1001),
+            lastInput: Instant(seconds: 1_104))]
+        session.lastInput = Instant(seconds: 1_104)
         session.warning = Warning(issuedAt: Instant(seconds: 2_800), deadline: Instant(seconds: 2_904), reason: .idle)
         return PersistedState(
             savedAt: ClockSample(wall: Instant(seconds: 2_850), boot: 77_000), bootID: "b", nextSessionNumber: 8,
@@ -35,7 +40,16 @@ final class StateStoreTests: StateDirectoryTestCase {
                 activity: .inputAndOutput, end: .leader, graphical: false),
             terminals: ["/dev/pts/3", "/dev/tty1"], origin: .terminal)
         session.lastInput = Instant(milliseconds: Int64.max)
-        session.lastAtimeSeconds = Int64.min
+        session.watchedTerminals = [
+            WatchedTerminal(path: "/dev/pts/3", stamp: TerminalStamp(
+                access: FileTime(seconds: Int64.min, nanoseconds: Int32.max),
+                modification: FileTime(seconds: Int64.max, nanoseconds: -1),
+                change: FileTime(seconds: 0, nanoseconds: 1), owner: UInt32.max), lastInput: Instant(milliseconds: -7)),
+            WatchedTerminal(path: "/dev/tty1", stamp: TerminalStamp(
+                access: FileTime(seconds: 1), modification: FileTime(seconds: 2), change: FileTime(seconds: 3),
+                owner: 0)),
+        ]
+        session.pamTerminalOwner = 0
         session.terminalDiscovery = .pending(attempt: 2)
         session.warning = Warning(issuedAt: Instant(seconds: 2_800), deadline: Instant(seconds: 2_904),
                                   reason: .maxSession)

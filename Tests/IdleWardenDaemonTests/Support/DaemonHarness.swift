@@ -23,7 +23,7 @@ final class DaemonHarness {
     static let defaultConfig = """
         idle_timeout = "15m"
         warn_before = "1m"
-        grace = "10s"
+        signal_interval = "10s"
         """
 
     let clock = ManualClock()
@@ -34,8 +34,12 @@ final class DaemonHarness {
     let accounts = FakeAccounts()
     let audit = MemoryAudit()
     let locker = FakeLocker()
+    let desktops = FakeDesktops()
     /// What utmp lists, for adoption at start-up.
     var utmp: [LoginRecord] = []
+    /// systemd-logind (absent unless a test makes it present) and /etc/pam.d (path → text).
+    let logind = FakeLogind()
+    var pamFiles: [String: String] = [:]
     let directory: String
     let configPath: String
     /// The daemon now running; `restart()` replaces it.
@@ -63,7 +67,8 @@ final class DaemonHarness {
     var effects: DaemonEffects {
         DaemonEffects(
             clock: clock, processes: processes, accounts: accounts, terminals: terminals, handles: handles,
-            cgroups: cgroups, audit: audit, locker: locker, logins: { [unowned self] in utmp })
+            cgroups: cgroups, audit: audit, locker: locker, desktops: desktops, logins: { [unowned self] in utmp }, logind: logind,
+            pamFile: { [unowned self] in pamFiles[$0] })
     }
 
     func writeConfig(_ text: String) {
@@ -111,6 +116,7 @@ final class DaemonHarness {
     func run(until moment: Instant) {
         while true {
             daemon.saveStateIfNeeded(now: clock.now())
+            daemon.writeMetricsIfNeeded(now: clock.now())
             guard let next = daemon.nextWakeUp(), next <= moment else { break }
             clock.advance(to: next)
             daemon.followClock()
@@ -122,6 +128,13 @@ final class DaemonHarness {
 
     func run(for duration: Duration) {
         run(until: clock.now() + duration)
+    }
+
+    /// The wall clock is set by `jump` (`date -s`): no time passes, and the event loop wakes at once (its
+    /// wall-clock watch reports the set clock), as the daemon's loop does.
+    func setClock(by jump: Duration) {
+        clock.setWall(by: jump)
+        daemon.followClock()
     }
 
     // MARK: Logins
@@ -154,7 +167,7 @@ final class DaemonHarness {
         let child = processes.spawn(
             "sshd", parent: monitor.pid, uid: account.uid, sid: monitor.sid, reaction: reactions.sshd)
         if tty {
-            let pty = terminals.openPTY()
+            let pty = terminals.openPTY(owner: account.uid)
             let shell = processes.spawn(
                 "bash", parent: child.pid, uid: account.uid, tty: pty.number, reaction: reactions.shell)
             return Login(id: id, user: user, uid: account.uid, leader: monitor, processes: [child, shell],
@@ -172,15 +185,34 @@ final class DaemonHarness {
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> Login {
         let account = try XCTUnwrap(accounts.account(named: user), "no user \(user)", file: file, line: line)
-        let pty = terminals.openPTY()
+        let pty = terminals.openPTY(owner: 0)
         let login = processes.spawn("login", parent: 1, uid: 0, tty: pty.number)
         send(SessionEvent(phase: .open, pid: login.pid, user: user, service: service,
                           tty: String(pty.device.dropFirst(5))), from: login.pid)
         let id = try XCTUnwrap(daemon.registry.id(ofLeader: login.identity),
                                "the login was not registered: \(audit.text)", file: file, line: line)
+        // login makes the terminal the user's after pam_open_session (shadow's chown_tty).
+        terminals.chown(pty.device, to: account.uid)
         let shell = processes.spawn(
             "bash", parent: login.pid, uid: account.uid, sid: login.sid, tty: pty.number, reaction: reaction)
         return Login(id: id, user: user, uid: account.uid, leader: login, processes: [shell], device: pty.device)
+    }
+
+    /// A display manager's desktop on X display `display` (":0"): its root process registers the session with
+    /// PAM_TTY naming the display, and the user's X client runs below it. What the display shows is
+    /// `desktops.readings[display]`.
+    @discardableResult
+    func desktopLogin(_ user: String, display: String, file: StaticString = #filePath, line: UInt = #line)
+        throws -> Login
+    {
+        let account = try XCTUnwrap(accounts.account(named: user), "no user \(user)", file: file, line: line)
+        let manager = processes.spawn("lightdm", parent: 1, uid: 0)
+        send(SessionEvent(phase: .open, pid: manager.pid, user: user, service: "lightdm", tty: display),
+             from: manager.pid)
+        let id = try XCTUnwrap(daemon.registry.id(ofLeader: manager.identity),
+                               "the login was not registered: \(audit.text)", file: file, line: line)
+        let client = processes.spawn("xclock", parent: manager.pid, uid: account.uid)
+        return Login(id: id, user: user, uid: account.uid, leader: manager, processes: [client], device: nil)
     }
 
     /// The user presses a key in the login's terminal.

@@ -48,14 +48,17 @@ final class FakeProcesses: ProcessTreeSource {
     }
 
     /// Starts a process below `parent`, in `sid` (a new session of its own when nil) and `group` (a group of its
-    /// own when nil), in its parent's audit session and cgroup unless `audit` or `cgroup` say otherwise.
+    /// own when nil), in its parent's audit session and cgroup unless `audit` or `cgroup` say otherwise, with the
+    /// next free pid or `pid` (to match a recording).
     @discardableResult
     func spawn(
         _ name: String, parent: Int32, uid: UInt32, sid: Int32? = nil, group: Int32? = nil, tty: UInt32 = 0,
-        audit: UInt32? = nil, cgroup: String? = nil, namespace: PIDNamespace? = nil, reaction: Reaction = .exits
+        audit: UInt32? = nil, cgroup: String? = nil, namespace: PIDNamespace? = nil, reaction: Reaction = .exits,
+        pid wanted: Int32? = nil
     ) -> ProcessRecord {
-        let pid = nextPID
-        nextPID += 1
+        precondition(wanted.map { records[$0] == nil } ?? true, "pid \(wanted!) is taken")
+        let pid = wanted ?? nextPID
+        if wanted == nil { nextPID += 1 }
         nextStart += 7
         var record = ProcessRecord(
             pid: pid, ppid: parent, processGroup: group ?? pid, sid: sid ?? pid, ttyNumber: tty, startTime: nextStart,

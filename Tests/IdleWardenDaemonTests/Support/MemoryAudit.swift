@@ -1,4 +1,5 @@
 import Foundation
+import IdleWardenCore
 @testable import IdleWardenDaemon
 
 /// An audit sink that keeps every line, for the tests to read.
@@ -12,9 +13,15 @@ final class MemoryAudit: AuditSink {
     }
 
     private(set) var lines: [Line] = []
+    /// As the daemon set it (audit_format); the lines are kept as records, `rendered` gives them in it.
+    var format: AuditFormat = .kv
+
+    /// Every line as the daemon's sink would write it, in the format in force when it was recorded.
+    private(set) var rendered: [String] = []
 
     func record(_ record: AuditRecord, priority: Int32) {
         lines.append(Line(record: record, priority: priority))
+        rendered.append(record.rendered(format))
     }
 
     /// The lines of `event`, optionally only those whose fields include `fields`.
