@@ -945,7 +945,6 @@ declare -A IWI_README_INLINE=(
     ['idlewarden reload']='run'
     ['idlewarden sweep']='run'
     ['idlewarden status']='run'
-    ['idlewarden daemon']='test_ending_second_daemon_is_refused_first_keeps_working (a second daemon on the same state directory exits 75)'
     ['idlewarden keepalive']='in the README blocks, as the user with a session'
     ['sudo /etc/init.d/idlewarden reload']='run'
     ['sudo /etc/init.d/idlewarden start']='run'
@@ -961,6 +960,7 @@ declare -A IWI_README_INLINE=(
     ['bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
     ['sudo idlewarden reload']='run'
     ['idlewarden daemon']='the daemon itself (every test runs one); a second on the same state directory: test_ending_second_daemon_is_refused_first_keeps_working'
+    ['idlewarden control-receiver']='a hidden subcommand the daemon runs itself: test_control_lingering_descriptor_old_kernel_receiver_replaced sees one killed and replaced'
 )
 _iwi_readme_inline_commands() {
     awk '/^```/ { on = !on; next } !on' "$IW_ROOT/README.md" | grep -oE '`[^`]+`' | tr -d '`' |
