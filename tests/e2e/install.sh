@@ -960,6 +960,8 @@ declare -A IWI_README_INLINE=(
     ['bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
     ['sudo idlewarden reload']='run'
     ['idlewarden daemon']='the daemon itself (every test runs one); a second on the same state directory: test_ending_second_daemon_is_refused_first_keeps_working'
+    ['sudo -i']='test_delivery_sudo_i_and_s_from_user_ssh (an ordinary user opens a root session with sudo -i and sudo -s)'
+    ['sudo -s']='test_delivery_sudo_i_and_s_from_user_ssh'
     ['idlewarden control-receiver']='a hidden subcommand the daemon runs itself: test_control_lingering_descriptor_old_kernel_receiver_replaced sees one killed and replaced'
 )
 _iwi_readme_inline_commands() {

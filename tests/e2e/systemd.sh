@@ -577,6 +577,7 @@ declare -A IW_SD_README_INLINE=(
     ['journalctl -t idlewarden']='run'
     ['journalctl -u idlewarden']='run'
     ['systemctl reload']='prose: sudo systemctl reload idlewarden is run from its block'
+    ['systemctl edit idlewarden']='prose: an editor for a drop-in; the desktop drop-in block shows the same kind of file, linked and run'
     ['sudo systemctl reload idlewarden']='prose: the same command is run from its block'
     ['systemctl restart']='prose: systemctl restart idlewarden is run'
     ['systemctl start']='prose: the package starts the unit (iw__sd_up checks it is active)'
