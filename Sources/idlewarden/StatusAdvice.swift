@@ -1,4 +1,5 @@
 import IdleWardenClient
+import IdleWardenWire
 import IdleWardenCore
 import IdleWardenDaemon
 
@@ -9,7 +10,8 @@ enum StatusAdvice {
         var where_ = [entry.service]
         if let terminal = entry.terminals.first ?? entry.tty { where_.append(StatusTable.shortTTY(terminal)) }
         if let rhost = entry.rhost { where_.append("from \(rhost)") }
-        var lines = ["Your session \(entry.id) (\(where_.joined(separator: ", "))):"]
+        // Every text a login chose (its terminal's name, PAM_RHOST) is escaped for the terminal, as in the table.
+        var lines = ["Your session \(entry.id) (\(EscapedText.escaping(where_.joined(separator: ", ")))):"]
         if let reason = entry.exemptReason {
             lines.append("  It is exempt (\(reason)): it is never logged out for being idle.")
             return lines.joined(separator: "\n")

@@ -20,7 +20,7 @@ iw__c_kernel_refuses_descriptors() {
 # daemon, as on Debian 12's kernel. Sets IW__C_SHIM. A harness device only: the product has no such switch.
 iw__c_old_kernel_shim() {
     local cc
-    cc=$(command -v clang || command -v cc || command -v gcc) || iw_fail "no C compiler (clang, cc or gcc) for the preload shim"
+    cc=$(command -v gcc) || iw_fail "no gcc for the preload shim"
     cat >"$IW_T/no_passrights.c" <<'EOF'
 #define _GNU_SOURCE
 #include <dlfcn.h>

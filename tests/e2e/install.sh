@@ -946,7 +946,6 @@ declare -A IWI_README_INLINE=(
     ['idlewarden reload']='run'
     ['idlewarden sweep']='run'
     ['idlewarden status']='run'
-    ['idlewarden daemon']='test_ending_second_daemon_is_refused_first_keeps_working (a second daemon on the same state directory exits 75)'
     ['idlewarden keepalive']='in the README blocks, as the user with a session'
     ['idlewarden inhibit']='tests/e2e/workstation.sh, as a user in an ssh session'
     ['sudo /etc/init.d/idlewarden reload']='run'
@@ -963,6 +962,9 @@ declare -A IWI_README_INLINE=(
     ['bash tests/run.sh e2e install']='the suite, this file only: it is what runs this test'
     ['sudo idlewarden reload']='run'
     ['idlewarden daemon']='the daemon itself (every test runs one); a second on the same state directory: test_ending_second_daemon_is_refused_first_keeps_working'
+    ['sudo -i']='test_delivery_sudo_i_and_s_from_user_ssh (an ordinary user opens a root session with sudo -i and sudo -s)'
+    ['sudo -s']='test_delivery_sudo_i_and_s_from_user_ssh'
+    ['idlewarden control-receiver']='a hidden subcommand the daemon runs itself: test_control_lingering_descriptor_old_kernel_receiver_replaced sees one killed and replaced'
 )
 _iwi_readme_inline_commands() {
     awk '/^```/ { on = !on; next } !on' "$IW_ROOT/README.md" | grep -oE '`[^`]+`' | tr -d '`' |

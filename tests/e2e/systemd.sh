@@ -428,8 +428,9 @@ test_systemd_check_config_warns_about_logind_idle_stop() {
 
 # Where logind runs, its session list reconciles the daemon's sessions when it starts. With the daemon stopped:
 # (a) a tracked ssh login logs out, so logind removes its session: dropped at start (reason=logind-gone);
-# (b) an ssh login opens (the module fails open): adopted from logind (source=logind, service sshd, its logind
-# id and scope), then warned and ended on time; (c) a session of a PAM service without the module (pam_systemd
+# (b) an ssh login opens; the record the module spooled for it is removed (a record lost, as when the spool is
+# full: a spooled login is registered from the spool, see delivery.sh): adopted from logind (source=logind,
+# service sshd, its logind id and scope), then warned and ended on time; (c) a session of a PAM service without the module (pam_systemd
 # only) is not adopted (reason=no-module).
 test_systemd_logind_reconcile_adopts_and_drops() {
     iw__sd_up
@@ -455,6 +456,8 @@ test_systemd_logind_reconcile_adopts_and_drops() {
     iw_tmux_type s1 exit
     iw_wait_until 15 iw__sd_logind_gone "$a" || iw_fail "logind still lists $a's session after the logout"
     iw__sd_login_untracked s2 "$b"
+    iw_ct sh -c 'ls /run/idlewarden/spool | grep -q .' || iw_fail "the module spooled nothing for $b's login"
+    iw_ct sh -c 'rm -f /run/idlewarden/spool/*' || iw_fail "cannot empty the spool"
     iw__sd_hold_session iwtest-nomod-"$IW_ID" "$c"
     iw_check "systemctl start idlewarden" iw_ct systemctl start idlewarden.service
 
@@ -574,6 +577,8 @@ declare -A IW_SD_README_INLINE=(
     ['journalctl -t idlewarden']='run'
     ['journalctl -u idlewarden']='run'
     ['systemctl reload']='prose: sudo systemctl reload idlewarden is run from its block'
+    ['systemctl edit idlewarden']='prose: an editor for a drop-in; the desktop drop-in block shows the same kind of file, linked and run'
+    ['sudo systemctl reload idlewarden']='prose: the same command is run from its block'
     ['systemctl restart']='prose: systemctl restart idlewarden is run'
     ['systemctl start']='prose: the package starts the unit (iw__sd_up checks it is active)'
     ['systemctl status']='prose: sudo systemctl status idlewarden is run from its block'

@@ -69,50 +69,7 @@ static inline size_t cpam_max_socket_path(void) {
  *
  * Returns 0 when the whole record was queued, else the errno of the step that failed (ENAMETOOLONG: the path is
  * empty or does not fit; EMSGSIZE: the record was cut). A signal is retried twice, never waited out. */
-static inline int cpam_deliver(const char *path, size_t path_length, const void *bytes, size_t count) {
-    struct sockaddr_un address;
-    if (path_length == 0 || path_length >= sizeof(address.sun_path)) return ENAMETOOLONG;
-    memset(&address, 0, sizeof(address));
-    address.sun_family = AF_UNIX;
-    memcpy(address.sun_path, path, path_length);
-    socklen_t length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + path_length + 1);
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return errno;
-    int rc, attempts = 0;
-    do {
-        rc = connect(fd, (const struct sockaddr *)&address, length);
-    } while (rc != 0 && errno == EINTR && ++attempts < 3);
-    if (rc != 0) {
-        int error = errno;
-        close(fd);
-        return error;
-    }
-    struct ucred credentials = {.pid = getpid(), .uid = geteuid(), .gid = getegid()};
-    union {
-        char buffer[CMSG_SPACE(sizeof(struct ucred))];
-        struct cmsghdr align;
-    } control;
-    memset(&control, 0, sizeof(control));
-    struct iovec vector = {.iov_base = (void *)bytes, .iov_len = count};
-    struct msghdr message = {0};
-    message.msg_iov = &vector;
-    message.msg_iovlen = 1;
-    message.msg_control = control.buffer;
-    message.msg_controllen = sizeof(control.buffer);
-    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_CREDENTIALS;
-    header->cmsg_len = CMSG_LEN(sizeof(struct ucred));
-    memcpy(CMSG_DATA(header), &credentials, sizeof(credentials));
-    ssize_t sent;
-    attempts = 0;
-    do {
-        sent = sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
-    } while (sent < 0 && errno == EINTR && ++attempts < 3);
-    int error = sent < 0 ? errno : (size_t)sent == count ? 0 : EMSGSIZE;
-    close(fd);
-    return error;
-}
+int cpam_deliver(const char *path, size_t path_length, const void *bytes, size_t count);
 
 /* --- The spool (see Spool.swift): files in a root-only directory, for the daemon to read when it can. --- */
 
