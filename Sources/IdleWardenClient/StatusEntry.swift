@@ -8,8 +8,8 @@ public struct StatusEntry: Codable, Equatable, Sendable {
     public var rhost: String?
     public var pid: Int32
     public var openedAt: Int64
-    /// active, warned, exempt, no-tty, pending (terminals not found yet), terminating; for a graphical session
-    /// with `graphical = false`: unchecked.
+    /// active, inhibited (held by `idlewarden inhibit`), warned, exempt, no-tty, pending (terminals not found yet),
+    /// terminating; for a graphical session with `graphical = false`: unchecked.
     public var state: String
     public var exemptReason: String?
     public var terminals: [String]
@@ -19,6 +19,8 @@ public struct StatusEntry: Codable, Equatable, Sendable {
     public var nextDeadline: Int64?
     /// The X display of a graphical session (PAM_TTY ":N"), also listed first in `terminals`; nil otherwise.
     public var display: String?
+    /// The processes holding the session (`idlewarden inhibit`), oldest first.
+    public var inhibitors: [StatusInhibitor]
     /// The login's own systemd-logind session id (`3`, `c1`); nil without logind or without a session of its own.
     public var logindSession: String?
     /// That session's scope, as a cgroup path (`/user.slice/user-1000.slice/session-3.scope`).
@@ -39,7 +41,7 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         idleTimeoutSeconds: Int64, nextDeadline: Int64?, display: String?, logindSession: String? = nil,
         scope: String? = nil, warnAt: Int64? = nil, endAt: Int64? = nil,
         endReason: String? = nil, warnBeforeSeconds: Int64? = nil, maxSessionSeconds: Int64? = nil,
-        keepaliveAllowed: Bool? = nil
+        keepaliveAllowed: Bool? = nil, inhibitors: [StatusInhibitor] = []
     ) {
         self.id = id
         self.user = user
@@ -64,10 +66,11 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         self.warnBeforeSeconds = warnBeforeSeconds
         self.maxSessionSeconds = maxSessionSeconds
         self.keepaliveAllowed = keepaliveAllowed
+        self.inhibitors = inhibitors
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, user, uid, service, tty, rhost, pid, state, terminals, display, scope
+        case id, user, uid, service, tty, rhost, pid, state, terminals, display, scope, inhibitors
         case logindSession = "logind_session"
         case openedAt = "opened_at"
         case exemptReason = "exempt_reason"
@@ -100,6 +103,7 @@ public struct StatusEntry: Codable, Equatable, Sendable {
         try container.encode(idleTimeoutSeconds, forKey: .idleTimeoutSeconds)
         try container.encode(nextDeadline, forKey: .nextDeadline)
         try container.encode(display, forKey: .display)
+        try container.encode(inhibitors, forKey: .inhibitors)
         try container.encode(logindSession, forKey: .logindSession)
         try container.encode(scope, forKey: .scope)
         try container.encode(warnAt, forKey: .warnAt)

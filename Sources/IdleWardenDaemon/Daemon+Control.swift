@@ -7,8 +7,8 @@ import IdleWardenWire
 import Glibc
 #endif
 
-/// Requests on the control socket: `status`, `keepalive`, `reload`, `sweep` and `metrics`. Any user may ask; each
-/// sees and touches only their own sessions, root all of them.
+/// Requests on the control socket: `status`, `keepalive`, `inhibit` (Daemon+Inhibit), `reload`, `sweep` and
+/// `metrics`. Any user may ask; each sees and touches only their own sessions, root all of them.
 extension Daemon {
     /// The reply to a request: its first chunk, or the chunk asked for of an answer given before (to the same
     /// uid only). Nil when there is nothing to send (a chunk that is not there).
@@ -26,6 +26,8 @@ extension Daemon {
             })
         case .keepalive(let sessionID):
             reply = keepalive(sessionID, sender: sender)
+        case .inhibit(let why, let sessionID):
+            reply = inhibit(why: why, sessionID: sessionID, sender: sender)
         case .reload, .sweep, .metrics:
             guard sender.isRoot else {
                 reject("not-root", sender: sender, detail: "request=\(request.action)")
@@ -138,6 +140,9 @@ extension Daemon {
         case .sleep(let until): return "look again in \(ConfigDuration.format(until - now))"
         case .warn(let deadline, let reason):
             return "warn now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"
+        case .warnAgain(let deadline, let reason):
+            return "warn again now (\(reason.rawValue)) and end it in \(ConfigDuration.format(deadline - now))"
+        case .lock: return "lock its desktop now"
         case .terminate(let reason): return "end it now (\(reason.rawValue))"
         }
     }

@@ -86,8 +86,14 @@ extension Daemon {
             registry.unschedule(id)
         case .sleep(let until):
             registry.schedule(id, at: until)
-        case .warn(let deadline, let reason):
-            entry.session.warning = Warning(issuedAt: now, deadline: deadline, reason: reason)
+        case .warn(let deadline, let reason), .warnAgain(let deadline, let reason):
+            let again: Bool
+            if case .warnAgain = verdict { again = true } else { again = false }
+            if again {
+                entry.session.warning?.repeatedAt = now
+            } else {
+                entry.session.warning = Warning(issuedAt: now, deadline: deadline, reason: reason)
+            }
             markStateChanged(id)
             let text = Notice.warning(for: entry.session, deadline: deadline, reason: reason, now: now)
             let results = entry.session.terminals.map { effects.terminals.write(text, to: $0) }
@@ -98,8 +104,26 @@ extension Daemon {
                 ("reason", reason.rawValue), ("idle", String(entry.session.idle(now: now).wholeSeconds)),
                 ("deadline", String(deadline.seconds)), ("terminals", terminalField(entry.session)),
                 ("delivered", deliveryField(results)), ("display", entry.session.facts.display), ("desktop", desktop),
+                ("again", again ? "yes" : nil),
             ]))
-            registry.schedule(id, at: deadline)
+            reschedule(id, now: now)
+        case .lock:
+            let session = entry.session
+            let endpoint = displays.endpoint(
+                of: session, state: &entry.display,
+                table: { ProcessTable.session(of: session.leader, source: effects.processes) }, refresh: false)
+            let outcome = effects.locker.lock(session, endpoint: endpoint, command: config.lockCommand)
+            entry.session.lockedFor = session.lastInput
+            if let previous = entry.display.locker { effects.locker.release(previous) }
+            entry.display.locker = outcome.process
+            markStateChanged(id)
+            registry.update(id) { $0 = entry }
+            audit.record(AuditRecord("lock", sessionFields(session) + [
+                ("method", outcome.method), ("result", outcome.result),
+                ("idle", String(session.idle(now: now).wholeSeconds)),
+                ("lock_after", session.limits.lockAfter.map(ConfigDuration.format)), ("display", session.facts.display),
+            ]), priority: outcome.result == "ok" || outcome.result == "started" ? LOG_INFO : LOG_WARNING)
+            reschedule(id, now: now)
         case .terminate(let reason):
             let session = entry.session
             let text = Notice.farewell(for: session, reason: reason, now: now)
@@ -147,7 +171,7 @@ extension Daemon {
         switch session.verdict(now: now) {
         case .exempt, .unchecked: registry.unschedule(id)
         case .sleep(let until): registry.schedule(id, at: until)
-        case .warn, .terminate: registry.schedule(id, at: now)
+        case .warn, .warnAgain, .lock, .terminate: registry.schedule(id, at: now)
         }
     }
 

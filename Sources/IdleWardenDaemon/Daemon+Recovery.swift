@@ -70,6 +70,7 @@ extension Daemon {
             session.ending = nil
             discoverTerminals(&session, table: table, now: now, announce: false)
             track(session, now: now)
+            rewatchInhibitors(of: session.id, now: now)
             audit.record(AuditRecord("restore", sessionFields(session) + [
                 ("idle", String(session.idle(now: now).wholeSeconds)),
                 ("downtime", String(max(0, (now - saved.savedAt.wall).wholeSeconds))),

@@ -33,33 +33,39 @@ extension Daemon {
     }
 
     /// Removes a session from every index of the registry and lets go of what it held: the watch of its leader
-    /// and its desktop notice (an end in progress closes its handles with it).
+    /// and of its inhibitors, and its desktop notice (an end in progress closes its handles with it).
     func forget(_ id: String) {
         guard var entry = registry.remove(id) else { return }
         markStateChanged(id)
         if let handle = entry.leaderHandle { release(handle) }
+        for handle in entry.inhibitorHandles.keys { release(handle) }
         displays.cancelNotice(&entry.display)
+        if let locker = entry.display.locker { effects.locker.release(locker) }
     }
 
-    /// A leader's handle reported readable. The report may come late, for a descriptor number that was closed
-    /// and reused for another session's leader since: only a handle whose process has exited now ends one.
-    func leaderExited(handle: Int32) {
-        guard let id = registry.id(ofHandle: handle), effects.handles.hasExited(handle) else { return }
-        end(id, reason: "leader-exit", now: clock.now())
+    /// A process handle reported readable: a leader's or an inhibitor's. The report may come late, for a
+    /// descriptor number that was closed and reused since: only a handle whose process has exited now counts.
+    func processExited(handle: Int32) {
+        guard effects.handles.hasExited(handle) else { return }
+        if let id = registry.id(ofHandle: handle) {
+            end(id, reason: "leader-exit", now: clock.now())
+        } else if registry.inhibitor(ofHandle: handle) != nil {
+            inhibitorExited(handle: handle, now: clock.now())
+        }
     }
 
-    /// A handle on `leader` in the event loop, readable once it exits; nil when it is gone or its pid names
+    /// A handle on `process` in the event loop, readable once it exits; nil when it is gone or its pid names
     /// another process now.
-    private func watch(_ leader: ProcessIdentity) -> Int32? {
-        guard case .success(let handle) = effects.handles.open(leader.pid) else { return nil }
+    func watch(_ process: ProcessIdentity) -> Int32? {
+        guard case .success(let handle) = effects.handles.open(process.pid) else { return nil }
         // The handle was opened after the start time was read; read it again so that both name one process.
-        guard effects.processes.stat(leader.pid)?.startTime == leader.startTime else {
+        guard effects.processes.stat(process.pid)?.startTime == process.startTime else {
             effects.handles.close(handle)
             return nil
         }
         if let io {
             do {
-                try io.loop.watchLeader(handle)
+                try io.loop.watchProcess(handle)
             } catch {
                 effects.handles.close(handle)
                 return nil
@@ -72,8 +78,8 @@ extension Daemon {
         if let handle = registry.takeLeaderHandle(id) { release(handle) }
     }
 
-    private func release(_ handle: Int32) {
-        io?.loop.unwatchLeader(handle)
+    func release(_ handle: Int32) {
+        io?.loop.unwatchProcess(handle)
         effects.handles.close(handle)
     }
 }

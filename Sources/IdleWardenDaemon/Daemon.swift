@@ -167,7 +167,7 @@ public final class Daemon {
                     io.loop.drainTimer()
                     handleDue(now: clock.now())
                     if spoolBacklog { replaySpool(now: clock.now()) }
-                case .leader(let handle): leaderExited(handle: handle)
+                case .process(let handle): processExited(handle: handle)
                 case .clockSet: io.loop.rearmClockWatch()
                 }
             }

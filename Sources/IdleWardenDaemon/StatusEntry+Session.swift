@@ -8,12 +8,16 @@ extension StatusEntry {
         self.init(
             id: session.id, user: session.facts.user, uid: session.facts.uid, service: session.facts.service,
             tty: session.facts.tty, rhost: session.facts.rhost, pid: session.leader.pid,
-            openedAt: session.openedAt.seconds, state: Self.state(of: session),
+            openedAt: session.openedAt.seconds, state: Self.state(of: session, now: now),
             exemptReason: session.limits.exemption?.description,
             terminals: (display.map { [$0] } ?? []) + session.terminals,
             idleSeconds: session.idle(now: now).wholeSeconds,
             idleTimeoutSeconds: session.limits.idleTimeout.wholeSeconds, nextDeadline: nextDeadline?.seconds,
-            display: display, logindSession: session.logindScope?.sessionID, scope: session.logindScope?.path)
+            display: display, logindSession: session.logindScope?.sessionID, scope: session.logindScope?.path,
+            inhibitors: session.inhibitors.map {
+                StatusInhibitor(pid: $0.process.pid, why: $0.why, since: $0.since.seconds,
+                                holding: session.isInhibited(now: now))
+            })
         let outlook = session.outlook(now: now)
         warnAt = outlook?.warnAt?.seconds
         endAt = outlook?.endAt.seconds
@@ -24,12 +28,13 @@ extension StatusEntry {
     }
 
     /// The state `status` shows and the `idlewarden_sessions` gauge counts by.
-    static let states = ["active", "warned", "exempt", "pending", "no-tty", "unchecked", "terminating"]
+    static let states = ["active", "warned", "exempt", "pending", "no-tty", "unchecked", "terminating", "inhibited"]
 
-    static func state(of session: Session) -> String {
+    static func state(of session: Session, now: Instant) -> String {
         if session.ending != nil { return "terminating" }
         if session.limits.exemption != nil { return "exempt" }
         if session.warning != nil { return "warned" }
+        if session.isInhibited(now: now) { return "inhibited" }
         if session.facts.isGraphical { return session.isDisplayChecked ? "active" : "unchecked" }
         if session.terminals.isEmpty && session.terminalDiscovery != .settled { return "pending" }
         if session.terminals.isEmpty && !session.limits.checkNoTTY { return "no-tty" }

@@ -8,9 +8,9 @@ struct IdleWarden: ParsableCommand {
         abstract: "Log out idle login sessions (SSH, console, su), warning users first.",
         version: Version.current,
         subcommands: [
-            DaemonCommand.self, StatusCommand.self, KeepaliveCommand.self, ExplainCommand.self, CheckConfigCommand.self,
-            ReloadCommand.self, SweepCommand.self, MetricsCommand.self, VersionCommand.self, XIdleCommand.self,
-            ControlReceiverCommand.self, SessionEnvCommand.self,
+            DaemonCommand.self, StatusCommand.self, KeepaliveCommand.self, InhibitCommand.self, ExplainCommand.self,
+            CheckConfigCommand.self, ReloadCommand.self, SweepCommand.self, MetricsCommand.self, VersionCommand.self,
+            XIdleCommand.self, ControlReceiverCommand.self, SessionEnvCommand.self,
         ]
     )
 }

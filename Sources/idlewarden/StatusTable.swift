@@ -28,7 +28,15 @@ enum StatusTable {
             }.joined(separator: "  ")
         }
         if entries.isEmpty { return lines[0] + "\n(no sessions)" }
-        return lines.joined(separator: "\n")
+        let holds = entries.flatMap { entry in
+            entry.inhibitors.map { hold in
+                let held = ConfigDuration.format(.seconds(max(0, now - hold.since)))
+                return "session \(EscapedText.escaping(entry.id)) held by pid \(hold.pid) for \(held)"
+                    + (hold.holding ? "" : " (not holding: allow_inhibit = false or max_inhibit reached)")
+                    + (hold.why.isEmpty ? "" : ": " + EscapedText.escaping(hold.why))
+            }
+        }
+        return (lines + holds).joined(separator: "\n")
     }
 
     /// What comes next if nobody types: the warning or the logout, and when.

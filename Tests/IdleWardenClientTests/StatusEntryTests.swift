@@ -13,8 +13,8 @@ final class StatusEntryTests: XCTestCase {
             JSONSerialization.jsonObject(with: try JSONEncoder().encode(entry)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), [
             "id", "user", "uid", "service", "tty", "rhost", "pid", "opened_at", "state", "exempt_reason",
-            "terminals", "idle_seconds", "idle_timeout_seconds", "next_deadline", "display", "logind_session", "scope",
-            "warn_at", "end_at", "end_reason", "warn_before_seconds", "max_session_seconds", "keepalive_allowed",
+            "terminals", "idle_seconds", "idle_timeout_seconds", "next_deadline", "display", "inhibitors",
+            "logind_session", "scope", "warn_at", "end_at", "end_reason", "warn_before_seconds", "max_session_seconds", "keepalive_allowed",
         ])
         for key in ["tty", "rhost", "exempt_reason", "next_deadline", "display", "logind_session", "scope", "warn_at",
                     "end_at", "end_reason", "warn_before_seconds", "max_session_seconds", "keepalive_allowed"] {

@@ -54,6 +54,34 @@ final class ConfigDropInTests: XCTestCase {
         XCTAssertTrue(config.summary.contains("drop-in \(early)\ndrop-in \(late)\n"), config.summary)
     }
 
+    /// The keys of issue 18 merge like every other: a drop-in's lock_command (top level only), lock_after,
+    /// warn_again, warn_message, allow_inhibit and max_inhibit win over the main file's; one it does not set keeps
+    /// the main file's; a relative lock_command is an error at the drop-in's line.
+    func testDesktopAndInhibitKeysMergeFromDropIns() throws {
+        try writeMain("lock_command = [\"/usr/bin/xdg-screensaver\", \"lock\"]\nlock_after = \"5m\"\nmax_inhibit = \"8h\"\n")
+        try dropIn("50-site.conf", """
+            lock_command = ["/usr/bin/i3lock", "-n"]
+            warn_again = "20s"
+            warn_message = "{user}: {stay}"
+            allow_inhibit = false
+            """)
+        let config = try XCTUnwrap(ConfigLoader.load(path: main).config)
+        XCTAssertEqual(config.lockCommand, ["/usr/bin/i3lock", "-n"])
+        XCTAssertEqual(config.defaults.lockAfter, .seconds(300))
+        XCTAssertEqual(config.defaults.maxInhibit, .seconds(8 * 3600))
+        XCTAssertEqual(config.defaults.warnAgain, .seconds(20))
+        XCTAssertEqual(config.defaults.warnMessage?.text, "{user}: {stay}")
+        XCTAssertEqual(config.defaults.allowInhibit, false)
+        XCTAssertFalse(Policy.resolve(config, for: facts()).limits.allowInhibit)
+
+        let relative = try dropIn("60-bad.conf", "\nlock_command = [\"i3lock\"]\n")
+        let result = ConfigLoader.load(path: main)
+        XCTAssertNil(result.config)
+        XCTAssertEqual(result.errors.count, 1, "\(result.errors)")
+        XCTAssertTrue(result.errors[0].description.hasPrefix("\(relative):2:"), "\(result.errors)")
+        XCTAssertTrue(result.errors[0].description.contains("lock_command"), "\(result.errors)")
+    }
+
     /// Names sort byte by byte (not by locale, not by number); only *.conf that is not hidden counts.
     func testOnlyConfFilesInByteOrder() throws {
         try writeMain("")

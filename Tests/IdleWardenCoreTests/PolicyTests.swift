@@ -234,7 +234,10 @@ final class PolicyTests: XCTestCase {
         XCTAssertEqual(resolution.description, """
             exempt = false  (built-in default)
             idle_timeout = 2h  (rule 1 "oncall" (test.conf:4))
+            lock_after = none  (built-in default)
             warn_before = 5m  (rule 2 (test.conf:9))
+            warn_again = none  (built-in default)
+            warn_message = built-in  (built-in default)
             signal_interval = 15s  (config top level, test.conf:2)
             max_session = 8h  (module argument max_session=8h)
             check_no_tty = false  (built-in default)
@@ -242,7 +245,48 @@ final class PolicyTests: XCTestCase {
             activity = input  (built-in default)
             end = session  (built-in default)
             graphical = true  (built-in default)
+            allow_inhibit = true  (built-in default)
+            max_inhibit = none  (built-in default)
             matched rules: 1, 2
             """)
+    }
+
+    /// allow_inhibit and max_inhibit: top level and per rule, first matching rule wins, shown by explain with
+    /// their sources; max_inhibit has the bounds of a timeout.
+    func testInhibitKeysResolvePerRuleAndAreBounded() throws {
+        let config = try config("""
+            max_inhibit = "4h"
+
+            [[rule]]
+            name = "lab"
+            groups = ["lab"]
+            allow_inhibit = false
+
+            [[rule]]
+            users = ["alice"]
+            max_inhibit = "30m"
+            """)
+        let lab = Policy.resolve(config, for: facts(groups: ["lab"]))
+        XCTAssertFalse(lab.limits.allowInhibit)
+        XCTAssertEqual(lab.source(of: .allowInhibit), .rule(index: 1, name: "lab", file: "test.conf", line: 3))
+        XCTAssertEqual(lab.limits.maxInhibit, .seconds(1800))
+        XCTAssertTrue(lab.description.contains("allow_inhibit = false  (rule 1 \"lab\" (test.conf:3))"), lab.description)
+        XCTAssertTrue(lab.description.contains("max_inhibit = 30m  (rule 2 (test.conf:8))"), lab.description)
+        let other = Policy.resolve(config, for: facts(user: "bob"))
+        XCTAssertTrue(other.limits.allowInhibit)
+        XCTAssertEqual(other.source(of: .allowInhibit), .builtInDefault)
+        XCTAssertEqual(other.limits.maxInhibit, .seconds(4 * 3600))
+        XCTAssertEqual(other.source(of: .maxInhibit), .topLevel(at: SourceLocation(file: "test.conf", line: 1, column: 1)))
+        let builtIn = Policy.resolve(.builtIn(), for: facts())
+        XCTAssertEqual(builtIn.value(of: .maxInhibit), "none")
+        XCTAssertEqual(builtIn.value(of: .allowInhibit), "true")
+
+        let bad = ConfigParser.parse("max_inhibit = \"10s\"\n[[rule]]\nallow_inhibit = \"no\"", path: "f")
+        XCTAssertNil(bad.config)
+        XCTAssertEqual(bad.errors.count, 2, "\(bad.errors)")
+        XCTAssertTrue(bad.errors.contains { $0.description.hasPrefix("f:1:") && $0.description.contains("max_inhibit") },
+                      "\(bad.errors)")
+        XCTAssertTrue(bad.errors.contains { $0.description.hasPrefix("f:3:") && $0.description.contains("allow_inhibit") },
+                      "\(bad.errors)")
     }
 }

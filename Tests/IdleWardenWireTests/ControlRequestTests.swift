@@ -11,6 +11,8 @@ final class ControlRequestTests: XCTestCase {
             ControlRequest(requestID: 5, action: .reload),
             ControlRequest(requestID: 6, action: .sweep(dryRun: true)),
             ControlRequest(requestID: 7, action: .sweep(dryRun: false)),
+            ControlRequest(requestID: 8, action: .inhibit(why: nil, sessionID: nil)),
+            ControlRequest(requestID: 9, action: .inhibit(why: "nightly build", sessionID: "4")),
         ] {
             XCTAssertEqual(try Message.decode(try request.encoded()), .request(request))
         }
@@ -21,6 +23,17 @@ final class ControlRequestTests: XCTestCase {
         bytes += [FieldTag.user.rawValue, 0, 1, UInt8(ascii: "a")]
         XCTAssertThrowsError(try Message.decode(bytes)) {
             XCTAssertEqual($0 as? WireError, .unexpectedField(.user))
+        }
+    }
+
+    /// The reason is text like any other: no control characters, at most 256 bytes.
+    func testInhibitReasonIsBounded() throws {
+        var writer = DatagramWriter(kind: .inhibit)
+        writer.append(.requestID, integer: 1)
+        XCTAssertThrowsError(try writer.append(.why, text: String(repeating: "x", count: 257)))
+        try writer.append(.why, text: "a\u{1b}[2J")
+        XCTAssertThrowsError(try Message.decode(writer.bytes)) {
+            XCTAssertEqual($0 as? WireError, .forbiddenByte(.why))
         }
     }
 

@@ -224,6 +224,94 @@ test_graphical_input_keeps_desktop_alive() {
     iw_ok "ended $(iw_secs "$late") s after idle_timeout once input stopped"
 }
 
+# lock_after with a real screen locker from Debian (i3lock) as lock_command: a desktop left alone is locked at
+# lock_after (event=lock method=lock_command result=started; i3lock runs as the user and its window is on the
+# display), then still warned and ended at idle_timeout on the usual schedule; the locker does not outlive the
+# session.
+test_graphical_lock_after_locks_then_ends() {
+    local user=iwtest-$IW_ID-g
+    command -v i3lock >/dev/null 2>&1 || iw_fail "missing i3lock (apt-get install i3lock)"
+    iw_gui_setup "$user"
+    iw_config 'lock_after = "6s"' 'lock_command = ["/usr/bin/i3lock", "-n"]'
+    iw_daemon_start
+    iw_gui_session a "$user"
+    iw_gui_input
+    local t0 locked
+    t0=$(iw_now_ms)
+    iw_wait_until 20 iw_gui_window_named '"i3lock"' || iw_fail "no i3lock window on $IW_DISPLAY: $(iw_audit | tail -n 3)"
+    locked=$(iw_now_ms)
+    ((locked - t0 >= 5000)) || iw_fail "locked $(iw_secs $((locked - t0))) s after the last input (lock_after 6 s)"
+    iw_ok "locked $(iw_secs $((locked - t0))) s after the last input: i3lock's window is on $IW_DISPLAY"
+    iw_check "i3lock runs as $user" iw_gui_client_running "$user" i3lock
+    iw_audit_wait 5 "$(iw_kv event lock)" "$(iw_kv user "$user")" "$(iw_kv method lock_command)" "$(iw_kv result started)" ||
+        iw_fail "no 'event=lock method=lock_command result=started' line: $(iw_audit | tail -n 3)"
+    iw_ok "audited: $(iw_audit "$(iw_kv event lock)" | tail -n1)"
+    [[ $(iw_audit_count "$(iw_kv event lock)" "$(iw_kv user "$user")") == 1 ]] || iw_fail "locked more than once"
+
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_gui_window_named 'idlewarden' ||
+        iw_fail "no warning window after the lock ($(iw_audit | tail -n 3))"
+    local warned=$(iw_now_ms)
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" || iw_fail "the locked desktop was not ended"
+    iw_expect_warned_ahead graphical_locked "$warned" "$(iw_now_ms)"
+    iw_expect_end_on_time graphical_locked "$t0" "locked_after_s=$(iw_secs $((locked - t0)))"
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" || iw_fail "no terminate line"
+    iw_wait_until 10 iw__not iw_gui_client_running "$user" i3lock || iw_fail "i3lock outlived the session"
+    iw_ok "the locker ended with the session"
+}
+
+# Input after the lock is input: a desktop locked at lock_after that then gets XTest input every few seconds (through
+# the locker's grab, as a user at the unlock prompt) is not warned or ended past idle_timeout.
+test_graphical_input_after_lock_keeps_desktop() {
+    local user=iwtest-$IW_ID-g
+    command -v i3lock >/dev/null 2>&1 || iw_fail "missing i3lock (apt-get install i3lock)"
+    iw_gui_setup "$user"
+    iw_config 'lock_after = "6s"' 'lock_command = ["/usr/bin/i3lock", "-n"]'
+    iw_daemon_start
+    iw_gui_session a "$user"
+    iw_gui_input
+    iw_wait_until 20 iw_gui_window_named '"i3lock"' || iw_fail "no i3lock window on $IW_DISPLAY: $(iw_audit | tail -n 3)"
+    iw_ok "locked"
+    local end=$(($(iw_now_ms) + (IW_IDLE + 10) * 1000))
+    while (($(iw_now_ms) < end)); do
+        iw_gui_input
+        sleep "$IW_TYPE_INTERVAL"
+        iw_gui_client_running "$user" || iw_fail "the desktop was ended although it had input after the lock"
+    done
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "warned or ended despite input after the lock: $(iw_audit "$(iw_kv user "$user")")"
+    iw_ok "not warned or ended: $((IW_IDLE + 10)) s of input after the lock (idle_timeout ${IW_IDLE} s)"
+}
+
+# A desktop started as xrdp's sesman starts one: the cookie is in the user's ~/.Xauthority and XAUTHORITY is not
+# exported. The daemon finds the authority file as Xlib does ($HOME/.Xauthority, else the home of the account),
+# so the display is read (no event=display result=unknown): the idle desktop is warned and ended on schedule.
+test_graphical_home_xauthority_as_xrdp_leaves_it() {
+    local user=iwtest-$IW_ID-g
+    iw_gui_setup "$user"
+    local home
+    home=$(getent passwd "$user" | cut -d: -f6)
+    install -m 0600 -o "$user" -g "$(id -g "$user")" "$IW_XAUTH" "$home/.Xauthority"
+    iw_config
+    iw_daemon_start
+    iw__desktop_service a "$user" "session  required pam_permit.so" "DISPLAY=$IW_DISPLAY" -- "$(command -v "$IW_GUI_CLIENT")"
+    grep -q XAUTHORITY "$IW_T/desktop-a.sh" && iw_fail "the desktop's environment names XAUTHORITY"
+    iw__desktop_pamtester a "$user" -I "tty=$IW_DISPLAY"
+    iw_wait_until 15 iw_gui_client_running "$user" ||
+        iw_fail "the desktop of $user did not start: $(cat "$IW_TLOG/pamtester-a.log" "$IW_TLOG/pam_exec-a.log" 2>/dev/null)"
+    iw_gui_input
+    local t0
+    t0=$(iw_now_ms)
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" ||
+        iw_fail "the idle desktop was not ended: $(iw_audit "$(iw_kv user "$user")" | tail -n 3)"
+    iw_expect_end_on_time graphical_home_xauthority "$t0"
+    iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$user")" "$(iw_kv display "$IW_DISPLAY")" ||
+        iw_fail "no warn line: $(iw_audit "$(iw_kv user "$user")")"
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" || iw_fail "no terminate line"
+    (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "the display could not be read: $(iw_audit "$(iw_kv event display)")"
+    iw_ok "read through ~/.Xauthority, warned and ended: $(iw_audit "$(iw_kv event terminate)" | tail -n1)"
+}
+
 # A user in exclude_users keeps an idle desktop: never warned, never ended, shown as exempt.
 test_graphical_exempt_user_survives() {
     local user=iwtest-$IW_ID-x
@@ -563,9 +651,10 @@ iw_wayland_session() {
 
 # A Wayland desktop has no X display: logind's idle hint is its only idle source. (a) Its desktop tells logind it
 # is idle: it is warned through its session bus (a desktop notification, received here by a mock notification
-# server on the session's own dbus-run-session bus) and ended. (b) Its desktop never set a hint: it cannot be
-# read, which is logged once; it is not idle until that has lasted idle_timeout, then it is ended by the rule for
-# a display that cannot be read (event=display result=unobservable).
+# server on the session's own dbus-run-session bus), with the site's text (warn_message, filled in, and the
+# desktop's way to stay), and ended. (b) Its desktop never set a hint: it cannot be read, which is logged once;
+# it is not idle until that has lasted idle_timeout, then it is ended by the rule for a display that cannot be
+# read (event=display result=unobservable).
 test_graphical_wayland_logind() {
     local a=iwtest-$IW_ID-a b=iwtest-$IW_ID-b
     local tool
@@ -575,7 +664,7 @@ test_graphical_wayland_logind() {
     iw_mkuser "$a"
     iw_mkuser "$b"
     iw_logind_start
-    iw_config
+    iw_config 'warn_message = "Desktop notice for {user}: {stay}."'
     iw_daemon_start
     printf '%s' "$IW_PY_NOTIFY_MOCK" >"$IW_T/mock-notify.py"
     local notices=$IW_T/notices-$a
@@ -597,6 +686,8 @@ test_graphical_wayland_logind() {
     local warned=$(iw_now_ms)
     ((warned - t0 >= (IW_IDLE - IW_WARN - 1) * 1000)) || iw_fail "warned too early: $(iw_secs $((warned - t0))) s"
     iw_ok "notification after $(iw_secs $((warned - t0))) s: $(head -n1 "$notices")"
+    iw_wait_until 3 grep -qF "Desktop notice for $a: Move the mouse or press a key to stay logged in." "$notices" ||
+        iw_fail "the notification does not carry the site's text: $(cat "$notices")"
     iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$a")" "$(iw_kv desktop notification)" ||
         iw_fail "no warn line with desktop=notification: $(iw_audit "$(iw_kv user "$a")")"
     iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" python3 ||

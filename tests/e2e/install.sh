@@ -934,6 +934,7 @@ declare -A IWI_README_ELSEWHERE=(
     ['sudo dpkg -i .build/deb/idlewarden_0.1.0_amd64.deb']='test_install_deb_package (dpkg -i of the package it built)'
     ['sudo dpkg -r idlewarden']='test_install_deb_package'
     ['sudo dpkg -P idlewarden']='test_install_deb_package'
+    ['idlewarden inhibit --why "nightly build" -- make -j8']='test_workstation_inhibit_holds_until_the_command_ends (as a user in an ssh session)'
 )
 # Commands quoted inline in the README's prose: "run" (right after the README's install command, as root,
 # DIR being the PAM module directory), or where else they are run, or why they cannot run here.
@@ -946,6 +947,7 @@ declare -A IWI_README_INLINE=(
     ['idlewarden sweep']='run'
     ['idlewarden status']='run'
     ['idlewarden keepalive']='in the README blocks, as the user with a session'
+    ['idlewarden inhibit']='tests/e2e/workstation.sh, as a user in an ssh session'
     ['sudo /etc/init.d/idlewarden reload']='run'
     ['sudo /etc/init.d/idlewarden start']='run'
     ['sudo ./install.sh --pam-dir DIR']='run'

@@ -13,7 +13,7 @@ public struct Config: Equatable, Sendable {
             idleTimeout: limits.idleTimeout, warnBefore: limits.warnBefore, signalInterval: limits.grace,
             maxSession: limits.maxSession, exempt: false, checkNoTTY: limits.checkNoTTY,
             allowKeepalive: limits.allowKeepalive, activity: limits.activity, end: limits.end,
-            graphical: limits.graphical)
+            graphical: limits.graphical, allowInhibit: limits.allowInhibit, maxInhibit: limits.maxInhibit)
     }()
 
     /// The main file; when it does not exist, the path that was looked for.
@@ -33,6 +33,9 @@ public struct Config: Equatable, Sendable {
     public var auditFormat: AuditFormat
     /// Where the daemon writes its metrics for node_exporter's textfile collector; nil: nowhere.
     public var metricsFile: String?
+    /// `lock_command`: the program (and its arguments) that locks a desktop where logind does not, run as the
+    /// session's user in its display; nil for `xdg-screensaver lock`.
+    public var lockCommand: [String]?
     public var rules: [Rule]
     public var locations: ConfigLocations
 
@@ -40,8 +43,8 @@ public struct Config: Equatable, Sendable {
         path: String = Config.defaultPath, fromFile: Bool = true, dropIns: [String] = [],
         defaults: PolicySettings = .init(), allowShortTimeouts: Bool = false, excludeUsers: [String] = [],
         excludeGroups: [String] = [], scope: IdleScope = .session, adopt: AdoptMode = .module,
-        auditFormat: AuditFormat = .kv,
-        metricsFile: String? = nil, rules: [Rule] = [], locations: ConfigLocations = .init()
+        auditFormat: AuditFormat = .kv, metricsFile: String? = nil, lockCommand: [String]? = nil, rules: [Rule] = [],
+        locations: ConfigLocations = .init()
     ) {
         self.path = path
         self.fromFile = fromFile
@@ -54,6 +57,7 @@ public struct Config: Equatable, Sendable {
         self.adopt = adopt
         self.auditFormat = auditFormat
         self.metricsFile = metricsFile
+        self.lockCommand = lockCommand
         self.rules = rules
         self.locations = locations
     }
@@ -81,6 +85,8 @@ public struct Config: Equatable, Sendable {
         }
         lines.append("  scope = \(scope.rawValue)")
         lines.append("  adopt = \(adopt.rawValue)")
+        lines.append("  lock_command = " + (lockCommand.map { "[" + $0.map(PolicySettings.quoted).joined(separator: ", ") + "]" }
+            ?? "none (loginctl lock-session, else xdg-screensaver lock)"))
         lines.append("  allow_short_timeouts = \(allowShortTimeouts)")
         lines.append("  audit_format = \(auditFormat.rawValue)")
         lines.append("  metrics_file = \(metricsFile ?? "none")")

@@ -6,9 +6,10 @@
 enum ConfigKeys {
     /// Per-session keys valid both at the top level and in a rule.
     static let shared = ["idle_timeout", "warn_before", "signal_interval", "max_session", "check_no_tty",
-                         "allow_keepalive", "activity", "end", "graphical"]
+                         "allow_keepalive", "activity", "end", "graphical", "allow_inhibit", "max_inhibit",
+                         "warn_message", "warn_again", "lock_after"]
     static let topLevelOnly = ["allow_short_timeouts", "exclude_users", "exclude_groups", "scope", "adopt", "audit_format",
-                               "metrics_file"]
+                               "metrics_file", "lock_command"]
     static let ruleOnly = ["name", "groups", "users", "services", "ttys", "types", "remote", "exempt"]
 
     static let topLevel = shared + topLevelOnly + ["rule"]

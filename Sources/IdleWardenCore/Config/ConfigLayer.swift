@@ -11,6 +11,7 @@ struct ConfigLayer {
     var adopt: AdoptMode?
     var auditFormat: AuditFormat?
     var metricsFile: String?
+    var lockCommand: [String]?
     /// nil: not set in this file; empty: set to `[]`, which empties what the files before it listed.
     var excludeUsers: [(text: String, location: SourceLocation)]?
     var excludeGroups: [(text: String, location: SourceLocation)]?
@@ -50,7 +51,10 @@ struct ConfigLayer {
             signalInterval: reader.duration("signal_interval"), maxSession: reader.duration("max_session"),
             checkNoTTY: reader.bool("check_no_tty"), allowKeepalive: reader.bool("allow_keepalive"),
             activity: reader.choice("activity", as: ActivityMode.self), end: reader.choice("end", as: EndMode.self),
-            graphical: reader.bool("graphical"))
+            graphical: reader.bool("graphical"),
+            allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"),
+            warnMessage: reader.notice("warn_message"), warnAgain: reader.duration("warn_again"),
+            lockAfter: reader.duration("lock_after"))
         allowShortTimeouts = reader.bool("allow_short_timeouts")
         excludeUsers = reader.stringList("exclude_users")
         excludeGroups = reader.stringList("exclude_groups")
@@ -58,6 +62,7 @@ struct ConfigLayer {
         adopt = reader.choice("adopt", as: AdoptMode.self)
         auditFormat = reader.choice("audit_format", as: AuditFormat.self)
         metricsFile = metricsPath(&reader)
+        lockCommand = lockProgram(&reader)
 
         nameReferences =
             (excludeUsers ?? []).map { NameReference(kind: .user, name: $0.text, key: "exclude_users", location: $0.location) }
@@ -91,6 +96,18 @@ struct ConfigLayer {
         }
         if !path.hasSuffix(".prom") { warnings.append(.metricsFileName(reader.location("metrics_file"))) }
         return path
+    }
+
+    /// lock_command: an absolute program path, then its arguments.
+    private func lockProgram(_ reader: inout ConfigTableReader) -> [String]? {
+        guard let command = reader.stringList("lock_command")?.map(\.text) else { return nil }
+        guard command.first?.hasPrefix("/") ?? false else {
+            reader.report(.invalidValue(reader.location("lock_command"), key: "lock_command",
+                                        message: "give the program as an absolute path, then its arguments, "
+                                            + "e.g. [\"/usr/bin/xdg-screensaver\", \"lock\"]"))
+            return nil
+        }
+        return command
     }
 
     /// The [[rule]] tables, numbered from 0 in the file; anything else under `rule` is reported on `reader`.

@@ -85,7 +85,8 @@ public enum ConfigParser {
             excludeGroups: excludeGroups, scope: layers.compactMap(\.scope).last ?? .session,
             adopt: layers.compactMap(\.adopt).last ?? .module,
             auditFormat: layers.compactMap(\.auditFormat).last ?? .kv,
-            metricsFile: layers.compactMap(\.metricsFile).last, rules: rules.map(\.rule), locations: locations)
+            metricsFile: layers.compactMap(\.metricsFile).last,
+            lockCommand: layers.compactMap(\.lockCommand).last, rules: rules.map(\.rule), locations: locations)
         return ConfigParseResult(
             config: config, errors: errors, warnings: warnings, notes: notes,
             nameReferences: layers.flatMap(\.nameReferences), files: files)

@@ -88,6 +88,16 @@ struct ConfigTableReader {
         return flag
     }
 
+    /// A notice text with placeholders (`warn_message`), checked now.
+    mutating func notice(_ key: String) -> NoticeTemplate? {
+        guard let text = string(key) else { return nil }
+        if let problem = NoticeTemplate.problem(in: text) {
+            report(.invalidValue(location(key), key: key, message: problem))
+            return nil
+        }
+        return NoticeTemplate(text)
+    }
+
     mutating func string(_ key: String) -> String? {
         guard let value = value(key) else { return nil }
         guard let text = value.string else {

@@ -49,6 +49,19 @@ struct ConfigValidation {
         if let max = settings.maxSession, let problem = LimitBounds.timeoutProblem(max, allowShort: allowShortTimeouts) {
             report("max_session", problem)
         }
+        if let max = settings.maxInhibit, let problem = LimitBounds.timeoutProblem(max, allowShort: allowShortTimeouts) {
+            report("max_inhibit", problem)
+        }
+        if let lock = settings.lockAfter, lock != .zero, let idle = effective(settings, inherited: inherited).idle,
+           let problem = LimitBounds.lockAfterProblem(lock, idleTimeout: idle)
+        {
+            report("lock_after", problem)
+        }
+        if let again = settings.warnAgain, again != .zero,
+           let problem = LimitBounds.warnAgainProblem(again, warnBefore: effective(settings, inherited: inherited).warn)
+        {
+            report("warn_again", problem)
+        }
         if let interval = settings.signalInterval, let problem = LimitBounds.signalIntervalProblem(interval) {
             report("signal_interval", problem)
         }

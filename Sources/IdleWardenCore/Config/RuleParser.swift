@@ -37,7 +37,10 @@ struct RuleParser {
             signalInterval: reader.duration("signal_interval"), maxSession: reader.duration("max_session"),
             exempt: reader.bool("exempt"), checkNoTTY: reader.bool("check_no_tty"),
             allowKeepalive: reader.bool("allow_keepalive"), activity: reader.choice("activity", as: ActivityMode.self),
-            end: reader.choice("end", as: EndMode.self), graphical: reader.bool("graphical"))
+            end: reader.choice("end", as: EndMode.self), graphical: reader.bool("graphical"),
+            allowInhibit: reader.bool("allow_inhibit"), maxInhibit: reader.duration("max_inhibit"),
+            warnMessage: reader.notice("warn_message"), warnAgain: reader.duration("warn_again"),
+            lockAfter: reader.duration("lock_after"))
         return rule
     }
 

@@ -23,6 +23,20 @@ enum LimitBounds {
             + "(\(ConfigDuration.format(idleTimeout))); shorten it, or use \"0s\" for no warning"
     }
 
+    /// The lock comes before the end.
+    static func lockAfterProblem(_ lock: Duration, idleTimeout: Duration) -> String? {
+        guard lock >= idleTimeout else { return nil }
+        return "\(ConfigDuration.format(lock)) is not shorter than idle_timeout (\(ConfigDuration.format(idleTimeout))): "
+            + "the lock must come before the logout; shorten it, or use \"0s\" for no lock"
+    }
+
+    /// A second warning comes after the first: shorter than warn_before (which must be set).
+    static func warnAgainProblem(_ again: Duration, warnBefore: Duration) -> String? {
+        guard again >= warnBefore else { return nil }
+        return "\(ConfigDuration.format(again)) is not shorter than warn_before (\(ConfigDuration.format(warnBefore))): "
+            + "the second warning must come after the first; shorten it, or use \"0s\" for none"
+    }
+
     /// For idle_timeout and max_session alike.
     static func timeoutProblem(_ value: Duration, allowShort: Bool) -> String? {
         if value < absoluteMinimum {

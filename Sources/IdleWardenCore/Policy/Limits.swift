@@ -27,11 +27,29 @@ public struct Limits: Equatable, Sendable, Codable {
         get { checkGraphical ?? true }
         set { checkGraphical = newValue }
     }
+    /// `allow_inhibit`: whether `idlewarden inhibit` may hold this session. Optional for older state files (nil
+    /// reads as the default, true).
+    public var inhibitAllowed: Bool?
+    public var allowInhibit: Bool {
+        get { inhibitAllowed ?? true }
+        set { inhibitAllowed = newValue }
+    }
+    /// `max_inhibit`: how long after the last input an inhibitor may hold the session; nil means no bound.
+    public var maxInhibit: Duration?
+    /// `warn_message`: the site's text of the idle warning; nil for the built-in one.
+    public var warnMessage: NoticeTemplate?
+    /// `lock_after`: lock the desktop after this long without input, before it is ended; nil for no lock.
+    public var lockAfter: Duration?
+    /// `warn_again`: warn a second time this long before the end if there was no input since the first
+    /// warning; nil for one warning only.
+    public var warnAgain: Duration?
 
     public init(
         idleTimeout: Duration = .seconds(15 * 60), warnBefore: Duration = .seconds(60), grace: Duration = .seconds(10),
         maxSession: Duration? = nil, exemption: Exemption? = nil, checkNoTTY: Bool = false,
-        allowKeepalive: Bool = true, activity: ActivityMode = .input, end: EndMode = .session, graphical: Bool = true
+        allowKeepalive: Bool = true, activity: ActivityMode = .input, end: EndMode = .session, graphical: Bool = true,
+        allowInhibit: Bool = true, maxInhibit: Duration? = nil, warnMessage: NoticeTemplate? = nil,
+        warnAgain: Duration? = nil, lockAfter: Duration? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -43,6 +61,11 @@ public struct Limits: Equatable, Sendable, Codable {
         self.activity = activity
         self.end = end
         self.checkGraphical = graphical
+        self.inhibitAllowed = allowInhibit
+        self.maxInhibit = maxInhibit
+        self.warnMessage = warnMessage
+        self.warnAgain = warnAgain
+        self.lockAfter = lockAfter
     }
 }
 

@@ -46,6 +46,30 @@ public enum Policy {
             sources[.warnBefore] = source
             break
         }
+        // The lock comes before the end: lock_after shorter than idle_timeout; zero means none.
+        for (lock, source) in candidates(.lockAfter, \.lockAfter) {
+            if lock != .zero, let problem = LimitBounds.lockAfterProblem(lock, idleTimeout: limits.idleTimeout) {
+                ignored.append(IgnoredValue(source: source, key: PolicyKey.lockAfter.rawValue, reason: problem))
+                continue
+            }
+            limits.lockAfter = lock == .zero ? nil : lock
+            sources[.lockAfter] = source
+            break
+        }
+        // warn_again must come after the first warning, i.e. be shorter than warn_before; zero means none.
+        for (again, source) in candidates(.warnAgain, \.warnAgain) {
+            if again != .zero, let problem = LimitBounds.warnAgainProblem(again, warnBefore: limits.warnBefore) {
+                ignored.append(IgnoredValue(source: source, key: PolicyKey.warnAgain.rawValue, reason: problem))
+                continue
+            }
+            limits.warnAgain = again == .zero ? nil : again
+            sources[.warnAgain] = source
+            break
+        }
+        limits.warnMessage = candidates(.warnMessage, \.warnMessage).first.map { value, source in
+            sources[.warnMessage] = source
+            return value
+        }
         limits.grace = first(.signalInterval, \.signalInterval, else: limits.grace)
         limits.maxSession = candidates(.maxSession, \.maxSession).first.map { value, source in
             sources[.maxSession] = source
@@ -56,6 +80,11 @@ public enum Policy {
         limits.activity = first(.activity, \.activity, else: limits.activity)
         limits.end = first(.end, \.end, else: limits.end)
         limits.graphical = first(.graphical, \.graphical, else: limits.graphical)
+        limits.allowInhibit = first(.allowInhibit, \.allowInhibit, else: limits.allowInhibit)
+        limits.maxInhibit = candidates(.maxInhibit, \.maxInhibit).first.map { value, source in
+            sources[.maxInhibit] = source
+            return value
+        }
 
         if config.excludeUsers.contains(facts.user) {
             limits.exemption = .user(facts.user)

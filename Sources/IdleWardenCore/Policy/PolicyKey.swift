@@ -2,7 +2,10 @@
 public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
     case exempt
     case idleTimeout = "idle_timeout"
+    case lockAfter = "lock_after"
     case warnBefore = "warn_before"
+    case warnAgain = "warn_again"
+    case warnMessage = "warn_message"
     /// Time between SIGHUP, SIGTERM and SIGKILL (old name: grace).
     case signalInterval = "signal_interval"
     case maxSession = "max_session"
@@ -11,4 +14,6 @@ public enum PolicyKey: String, CaseIterable, Equatable, Hashable, Sendable {
     case activity
     case end
     case graphical
+    case allowInhibit = "allow_inhibit"
+    case maxInhibit = "max_inhibit"
 }

@@ -13,11 +13,18 @@ public struct PolicySettings: Equatable, Sendable {
     public var activity: ActivityMode?
     public var end: EndMode?
     public var graphical: Bool?
+    public var allowInhibit: Bool?
+    public var maxInhibit: Duration?
+    public var warnMessage: NoticeTemplate?
+    public var warnAgain: Duration?
+    public var lockAfter: Duration?
 
     public init(
         idleTimeout: Duration? = nil, warnBefore: Duration? = nil, signalInterval: Duration? = nil,
         maxSession: Duration? = nil, exempt: Bool? = nil, checkNoTTY: Bool? = nil, allowKeepalive: Bool? = nil,
-        activity: ActivityMode? = nil, end: EndMode? = nil, graphical: Bool? = nil
+        activity: ActivityMode? = nil, end: EndMode? = nil, graphical: Bool? = nil,
+        allowInhibit: Bool? = nil, maxInhibit: Duration? = nil, warnMessage: NoticeTemplate? = nil,
+        warnAgain: Duration? = nil, lockAfter: Duration? = nil
     ) {
         self.idleTimeout = idleTimeout
         self.warnBefore = warnBefore
@@ -29,6 +36,11 @@ public struct PolicySettings: Equatable, Sendable {
         self.activity = activity
         self.end = end
         self.graphical = graphical
+        self.allowInhibit = allowInhibit
+        self.maxInhibit = maxInhibit
+        self.warnMessage = warnMessage
+        self.warnAgain = warnAgain
+        self.lockAfter = lockAfter
     }
 
     /// These settings with every key that `later` sets taken from it: how the top levels of the main file and of
@@ -39,7 +51,10 @@ public struct PolicySettings: Equatable, Sendable {
             signalInterval: later.signalInterval ?? signalInterval, maxSession: later.maxSession ?? maxSession,
             exempt: later.exempt ?? exempt, checkNoTTY: later.checkNoTTY ?? checkNoTTY,
             allowKeepalive: later.allowKeepalive ?? allowKeepalive, activity: later.activity ?? activity,
-            end: later.end ?? end, graphical: later.graphical ?? graphical)
+            end: later.end ?? end, graphical: later.graphical ?? graphical,
+            allowInhibit: later.allowInhibit ?? allowInhibit, maxInhibit: later.maxInhibit ?? maxInhibit,
+            warnMessage: later.warnMessage ?? warnMessage, warnAgain: later.warnAgain ?? warnAgain,
+            lockAfter: later.lockAfter ?? lockAfter)
     }
 
     /// True when nothing is set, i.e. a rule with these settings changes nothing.
@@ -63,6 +78,16 @@ public struct PolicySettings: Equatable, Sendable {
         case .activity: return activity?.rawValue
         case .end: return end?.rawValue
         case .graphical: return graphical.map(String.init)
+        case .allowInhibit: return allowInhibit.map(String.init)
+        case .maxInhibit: return maxInhibit.map(ConfigDuration.format)
+        case .warnMessage: return warnMessage.map { Self.quoted($0.text) }
+        case .warnAgain: return warnAgain.map(ConfigDuration.format)
+        case .lockAfter: return lockAfter.map(ConfigDuration.format)
         }
+    }
+
+    /// A string as TOML would quote it, for summaries.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n") + "\""
     }
 }

@@ -36,6 +36,11 @@ public struct Resolution: Equatable, Sendable, CustomStringConvertible {
         case .activity: return limits.activity.rawValue
         case .end: return limits.end.rawValue
         case .graphical: return String(limits.graphical)
+        case .allowInhibit: return String(limits.allowInhibit)
+        case .maxInhibit: return limits.maxInhibit.map(ConfigDuration.format) ?? "none"
+        case .warnMessage: return limits.warnMessage.map { PolicySettings.quoted($0.text) } ?? "built-in"
+        case .lockAfter: return limits.lockAfter.map(ConfigDuration.format) ?? "none"
+        case .warnAgain: return limits.warnAgain.map(ConfigDuration.format) ?? "none"
         }
     }
 

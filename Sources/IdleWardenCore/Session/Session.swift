@@ -31,6 +31,15 @@ public struct Session: Equatable, Sendable, Codable {
     public var ending: EndReason?
     /// How the daemon learned of the session.
     public var origin: SessionOrigin
+    /// Stored as an optional so that state files written before inhibitors existed still load.
+    private var inhibitorList: [Inhibitor]?
+    /// The processes that hold the session now (`idlewarden inhibit`), oldest first.
+    public var inhibitors: [Inhibitor] { inhibitorList ?? [] }
+    /// When the last inhibitor ended, if one ever did: the idle clock runs from there (see `idleClockStart`).
+    public private(set) var heldUntil: Instant?
+    /// The last input as it was when the desktop was locked: it is locked once per idle spell, again only after
+    /// new input.
+    public var lockedFor: Instant?
 
     public init(
         id: String, facts: SessionFacts, leader: ProcessIdentity, sid: Int32, xdgSessionID: String? = nil,
@@ -51,6 +60,49 @@ public struct Session: Equatable, Sendable, Codable {
         self.warning = nil
         self.ending = nil
         self.origin = origin
+        self.inhibitorList = nil
+        self.heldUntil = nil
+    }
+
+    /// A process begins to hold the session; like input, it takes back an idle warning.
+    public mutating func inhibit(_ inhibitor: Inhibitor) {
+        inhibitorList = inhibitors + [inhibitor]
+        if warning?.reason == .idle { warning = nil }
+    }
+
+    /// The inhibitor `process` has ended at `now`: the idle clock runs from then on (within `max_inhibit`, see
+    /// `idleClockStart`). Returns it, or nil when it held nothing.
+    @discardableResult
+    public mutating func release(_ process: ProcessIdentity, now: Instant) -> Inhibitor? {
+        guard let index = inhibitors.firstIndex(where: { $0.process == process }) else { return nil }
+        let inhibitor = inhibitors[index]
+        var list = inhibitors
+        list.remove(at: index)
+        inhibitorList = list.isEmpty ? nil : list
+        heldUntil = max(heldUntil ?? now, now)
+        return inhibitor
+    }
+
+    /// Whether an inhibitor holds the session at `now`: allowed by policy and within max_inhibit of the last input.
+    public func isInhibited(now: Instant) -> Bool {
+        guard limits.allowInhibit, !inhibitors.isEmpty else { return false }
+        guard let maxInhibit = limits.maxInhibit else { return true }
+        return now < lastInput + maxInhibit
+    }
+
+    /// Where the idle clock starts: the last input, or the moment inhibitors stopped holding the session. A hold
+    /// reaches at most `max_inhibit` past the last input, however many inhibitors come and go, so a user cannot
+    /// keep the session longer than `max_inhibit + idle_timeout` without input. Nil while a hold has no bound.
+    public var idleClockStart: Instant? {
+        guard limits.allowInhibit else { return lastInput }
+        var held = heldUntil
+        if !inhibitors.isEmpty {
+            guard let maxInhibit = limits.maxInhibit else { return nil }
+            held = lastInput + maxInhibit
+        }
+        guard var held else { return lastInput }
+        if let maxInhibit = limits.maxInhibit { held = min(held, lastInput + maxInhibit) }
+        return max(lastInput, held)
     }
 
     /// Input seen in another session of the same user, for `scope = "user"`: it keeps this session alive
@@ -81,12 +133,16 @@ public struct Session: Equatable, Sendable, Codable {
     public mutating func shift(by jump: Duration) {
         openedAt = openedAt + jump
         lastInput = lastInput + jump
+        if let held = heldUntil { heldUntil = held + jump }
+        if let locked = lockedFor { lockedFor = locked + jump }
+        inhibitorList = inhibitorList?.map { Inhibitor(process: $0.process, why: $0.why, since: $0.since + jump) }
         for index in watchedTerminals.indices {
             watchedTerminals[index].lastInput = watchedTerminals[index].lastInput.map { $0 + jump }
         }
         if var warning {
             warning.issuedAt = warning.issuedAt + jump
             warning.deadline = warning.deadline + jump
+            warning.repeatedAt = warning.repeatedAt.map { $0 + jump }
             self.warning = warning
         }
     }
@@ -98,7 +154,30 @@ public struct Session: Equatable, Sendable, Codable {
         return !terminals.isEmpty || limits.checkNoTTY || terminalDiscovery != .settled
     }
 
+    /// When the desktop is to be locked (`lock_after` after the last input: a hold by `idlewarden inhibit`
+    /// does not stop a lock); nil when it is not, or is locked already for this idle spell. Only desktops are
+    /// locked: a terminal has no locker the daemon could start for the user.
+    public var lockMoment: Instant? {
+        guard let lockAfter = limits.lockAfter, isDisplayChecked, lockedFor != lastInput else { return nil }
+        return lastInput + lockAfter
+    }
+
     public func verdict(now: Instant) -> Verdict {
+        let idle = idleVerdict(now: now)
+        guard let lockAt = lockMoment else { return idle }
+        switch idle {
+        case .exempt, .terminate: return idle
+        default: if now >= lockAt { return .lock }
+        }
+        switch idle {
+        case .sleep(let until): return .sleep(until: min(until, lockAt))
+        case .unchecked: return .sleep(until: lockAt)
+        default: return idle
+        }
+    }
+
+    /// The verdict on warnings and the end, without the lock.
+    private func idleVerdict(now: Instant) -> Verdict {
         if limits.exemption != nil { return .exempt }
         let due = self.due
         let discovery = terminalDiscovery.nextAttempt(openedAt: openedAt) ?? nextTerminalSearch(after: now)
@@ -108,7 +187,13 @@ public struct Session: Equatable, Sendable, Codable {
         }
         if let warning {
             let end = max(due.moment, warning.issuedAt + limits.warnBefore)
-            return now >= end ? .terminate(reason: due.reason) : .sleep(until: min(end, discovery ?? end))
+            if now >= end { return .terminate(reason: due.reason) }
+            var wake = end
+            if let again = limits.warnAgain, warning.repeatedAt == nil, end - again > warning.issuedAt {
+                if now >= end - again { return .warnAgain(deadline: end, reason: due.reason) }
+                wake = end - again
+            }
+            return .sleep(until: min(wake, discovery ?? wake))
         }
         let warnAt = due.moment - limits.warnBefore
         if limits.warnBefore > .zero && now >= warnAt {

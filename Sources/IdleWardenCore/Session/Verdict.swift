@@ -9,6 +9,10 @@ public enum Verdict: Equatable, Sendable {
     case sleep(until: Instant)
     /// Write the warning now; the session ends at `deadline` unless input arrives first.
     case warn(deadline: Instant, reason: EndReason)
+    /// Write the warning a second time now (`warn_again`); the end stays at `deadline`.
+    case warnAgain(deadline: Instant, reason: EndReason)
+    /// Lock the session's desktop now (`lock_after`); it is ended later, on its usual schedule.
+    case lock
     /// End the session now.
     case terminate(reason: EndReason)
 }
@@ -18,7 +22,7 @@ extension Verdict {
     public var isSleep: Bool {
         switch self {
         case .sleep, .exempt, .unchecked: return true
-        case .warn, .terminate: return false
+        case .warn, .warnAgain, .lock, .terminate: return false
         }
     }
 }

@@ -5,6 +5,8 @@ public struct Warning: Equatable, Sendable, Codable {
     public var issuedAt: Instant
     public var deadline: Instant
     public var reason: EndReason
+    /// When it was given again (`warn_again`); nil until then.
+    public var repeatedAt: Instant?
 
     public init(issuedAt: Instant, deadline: Instant, reason: EndReason) {
         self.issuedAt = issuedAt

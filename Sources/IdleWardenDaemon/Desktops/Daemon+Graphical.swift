@@ -95,7 +95,7 @@ extension Daemon {
         guard observation == .unknown, let entry = registry[id] else { return false }
         let session = entry.session
         switch session.verdict(now: now) {
-        case .warn(_, .idle), .terminate(.idle):
+        case .warn(_, .idle), .warnAgain(_, .idle), .lock, .terminate(.idle):
             let since = entry.display.unreadableSince ?? now
             let limit = session.limits.idleTimeout
             guard UnobservableDisplay.isTreatedAsIdle(unreadableSince: since, now: now, idleTimeout: limit) else {

@@ -16,6 +16,9 @@ protocol Desktops: AnyObject {
     ) -> String
     /// Takes a shown warning away.
     func cancelNotice(_ state: inout DisplayWatch.SessionState)
+    /// The session's display endpoint, for a locker run in its display (see `DisplayWatch.endpoint`).
+    func endpoint(of session: Session, state: inout DisplayWatch.SessionState, table: () -> ProcessTable, refresh: Bool)
+        -> DisplayEndpoint?
     /// Notices whose process is still held: none may stay once their sessions are gone.
     var unreapedNotices: Int { get }
 }

@@ -26,6 +26,15 @@ public struct DisplayEndpoint: Equatable, Sendable {
         return endpoint
     }
 
+    /// Where Xlib looks when no environment names the authority file: `$HOME/.Xauthority`. xrdp's sesman writes
+    /// the cookie there without exporting XAUTHORITY, and its session may not export HOME either: `accountHome`
+    /// is the user's home from the password database. Only a display's endpoint gets it.
+    public mutating func fillXlibDefaults(accountHome: String?) {
+        if home == nil, let accountHome, accountHome.hasPrefix("/") { home = accountHome }
+        guard display != nil, xauthority == nil, let home else { return }
+        xauthority = (home.hasSuffix("/") ? home : home + "/") + ".Xauthority"
+    }
+
     static func parse(_ block: [UInt8]) -> [String: String] {
         var result: [String: String] = [:]
         for entry in block.split(separator: 0) {

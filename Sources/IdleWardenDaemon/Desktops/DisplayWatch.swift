@@ -29,6 +29,8 @@ final class DisplayWatch {
         /// The desktop notice on show, as the id of its process (and process group). The process stays an
         /// unreaped child until the notice is taken back, so the group id cannot name anything else by then.
         var notifier: pid_t?
+        /// The locker program the daemon started for the session (`lock_command`, xdg-screensaver), if any.
+        var locker: pid_t?
 
         /// After the wall clock was set by `jump` (see `Daemon.followClock`).
         mutating func shift(by jump: Duration) {
@@ -64,13 +66,9 @@ final class DisplayWatch {
             .filter { $0.realUID == session.facts.uid }
         var endpoint = readEnvironments(of: members.map(\.pid), uid: session.facts.uid, display: display)
         // Under the shipped unit the daemon has no CAP_SYS_PTRACE, so the environments of the user's processes
-        // are unreadable: the account's home then, and the authority file display managers and startx give a
-        // session there (read by the helper as the user, never as root).
-        if endpoint.home == nil || (display != nil && endpoint.xauthority == nil),
-           let home = Self.home(uid: session.facts.uid) {
-            if endpoint.home == nil { endpoint.home = home }
-            if display != nil, endpoint.xauthority == nil { endpoint.xauthority = home + "/.Xauthority" }
-        }
+        // may be unreadable: the account's home then, and the authority file Xlib would use there (read by the
+        // helper as the user, never as root).
+        endpoint.fillXlibDefaults(accountHome: Self.home(uid: session.facts.uid))
         let userBus = "/run/user/\(session.facts.uid)/bus"
         if endpoint.dbusAddress == nil, access(userBus, F_OK) == 0 { endpoint.dbusAddress = "unix:path=\(userBus)" }
         state.endpoint = endpoint
@@ -198,7 +196,7 @@ final class DisplayWatch {
         pendingReap.removeAll { iw_reap($0) == 1 }
     }
 
-    private static func primaryGID(uid: UInt32) -> UInt32 {
+    static func primaryGID(uid: UInt32) -> UInt32 {
         var entry = passwd()
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 4096)

@@ -13,6 +13,8 @@ struct DaemonEffects {
     /// cgroups: the logind scope of a session, frozen and listed at its end.
     var cgroups: any ControlGroups
     var audit: any AuditSink
+    /// Desktop locks (`lock_after`).
+    var locker: any SessionLocker
     /// Graphical sessions' desktops: their idle time and warnings shown on them (child processes).
     var desktops: any Desktops
     /// The live logins utmp lists, for adoption at start-up where logind does not run.
@@ -28,7 +30,7 @@ struct DaemonEffects {
         return DaemonEffects(
             clock: clock, processes: LiveProcessTree(), accounts: AccountDirectory(),
             terminals: DeviceTerminals(), handles: Pidfds(), cgroups: LiveControlGroups(), audit: audit,
-            desktops: DisplayWatch(clock: clock),
+            locker: DesktopLocker(), desktops: DisplayWatch(clock: clock),
             logins: { LoginRecord.current() }, logind: Busctl(),
             pamFile: { path in ProcText.bytes(of: path, limit: 256 * 1024).map { String(decoding: $0, as: UTF8.self) } })
     }

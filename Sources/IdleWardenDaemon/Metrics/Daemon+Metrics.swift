@@ -24,7 +24,8 @@ extension Daemon {
 
     func metricsText() -> String {
         var byState = Dictionary(uniqueKeysWithValues: StatusEntry.states.map { ($0, 0) })
-        for session in registry.sessions { byState[StatusEntry.state(of: session), default: 0] += 1 }
+        let now = clock.now()
+        for session in registry.sessions { byState[StatusEntry.state(of: session, now: now), default: 0] += 1 }
         var families = [
             MetricFamily(
                 name: "idlewarden_sessions",

@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// Ends the processes of one session: SIGHUP a moment after the farewell line (so that sshd forwards it to the
-/// client before it hangs up), then SIGTERM after `grace`, then SIGKILL after another `grace`.
+/// client before it hangs up; SIGTERM instead to an X server, and to all when all ignore SIGHUP), then SIGTERM
+/// after `grace`, then SIGKILL after another `grace` (at once, when only processes that had SIGTERM are left).
 ///
 /// The session's processes are listed again before each step (`SessionMembers`), so a process that forks, respawns
 /// or `setsid`s from its signal handler is signalled too. The SIGKILL step first makes forking away impossible: it
@@ -75,6 +76,13 @@ final class Termination {
     private var killRounds = 0
     /// The first listing is done: what appears from now on was forked or respawned during the end.
     private var listedOnce = false
+    /// The processes SIGTERM was sent to: when only they are left after the hang-up, the end goes on to SIGKILL.
+    private var terminated: Set<ProcessIdentity> = []
+
+    /// X servers a session may run as its user (xrdp's Xorg, Xvnc): the xorgxrdp Xorg catches SIGHUP and carries
+    /// on, so they get SIGTERM at the hang-up. Matched by the command name, which the user chooses: a user's own
+    /// process so named only gets SIGTERM a grace period earlier.
+    static let xServerNames: Set<String> = ["Xorg", "Xvnc", "Xtigervnc", "Xvfb", "Xephyr"]
 
     /// Takes what names the session's processes (its leader must still run) and lists them; SIGHUP follows at the
     /// first `step` after `farewellDelay`.
@@ -128,15 +136,24 @@ final class Termination {
         case .farewell:
             // A process that ignores SIGHUP would only sit out a grace period (every process of a LightDM session
             // does: LightDM sets SIG_IGN before it execs the session); when all of them do, the end starts at SIGTERM.
-            if current.allSatisfy({ processes.ignoresHangup($0.pid) }) {
+            // An X server that carries on after SIGHUP gets SIGTERM beside it.
+            let terminateFirst = current.filter { Self.xServerNames.contains($0.name) }
+            if current.allSatisfy({ processes.ignoresHangup($0.pid) || Self.xServerNames.contains($0.name) }) {
                 stage = .terminate
                 send(SIGTERM, to: current)
             } else {
                 stage = .hangup
-                send(SIGHUP, to: current)
+                send(SIGTERM, to: terminateFirst)
+                send(SIGHUP, to: current.filter { !terminateFirst.contains($0) })
             }
             nextStepAt = now + grace
         case .hangup:
+            // What is left had SIGTERM a grace period ago already (an X server that ignores both): no second wait.
+            if current.allSatisfy({ terminated.contains($0.identity) }) {
+                beginFreeze()
+                stop(current, round: 0, now: now)
+                return false
+            }
             stage = .terminate
             send(SIGTERM, to: current)
             nextStepAt = now + grace
@@ -212,7 +229,11 @@ final class Termination {
     private func send(_ signal: Int32, to records: [ProcessRecord]) {
         let previous = lastSignal
         lastSignal = signal
-        for record in records { deliver(signal, to: record.identity, creditingGoneTo: previous) }
+        for record in records {
+            if deliver(signal, to: record.identity, creditingGoneTo: previous), signal == SIGTERM {
+                terminated.insert(record.identity)
+            }
+        }
     }
 
     /// Sends `signal` to exactly `identity` through a pidfd opened for it; false when it was not sent.

@@ -11,6 +11,8 @@ struct SessionRegistry {
         /// A handle on the leader that becomes readable when it exits (a pidfd in the event loop); nil when none
         /// could be opened or its watch ended. Only the registry changes it: it is one of its indexes.
         fileprivate(set) var leaderHandle: Int32?
+        /// A handle on each inhibitor of the session (`Session.inhibitors`), readable when it exits; also an index.
+        fileprivate(set) var inhibitorHandles: [Int32: ProcessIdentity] = [:]
         var phase: SessionPhase = .watched
         var display = DisplayWatch.SessionState()
         var logind = LogindWatch.SessionState()
@@ -29,6 +31,7 @@ struct SessionRegistry {
     private var entries: [String: Entry] = [:]
     private var idsByLeader: [ProcessIdentity: String] = [:]
     private var idsByHandle: [Int32: String] = [:]
+    private var idsByInhibitorHandle: [Int32: String] = [:]
     private var schedule = Schedule()
 
     var count: Int { entries.count }
@@ -53,8 +56,8 @@ struct SessionRegistry {
 
     /// How many keys each index holds: as many as sessions, fewer handles (a session whose leader is not
     /// watched) and deadlines (a session with nothing due).
-    var indexSizes: (sessions: Int, leaders: Int, handles: Int, deadlines: Int) {
-        (entries.count, idsByLeader.count, idsByHandle.count, schedule.count)
+    var indexSizes: (sessions: Int, leaders: Int, handles: Int, inhibitors: Int, deadlines: Int) {
+        (entries.count, idsByLeader.count, idsByHandle.count, idsByInhibitorHandle.count, schedule.count)
     }
 
     func id(ofLeader leader: ProcessIdentity) -> String? { idsByLeader[leader] }
@@ -79,6 +82,7 @@ struct SessionRegistry {
         guard let entry = entries.removeValue(forKey: id) else { return nil }
         idsByLeader[entry.leader] = nil
         if let handle = entry.leaderHandle { idsByHandle[handle] = nil }
+        for handle in entry.inhibitorHandles.keys { idsByInhibitorHandle[handle] = nil }
         schedule.remove(id)
         return entry
     }
@@ -87,10 +91,11 @@ struct SessionRegistry {
     /// keys it is indexed by (id, leader, handle) must stay as they are.
     @discardableResult
     mutating func update<Result>(_ id: String, _ change: (inout Entry) throws -> Result) rethrows -> Result? {
-        guard let keys = entries[id].map({ ($0.leader, $0.leaderHandle) }) else { return nil }
+        guard let keys = entries[id].map({ ($0.leader, $0.leaderHandle, $0.inhibitorHandles) }) else { return nil }
         let result = try change(&entries[id]!)
         let entry = entries[id]!
-        precondition(entry.id == id && entry.leader == keys.0 && entry.leaderHandle == keys.1,
+        precondition(entry.id == id && entry.leader == keys.0 && entry.leaderHandle == keys.1
+                        && entry.inhibitorHandles == keys.2,
                      "an update changed the keys of session \(id)")
         return result
     }
@@ -101,6 +106,33 @@ struct SessionRegistry {
         entries[id]!.leaderHandle = nil
         idsByHandle[handle] = nil
         return handle
+    }
+
+    // MARK: Inhibitors
+
+    /// The session and process of an inhibitor's handle.
+    func inhibitor(ofHandle handle: Int32) -> (id: String, process: ProcessIdentity)? {
+        guard let id = idsByInhibitorHandle[handle], let process = entries[id]?.inhibitorHandles[handle] else {
+            return nil
+        }
+        return (id, process)
+    }
+
+    /// Indexes the handle on an inhibitor of a registered session; false when the session is not registered.
+    mutating func addInhibitorHandle(_ handle: Int32, process: ProcessIdentity, to id: String) -> Bool {
+        guard entries[id] != nil, idsByInhibitorHandle[handle] == nil else { return false }
+        entries[id]!.inhibitorHandles[handle] = process
+        idsByInhibitorHandle[handle] = id
+        return true
+    }
+
+    /// Ends the watch of an inhibitor: its handle leaves the index and is returned with its session and process, for
+    /// the caller to close.
+    mutating func takeInhibitorHandle(_ handle: Int32) -> (id: String, process: ProcessIdentity)? {
+        guard let found = inhibitor(ofHandle: handle) else { return nil }
+        entries[found.id]!.inhibitorHandles[handle] = nil
+        idsByInhibitorHandle[handle] = nil
+        return found
     }
 
     // MARK: Deadlines

@@ -7,15 +7,15 @@ import Glibc
 /// The daemon's single wait point: an epoll set holding the session socket, the control receiver's channel and
 /// pidfd, a signalfd, a boot-clock timerfd (it counts suspend, and setting the wall clock does not move it) armed
 /// for the earliest due moment, a wall-clock timerfd that only reports the wall clock being set, and one pidfd per
-/// session leader. It sleeps until one of them is ready; nothing
-/// wakes it periodically.
+/// session leader and per inhibitor. It sleeps until one of them is ready; nothing wakes it periodically.
 final class EventLoop {
     enum Source: Equatable {
         /// The socket at this index of the ones given at creation.
         case socket(Int)
         case signal
         case timer
-        case leader(Int32)
+        /// A process handle (a session leader's or an inhibitor's) became readable: its process exited.
+        case process(Int32)
         /// The wall clock was set (`date`, an NTP step): see `Daemon.followClock`.
         case clockSet
         /// The control receiver wrote to its channel.
@@ -64,11 +64,11 @@ final class EventLoop {
         close(clockFD)
     }
 
-    func watchLeader(_ pidfd: Int32) throws {
+    func watchProcess(_ pidfd: Int32) throws {
         try add(pidfd, key: UInt64(UInt32(bitPattern: pidfd)))
     }
 
-    func unwatchLeader(_ pidfd: Int32) {
+    func unwatchProcess(_ pidfd: Int32) {
         epoll_ctl(epollFD, EPOLL_CTL_DEL, pidfd, nil)
     }
 
@@ -106,7 +106,7 @@ final class EventLoop {
             case Self.clockKey: return .clockSet
             case Self.receiverKey: return .receiver
             case Self.receiverExitKey: return .receiverExited
-            default: return .leader(Int32(truncatingIfNeeded: event.data.u64))
+            default: return .process(Int32(truncatingIfNeeded: event.data.u64))
             }
         }
     }

@@ -22,7 +22,8 @@ struct StepMeter {
         static let receiverExited = Sources(rawValue: 1 << 2)
         static let signal = Sources(rawValue: 1 << 3)
         static let timer = Sources(rawValue: 1 << 4)
-        static let leader = Sources(rawValue: 1 << 5)
+        /// A session leader or an inhibitor exited.
+        static let process = Sources(rawValue: 1 << 5)
         /// The daemon's start: loading state, adopting live logins.
         static let start = Sources(rawValue: 1 << 6)
         static let clockSet = Sources(rawValue: 1 << 7)
@@ -38,7 +39,7 @@ struct StepMeter {
                 case .receiverExited: sources.insert(.receiverExited)
                 case .signal: sources.insert(.signal)
                 case .timer: sources.insert(.timer)
-                case .leader: sources.insert(.leader)
+                case .process: sources.insert(.process)
                 case .clockSet: sources.insert(.clockSet)
                 }
             }
@@ -48,7 +49,7 @@ struct StepMeter {
         var description: String {
             let names: [(Sources, String)] = [
                 (.start, "start"), (.socket, "session-socket"), (.receiver, "control"),
-                (.receiverExited, "receiver-exit"), (.signal, "signal"), (.timer, "timer"), (.leader, "leader-exit"),
+                (.receiverExited, "receiver-exit"), (.signal, "signal"), (.timer, "timer"), (.process, "process-exit"),
                 (.clockSet, "clock-set"),
             ]
             let present = names.filter { contains($0.0) }.map(\.1)

@@ -12,15 +12,26 @@ public enum Notice {
         let when = "at \(clockTime(deadline)) (in \(ConfigDuration.format(.seconds(remaining))))"
         switch reason {
         case .idle:
+            if let template = session.limits.warnMessage {
+                let text = template.render(NoticeTemplate.Values(
+                    user: session.facts.user, session: session.id,
+                    idle: ConfigDuration.format(.seconds(session.idle(now: now).wholeSeconds)),
+                    left: ConfigDuration.format(.seconds(remaining)), deadline: clockTime(deadline),
+                    stay: stayText))
+                return "\r\n\u{7}*** idlewarden: " + text.replacing("\n", with: "\r\n") + " ***\r\n"
+            }
             return "\r\n\u{7}*** idlewarden: session \(session.id) of \(session.facts.user) has had no input for "
                 + "at least \(atLeast(session.idle(now: now))). It will be logged out "
-                + "\(when). Press any key to stay logged in. ***\r\n"
+                + "\(when). \(stayText). ***\r\n"
         case .maxSession:
             return "\r\n\u{7}*** idlewarden: session \(session.id) of \(session.facts.user) reaches its maximum "
                 + "length of \(ConfigDuration.format(session.limits.maxSession ?? .zero)) and will be logged out "
                 + "\(when). Save your work now. ***\r\n"
         }
     }
+
+    /// How to stay, as a terminal user does it; a desktop's notice says "Move the mouse or press a key" instead.
+    static let stayText = "Press any key to stay logged in"
 
     public static func farewell(for session: Session, reason: EndReason, now: Instant) -> String {
         switch reason {

@@ -8,6 +8,8 @@ public struct ControlRequest: Equatable, Sendable {
         case reload
         case sweep(dryRun: Bool)
         case metrics
+        /// Hold the sender's session while the sending process lives; `sessionID` names the session it must be in.
+        case inhibit(why: String?, sessionID: String?)
     }
 
     public var requestID: UInt32
@@ -41,6 +43,9 @@ public struct ControlRequest: Equatable, Sendable {
         case .metrics:
             try reader.requireOnly([.requestID, .chunk])
             action = .metrics
+        case .inhibit:
+            try reader.requireOnly([.requestID, .chunk, .why, .sessionID])
+            action = .inhibit(why: reader.text(.why), sessionID: reader.text(.sessionID))
         default:
             throw .unknownKind(reader.kind.rawValue)
         }
@@ -54,12 +59,16 @@ public struct ControlRequest: Equatable, Sendable {
         case .reload: writer = DatagramWriter(kind: .reload)
         case .sweep: writer = DatagramWriter(kind: .sweep)
         case .metrics: writer = DatagramWriter(kind: .metrics)
+        case .inhibit: writer = DatagramWriter(kind: .inhibit)
         }
         writer.append(.requestID, integer: UInt64(requestID))
         writer.append(.chunk, integer: UInt64(chunk))
         switch action {
         case .keepalive(let sessionID?): try writer.append(.sessionID, text: sessionID)
         case .sweep(let dryRun): writer.append(.flags, integer: dryRun ? 1 : 0)
+        case .inhibit(let why, let sessionID):
+            if let why { try writer.append(.why, text: why) }
+            if let sessionID { try writer.append(.sessionID, text: sessionID) }
         case .status, .reload, .keepalive(nil), .metrics: break
         }
         return writer.bytes

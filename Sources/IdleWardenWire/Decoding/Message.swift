@@ -8,7 +8,7 @@ public enum Message: Equatable, Sendable {
         let reader = try DatagramReader(bytes, limit: limit)
         switch reader.kind {
         case .open, .close: return .session(try SessionEvent(reader))
-        case .status, .keepalive, .reload, .sweep, .metrics: return .request(try ControlRequest(reader))
+        case .status, .keepalive, .reload, .sweep, .metrics, .inhibit: return .request(try ControlRequest(reader))
         case .reply: return .reply(try ReplyChunk(reader))
         }
     }

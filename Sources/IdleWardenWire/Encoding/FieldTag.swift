@@ -20,6 +20,8 @@ public enum FieldTag: UInt8, Equatable, Sendable {
     case xdisplay = 17
     case xdgSessionType = 18
     case pidNamespace = 19
+    /// Why a session is held (`idlewarden inhibit --why`).
+    case why = 20
 
     /// Longest value accepted for this field, in bytes.
     public var limit: Int {
@@ -35,6 +37,7 @@ public enum FieldTag: UInt8, Equatable, Sendable {
         case .xdgSessionID, .sessionID: return 64
         case .xdisplay: return 256
         case .xdgSessionType: return 32
+        case .why: return 256
         case .policyOverride: return 128
         case .payload: return Datagram.replyLimit - 64
         }
@@ -43,7 +46,7 @@ public enum FieldTag: UInt8, Equatable, Sendable {
     /// Strings must be valid UTF-8; the payload is opaque bytes.
     var isText: Bool {
         switch self {
-        case .user, .service, .tty, .rhost, .xdgSessionID, .policyOverride, .sessionID, .xdisplay, .xdgSessionType:
+        case .user, .service, .tty, .rhost, .xdgSessionID, .policyOverride, .sessionID, .xdisplay, .xdgSessionType, .why:
             return true
         default: return false
         }

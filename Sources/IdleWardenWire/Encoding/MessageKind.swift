@@ -11,5 +11,8 @@ public enum MessageKind: UInt8, Equatable, Sendable {
     case sweep = 6
     /// The daemon's metrics in the Prometheus text format (root only).
     case metrics = 7
+    /// Hold the sender's session while the sender runs (`idlewarden inhibit`); the daemon takes the process from
+    /// the kernel credentials, never from a field.
+    case inhibit = 8
     case reply = 0x80
 }

@@ -217,3 +217,24 @@ final class DaemonEndTests: XCTestCase {
         XCTAssertTrue(starved.allSatisfy { $0["ended_by"] == "KILL:2" }, "\(starved.map(\.record))")
     }
 }
+
+/// A remote desktop's X server (xrdp's Xorg) catches SIGHUP and SIGTERM and carries on: it gets SIGTERM at the
+/// hang-up, beside SIGHUP for the desktop's clients, and once only it is left the end goes on to SIGKILL without a
+/// second grace period.
+final class DaemonXServerEndTests: XCTestCase {
+    func testAnXServerGetsTerminateFirstAndNoSecondGrace() throws {
+        let harness = try DaemonHarness()
+        harness.user("alice", uid: 1001)
+        let login = try harness.sshLogin("alice")
+        let xorg = harness.processes.spawn(
+            "Xorg", parent: login.processes[0].pid, uid: 1001, reaction: .survivesUntilKill)
+        let deadline = TerminalInput.latestInput(atimeSeconds: harness.clock.now().seconds) + .seconds(15 * 60)
+        harness.run(until: deadline + Termination.farewellDelay + .seconds(1))
+        XCTAssertEqual(harness.processes.signalNames(of: xorg.pid), ["TERM"])
+        XCTAssertEqual(harness.processes.signalNames(of: login.processes[1].pid), ["HUP"], "the shell: SIGHUP")
+        // One grace period (10 s) later: stopped and killed, not sent SIGTERM again.
+        harness.run(until: deadline + Termination.farewellDelay + .seconds(12))
+        XCTAssertEqual(harness.processes.signalNames(of: xorg.pid), ["TERM", "STOP", "KILL"])
+        XCTAssertEqual(harness.audit.count("terminate", ["session": login.id]), 1, harness.audit.text)
+    }
+}

@@ -43,7 +43,7 @@ final class DaemonMemoryTests: XCTestCase {
         XCTAssertEqual(harness.audit.count("open"), 150 * 6)
         XCTAssertEqual(harness.audit.count("close"), 150 * 4 + 150)
         let sizes = daemon.registry.indexSizes
-        XCTAssertEqual([sizes.sessions, sizes.leaders, sizes.handles, sizes.deadlines], [0, 0, 0, 0])
+        XCTAssertEqual([sizes.sessions, sizes.leaders, sizes.handles, sizes.inhibitors, sizes.deadlines], [0, 0, 0, 0, 0])
         XCTAssertEqual(harness.handles.open.count, 0, "every pidfd was closed")
         XCTAssertTrue(daemon.stateChanges.isEmpty)
         XCTAssertEqual(harness.desktops.notices.count, 150)

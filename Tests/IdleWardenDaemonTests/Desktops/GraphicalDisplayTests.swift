@@ -29,6 +29,28 @@ final class GraphicalDisplayTests: XCTestCase {
         XCTAssertEqual(DisplayEndpoint.find(display: ":0", environments: []), DisplayEndpoint(display: ":0"))
     }
 
+    /// As Xlib does: no XAUTHORITY in any environment (xrdp's sesman exports none, nor HOME) → the user's
+    /// ~/.Xauthority, from the password database's home when the environments give none; an explicit one wins;
+    /// a Wayland endpoint (no display) gets no authority file.
+    func testEndpointFallsBackToTheHomeAuthorityFileAsXlibDoes() {
+        var bare = DisplayEndpoint.find(display: ":10", environments: [environ(["DISPLAY=:10"])])
+        bare.fillXlibDefaults(accountHome: "/home/alice")
+        XCTAssertEqual(bare.xauthority, "/home/alice/.Xauthority")
+        XCTAssertEqual(bare.home, "/home/alice")
+        var withHome = DisplayEndpoint.find(display: ":10", environments: [environ(["HOME=/srv/a/"])])
+        withHome.fillXlibDefaults(accountHome: "/home/alice")
+        XCTAssertEqual(withHome.xauthority, "/srv/a/.Xauthority")
+        var explicit = DisplayEndpoint.find(display: ":10", environments: [environ(["XAUTHORITY=/run/x/auth"])])
+        explicit.fillXlibDefaults(accountHome: "/home/alice")
+        XCTAssertEqual(explicit.xauthority, "/run/x/auth")
+        var wayland = DisplayEndpoint.find(display: nil, environments: [])
+        wayland.fillXlibDefaults(accountHome: "/home/alice")
+        XCTAssertNil(wayland.xauthority)
+        var relative = DisplayEndpoint.find(display: ":10", environments: [])
+        relative.fillXlibDefaults(accountHome: "relative")
+        XCTAssertNil(relative.xauthority)
+    }
+
     func testHelperAnswers() {
         XCTAssertEqual(XIdleQuery.parseAnswer("idle_ms=1234\n"), .success(1234))
         XCTAssertEqual(XIdleQuery.parseAnswer("error=cannot open display :3\n"), .failure(.init("cannot open display :3")))

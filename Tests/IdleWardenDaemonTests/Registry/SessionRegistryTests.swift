@@ -19,7 +19,7 @@ final class SessionRegistryTests: XCTestCase {
         XCTAssertEqual(registry.count, 0, file: file, line: line)
         XCTAssertEqual(registry.orderedIDs, [], file: file, line: line)
         let sizes = registry.indexSizes
-        XCTAssertEqual([sizes.sessions, sizes.leaders, sizes.handles, sizes.deadlines], [0, 0, 0, 0], file: file, line: line)
+        XCTAssertEqual([sizes.sessions, sizes.leaders, sizes.handles, sizes.inhibitors, sizes.deadlines], [0, 0, 0, 0, 0], file: file, line: line)
         XCTAssertNil(registry.nextDue(), file: file, line: line)
     }
 
@@ -68,6 +68,26 @@ final class SessionRegistryTests: XCTestCase {
         XCTAssertEqual(registry.id(ofHandle: 5), "3", "removing the old session leaves the new one's handle alone")
         registry.remove("2")
         registry.remove("3")
+        assertEmpty(registry)
+    }
+
+    /// An inhibitor's handle is indexed with its session and leaves with it; one taken back leaves the index.
+    func testInhibitorHandlesLeaveWithTheirSession() {
+        var registry = SessionRegistry()
+        registry.insert(entry(1, handle: 5))
+        let process = ProcessIdentity(pid: 900, startTime: 3)
+        XCTAssertTrue(registry.addInhibitorHandle(7, process: process, to: "1"))
+        XCTAssertTrue(registry.addInhibitorHandle(8, process: ProcessIdentity(pid: 901, startTime: 4), to: "1"))
+        XCTAssertFalse(registry.addInhibitorHandle(9, process: process, to: "2"), "no session 2")
+        XCTAssertFalse(registry.addInhibitorHandle(7, process: process, to: "1"), "handle 7 is in use")
+        XCTAssertEqual(registry.inhibitor(ofHandle: 7)?.id, "1")
+        XCTAssertEqual(registry.inhibitor(ofHandle: 7)?.process, process)
+        XCTAssertNil(registry.id(ofHandle: 7), "an inhibitor's handle is not a leader's")
+        XCTAssertEqual(registry.takeInhibitorHandle(7)?.process, process)
+        XCTAssertNil(registry.inhibitor(ofHandle: 7))
+        XCTAssertEqual(registry.indexSizes.inhibitors, 1)
+        let removed = registry.remove("1")
+        XCTAssertEqual(removed?.inhibitorHandles.keys.sorted(), [8])
         assertEmpty(registry)
     }
 

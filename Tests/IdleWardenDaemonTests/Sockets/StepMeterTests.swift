@@ -9,7 +9,7 @@ final class StepMeterTests: XCTestCase {
         var meter = StepMeter()
         meter.begin(.start, at: sample(0, 0))
         meter.end(at: sample(40_000, 39_000))
-        meter.begin([.timer, .leader], at: sample(100_000, 39_000))
+        meter.begin([.timer, .process], at: sample(100_000, 39_000))
         meter.end(at: sample(350_000, 60_000)) // 250 ms, of which 21 ms on the CPU: the machine was busy
         meter.begin(.receiver, at: sample(400_000, 60_000))
         meter.end(at: sample(490_000, 150_000)) // 90 ms, all of it work
@@ -17,7 +17,7 @@ final class StepMeterTests: XCTestCase {
         XCTAssertEqual(fields["steps"], "3")
         XCTAssertEqual(fields["longest_step_ms"], "250.0")
         XCTAssertEqual(fields["longest_step_cpu_ms"], "21.0")
-        XCTAssertEqual(fields["longest_step_woken_by"], "timer+leader-exit")
+        XCTAssertEqual(fields["longest_step_woken_by"], "timer+process-exit")
         XCTAssertEqual(fields["most_cpu_step_ms"], "90.0")
         XCTAssertEqual(fields["steps_over_100ms"], "1")
     }

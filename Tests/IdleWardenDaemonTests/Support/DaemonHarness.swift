@@ -33,6 +33,7 @@ final class DaemonHarness {
     let terminals: FakeTerminals
     let accounts = FakeAccounts()
     let audit = MemoryAudit()
+    let locker = FakeLocker()
     let desktops = FakeDesktops()
     /// What utmp lists, for adoption at start-up.
     var utmp: [LoginRecord] = []
@@ -66,7 +67,7 @@ final class DaemonHarness {
     var effects: DaemonEffects {
         DaemonEffects(
             clock: clock, processes: processes, accounts: accounts, terminals: terminals, handles: handles,
-            cgroups: cgroups, audit: audit, desktops: desktops, logins: { [unowned self] in utmp }, logind: logind,
+            cgroups: cgroups, audit: audit, locker: locker, desktops: desktops, logins: { [unowned self] in utmp }, logind: logind,
             pamFile: { [unowned self] in pamFiles[$0] })
     }
 
@@ -236,7 +237,7 @@ final class DaemonHarness {
     func leaderExits(_ login: Login) {
         let handles = handles.handles(of: login.leader.pid)
         processes.exit(login.leader.pid)
-        for handle in handles { daemon.leaderExited(handle: handle) }
+        for handle in handles { daemon.processExited(handle: handle) }
     }
 
     // MARK: Datagrams
@@ -269,11 +270,11 @@ final class DaemonHarness {
         }
     }
 
-    /// A control request from a process of `uid`, the reply chunks fetched and joined as the client does.
-    func request(_ action: ControlRequest.Action, uid: UInt32 = 0) throws -> ControlReply {
+    /// A control request from process `pid` of `uid`, the reply chunks fetched and joined as the client does.
+    func request(_ action: ControlRequest.Action, uid: UInt32 = 0, pid: Int32 = 4242) throws -> ControlReply {
         let requestID = nextRequestID
         nextRequestID += 1
-        let sender = Sender(pid: 4242, uid: uid, gid: uid, address: [])
+        let sender = Sender(pid: pid, uid: uid, gid: uid, address: [])
         var payload: [UInt8] = []
         var index: UInt16 = 0
         while true {
@@ -285,6 +286,25 @@ final class DaemonHarness {
             index += 1
         }
         return try JSONDecoder().decode(ControlReply.self, from: Data(payload))
+    }
+
+    /// `idlewarden inhibit` started by the user of `login` in its shell (or below `parent`, as `uid`): the
+    /// `idlewarden` process, which the kernel names as the sender, and the daemon's reply.
+    func inhibit(
+        in login: Login, why: String? = nil, session: String? = nil, parent: Int32? = nil, uid: UInt32? = nil
+    ) throws -> (process: ProcessRecord, reply: ControlReply) {
+        let shell = login.processes.last!
+        let process = processes.spawn(
+            "idlewarden", parent: parent ?? shell.pid, uid: uid ?? login.uid, sid: parent == nil ? shell.sid : nil)
+        let reply = try request(.inhibit(why: why, sessionID: session), uid: uid ?? login.uid, pid: process.pid)
+        return (process, reply)
+    }
+
+    /// A process exits; the event loop reports each handle on it readable.
+    func exits(_ process: ProcessRecord) {
+        let handles = handles.handles(of: process.pid)
+        processes.exit(process.pid)
+        for handle in handles { daemon.processExited(handle: handle) }
     }
 
     /// `idlewarden status` as `uid`.

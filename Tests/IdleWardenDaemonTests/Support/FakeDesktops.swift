@@ -31,6 +31,12 @@ final class FakeDesktops: Desktops {
         return "xmessage"
     }
 
+    func endpoint(
+        of session: Session, state: inout DisplayWatch.SessionState, table: () -> ProcessTable, refresh: Bool
+    ) -> DisplayEndpoint? {
+        session.facts.display.map { DisplayEndpoint(display: $0) }
+    }
+
     func cancelNotice(_ state: inout DisplayWatch.SessionState) {
         if state.notifier != nil { cancelled += 1 }
         state.notifier = nil
