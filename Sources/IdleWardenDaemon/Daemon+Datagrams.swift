@@ -7,17 +7,6 @@ import Glibc
 
 /// Datagrams: what the PAM module reports (a session opened or closed) and requests from the control socket.
 extension Daemon {
-    /// Reads what is queued on the session socket, a bounded number per wake-up so that one busy socket cannot
-    /// starve the other or the deadlines.
-    func drain(_ source: ControlSocket, replyingThrough replySocket: ControlSocket) {
-        var handled = 0
-        while handled < 256, let received = source.receive() {
-            handled += 1
-            if let reply = accept(received) { replySocket.send(reply.bytes, to: reply.address) }
-        }
-        reportRefusals()
-    }
-
     /// One datagram as a socket received it. Non-root senders spend a per-uid budget; what they send beyond it
     /// is dropped unread and summed up in one audit line, so a flood costs neither the daemon nor syslog much.
     /// Returns the reply to send and where to, if there is one.
@@ -187,9 +176,16 @@ extension Daemon {
     }
 
     func close(_ event: SessionEvent) {
-        let startTime = event.startTime ?? effects.processes.stat(event.pid)?.startTime
-        guard let startTime, let id = registry.id(ofLeader: ProcessIdentity(pid: event.pid, startTime: startTime))
-        else {
+        let id: String?
+        if let startTime = event.startTime ?? effects.processes.stat(event.pid)?.startTime {
+            id = registry.id(ofLeader: ProcessIdentity(pid: event.pid, startTime: startTime))
+        } else {
+            // The login process sent its close and exited before the daemon read it (the record waited in its
+            // connection): with no process of that pid left, the pid names the one tracked session it led.
+            let led = registry.sessions(where: { $0.leader.pid == event.pid })
+            id = led.count == 1 ? led[0].id : nil
+        }
+        guard let id else {
             audit.record(AuditRecord("close", [
                 ("user", event.user), ("service", event.service), ("pid", String(event.pid)),
                 ("reason", "unknown-session"),

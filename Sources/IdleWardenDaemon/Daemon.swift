@@ -131,7 +131,7 @@ public final class Daemon {
         audit.record(AuditRecord("start", [
             ("socket", options.socketPath), ("session_socket", options.sessionSocketPath),
             ("spool", io.spool.path), ("config", options.configPath),
-            ("config_file", config.fromFile ? "read" : "missing-using-defaults"), 
+            ("config_file", config.fromFile ? "read" : "missing-using-defaults"),
             ("drop_ins", config.dropIns.isEmpty ? nil : String(config.dropIns.count)),
             ("rules", String(config.rules.count)),
             ("receiver", String(io.receiver.pid)),

@@ -110,8 +110,8 @@ final class Fleet {
         switch session.verdict(now: now) {
         case .exempt, .unchecked: schedule.remove(session.id)
         case .sleep(let until): schedule.set(session.id, at: until)
-        case .warn(let deadline, _): schedule.set(session.id, at: deadline)
-        case .terminate: schedule.set(session.id, at: now + .seconds(1))
+        case .warn(let deadline, _), .warnAgain(let deadline, _): schedule.set(session.id, at: deadline)
+        case .lock, .terminate: schedule.set(session.id, at: now + .seconds(1))
         }
     }
 

@@ -97,26 +97,6 @@ public final class ControlSocket {
         return address.withSockaddr { connect(probe, $0, $1) } == 0
     }
 
-    public func receive() -> Received? {
-        var buffer = [UInt8](repeating: 0, count: Datagram.requestLimit)
-        var credentials = iw_credentials()
-        var hasCredentials: Int32 = 0
-        var truncated: Int32 = 0
-        var from = sockaddr_un()
-        var fromLength = socklen_t(MemoryLayout<sockaddr_un>.size)
-        let count = buffer.withUnsafeMutableBytes { raw in
-            iw_recv_with_creds(descriptor, raw.baseAddress, raw.count, &credentials, &hasCredentials, &from,
-                               &fromLength, &truncated)
-        }
-        if count < 0 { return nil }
-        guard hasCredentials != 0 else { return .noCredentials }
-        let address = withUnsafeBytes(of: &from) { Array($0.prefix(Int(fromLength))) }
-        let sender = Sender(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, address: address)
-        if truncated != 0 { return .oversized(count, sender) }
-        if count == 0 { return .empty(sender) }
-        return .datagram(Array(buffer.prefix(count)), sender)
-    }
-
     /// Sends a reply without blocking; a client that went away or whose buffer is full loses its answer.
     @discardableResult
     public func send(_ bytes: [UInt8], to address: [UInt8]) -> Bool {
