@@ -121,6 +121,20 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertEqual(harness.daemon.registry.indexSizes.deadlines, 0)
     }
 
+    /// sshd's monitor sends its close and exits before the daemon reads the record (it waited in its connection):
+    /// the close still names the session, by the pid no other session has, and is a pam-close, not unknown.
+    func testCloseReadAfterTheLoginProcessExitedClosesItsSession() throws {
+        let login = try harness.sshLogin("alice")
+        harness.user("bob", uid: 1002)
+        let other = try harness.sshLogin("bob")
+        for process in login.processes { harness.processes.exit(process.pid) }
+        harness.processes.exit(login.leader.pid)
+        harness.closeFromPAM(login)
+        XCTAssertEqual(audit.lines("close", ["session": login.id]).map { $0["reason"] }, ["pam-close"], audit.text)
+        XCTAssertEqual(audit.count("close", ["reason": "unknown-session"]), 0, audit.text)
+        XCTAssertNotNil(harness.daemon.registry[other.id], "only the session that process led is closed")
+    }
+
     /// Without a handle on the leader (no pidfds), its exit is found when the session comes due.
     func testLeaderFoundGoneWhenDueClosesTheSession() throws {
         harness.handles.unsupported = true
