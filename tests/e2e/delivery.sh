@@ -388,22 +388,7 @@ test_delivery_busy_daemon_spools_then_catches_up() {
     kill -STOP "$IW_DAEMON_PID"
     iw_defer kill -CONT "$IW_DAEMON_PID"
     local filled
-    filled=$(timeout 20 "$IW_PY" - "$IW_SESSION_SOCK" <<'PY'
-import resource, socket, sys
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-held = []
-while True:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.setblocking(False)
-    try:
-        s.connect(sys.argv[1])
-    except BlockingIOError:
-        break
-    held.append(s)
-print(len(held))
-PY
-    ) || iw_fail "could not fill the backlog: $filled"
+    filled=$(iw_fill_session_backlog "$IW_SESSION_SOCK") || iw_fail "could not fill the backlog: $filled"
     iw_log "backlog full after $filled connections"
     local k
     for k in 1 2 3; do iw_pamtester_hold "h$k" "$held" "$a"; done

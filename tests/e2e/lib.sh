@@ -533,6 +533,30 @@ iw_pamtester_service() {
         "$(iw_module_line "$@")"
 }
 
+# iw_fill_session_backlog SOCK — connects to the session socket SOCK (a SEQPACKET listener) without sending until
+# a non-blocking connect fails with EAGAIN, and prints how many connections that took. Their sockets close when it
+# exits, but the connections stay in the listener's backlog until the daemon accepts them: with the daemon
+# stopped, the backlog stays full.
+iw_fill_session_backlog() {
+    timeout 20 "$IW_PY" - "$1" <<'PY'
+import resource, socket, sys
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+held = []
+while True:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.setblocking(False)
+    try:
+        s.connect(sys.argv[1])
+    except BlockingIOError:
+        break
+    held.append(s)
+    if len(held) > 1000000:
+        sys.exit("the backlog never filled")
+print(len(held))
+PY
+}
+
 # iw_pamtester_hold TAG SERVICE USER [pamtester -I item=value ...] — sets IW_PT_PID_<TAG>.
 iw_pamtester_hold() {
     local tag=$1 service=$2 user=$3; shift 3

@@ -631,24 +631,7 @@ test_reliability_module_hostile_conditions_never_block() {
     iw_defer kill -CONT "$IW_DAEMON_PID"
     iw__r_pam_try stopped-daemon 0 0 # its queue takes the datagrams: queued is all require_daemon asks
     local out
-    out=$(timeout 20 "$IW_PY" - "$sock" <<'PY'
-import resource, socket, sys
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-held = []
-while True:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    s.setblocking(False)
-    try:
-        s.connect(sys.argv[1])
-    except BlockingIOError:
-        break
-    held.append(s)
-    if len(held) > 1000000:
-        sys.exit("the backlog never filled")
-print(len(held))
-PY
-    ) || iw_fail "could not fill the daemon's backlog: $out"
+    out=$(iw_fill_session_backlog "$sock") || iw_fail "could not fill the daemon's backlog: $out"
     # The connections stay in the listener's backlog after their sockets close, until the daemon accepts them.
     iw_log "backlog full after $out connections (net.core.somaxconn=$(cat /proc/sys/net/core/somaxconn))"
     iw__r_pam_try full-backlog 0 1
