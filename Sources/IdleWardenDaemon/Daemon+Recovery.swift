@@ -173,15 +173,7 @@ extension Daemon {
         var session = Session(
             id: id, facts: facts, leader: process.identity, sid: process.sid, openedAt: now,
             limits: Policy.resolve(config, for: facts).limits, origin: origin)
-        session.pamTerminalOwner = effects.terminals.device(forPAMTTY: tty).flatMap(effects.terminals.stamp)?.owner
-        session.terminalDiscovery = .settled
-        discoverTerminals(&session, table: table, now: now, announce: false)
-        // Input before the daemon started counts: an adopted session is as idle as its terminals say (and no
-        // more used than now, whatever a forged time says).
-        let stamps = probe.stamps(of: session.terminals).values
-        if let last = stamps.compactMap({ TerminalInput.lastInputAtAdoption($0, now: now) }).max() {
-            session.lastInput = last
-        }
+        takeTerminalsAtAdoption(&session, table: table, now: now)
         track(session, now: now)
         audit.record(AuditRecord("adopt", sessionFields(session) + [
             ("pid", String(process.pid)), ("source", origin.rawValue), ("terminals", terminalField(session)),
@@ -191,5 +183,18 @@ extension Daemon {
             audit.record(AuditRecord("exempt", sessionFields(session) + [("reason", exemption.description)]))
         }
         return session
+    }
+
+    /// An adopted session's terminals, found at once, and its idle time as they show it: input before the daemon
+    /// started counts (and no more use than now, whatever a forged time says).
+    func takeTerminalsAtAdoption(_ session: inout Session, table: ProcessTable, now: Instant) {
+        session.pamTerminalOwner = effects.terminals.device(forPAMTTY: session.facts.tty)
+            .flatMap(effects.terminals.stamp)?.owner
+        session.terminalDiscovery = .settled
+        discoverTerminals(&session, table: table, now: now, announce: false)
+        let stamps = probe.stamps(of: session.terminals).values
+        if let last = stamps.compactMap({ TerminalInput.lastInputAtAdoption($0, now: now) }).max() {
+            session.lastInput = last
+        }
     }
 }

@@ -30,13 +30,7 @@ final class DesktopLocker: SessionLocker {
             "/usr/bin/setpriv", "--reuid=\(session.facts.uid)", "--regid=\(DisplayWatch.primaryGID(uid: session.facts.uid))",
             "--init-groups", "--",
         ] + program
-        var environment = [
-            "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C.UTF-8",
-            "HOME=\(endpoint.home ?? "/")", "USER=\(session.facts.user)", "LOGNAME=\(session.facts.user)",
-        ]
-        if let display = endpoint.display { environment.append("DISPLAY=\(display)") }
-        if let xauthority = endpoint.xauthority { environment.append("XAUTHORITY=\(xauthority)") }
-        if let bus = endpoint.dbusAddress { environment.append("DBUS_SESSION_BUS_ADDRESS=\(bus)") }
+        let environment = endpoint.environment(user: session.facts.user)
         let pid = DisplayWatch.withCStrings(arguments) { argv in
             DisplayWatch.withCStrings(environment) { envp in iw_spawn_detached(argv, envp) }
         }

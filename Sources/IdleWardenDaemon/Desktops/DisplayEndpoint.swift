@@ -35,6 +35,19 @@ public struct DisplayEndpoint: Equatable, Sendable {
         xauthority = (home.hasSuffix("/") ? home : home + "/") + ".Xauthority"
     }
 
+    /// The environment a program run as `user` on this desktop gets (the warning, a locker): a plain PATH and
+    /// locale, the user's identity, and the display, authority and session bus found here.
+    func environment(user: String) -> [String] {
+        var environment = [
+            "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C.UTF-8", "HOME=\(home ?? "/")", "USER=\(user)",
+            "LOGNAME=\(user)",
+        ]
+        if let display { environment.append("DISPLAY=\(display)") }
+        if let xauthority { environment.append("XAUTHORITY=\(xauthority)") }
+        if let dbusAddress { environment.append("DBUS_SESSION_BUS_ADDRESS=\(dbusAddress)") }
+        return environment
+    }
+
     static func parse(_ block: [UInt8]) -> [String: String] {
         var result: [String: String] = [:]
         for entry in block.split(separator: 0) {

@@ -165,13 +165,7 @@ final class DisplayWatch {
             "/usr/bin/setpriv", "--reuid=\(session.facts.uid)", "--regid=\(gid)", "--init-groups", "--",
             "/bin/sh", "-c", script, "idlewarden-notice", title, body, String(shown),
         ]
-        var environment = [
-            "PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C.UTF-8",
-            "HOME=\(endpoint.home ?? "/")", "USER=\(session.facts.user)", "LOGNAME=\(session.facts.user)",
-        ]
-        if let display = endpoint.display { environment.append("DISPLAY=\(display)") }
-        if let xauthority = endpoint.xauthority { environment.append("XAUTHORITY=\(xauthority)") }
-        if let bus = endpoint.dbusAddress { environment.append("DBUS_SESSION_BUS_ADDRESS=\(bus)") }
+        let environment = endpoint.environment(user: session.facts.user)
         let pid = Self.withCStrings(arguments) { argv in
             Self.withCStrings(environment) { envp in iw_spawn_detached(argv, envp) }
         }

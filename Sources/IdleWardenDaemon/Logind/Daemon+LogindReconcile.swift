@@ -135,15 +135,7 @@ extension Daemon {
         var session = Session(
             id: id, facts: facts, leader: leader.identity, sid: leader.sid, xdgSessionID: listed.id,
             logindScope: scope, openedAt: now, limits: resolution.limits, origin: .logind)
-        session.pamTerminalOwner = effects.terminals.device(forPAMTTY: facts.tty).flatMap(effects.terminals.stamp)?.owner
-        session.terminalDiscovery = .settled
-        discoverTerminals(&session, table: table, now: now, announce: false)
-        // Input before the daemon started counts: an adopted session is as idle as its terminals say (and no
-        // more used than now, whatever a forged time says).
-        let stamps = probe.stamps(of: session.terminals).values
-        if let last = stamps.compactMap({ TerminalInput.lastInputAtAdoption($0, now: now) }).max() {
-            session.lastInput = last
-        }
+        takeTerminalsAtAdoption(&session, table: table, now: now)
         track(session, now: now)
         audit.record(AuditRecord("adopt", sessionFields(session) + [
             ("pid", String(leader.pid)), ("source", SessionOrigin.logind.rawValue), ("logind_session", listed.id),
