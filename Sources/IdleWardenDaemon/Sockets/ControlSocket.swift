@@ -28,18 +28,7 @@ public final class ControlSocket {
     public init(path: String, mode: mode_t) throws {
         self.path = path
         self.mode = mode
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        if !directory.isEmpty {
-            if mkdir(directory, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(directory)") }
-            var info = stat()
-            guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw SystemError("\(directory) is not a directory", errno: ENOTDIR)
-            }
-            guard info.st_uid == getuid(), info.st_mode & 0o022 == 0 else {
-                throw SystemError(
-                    "\(directory) must be owned by uid \(getuid()) and not group- or world-writable", errno: EPERM)
-            }
-        }
+        try SocketDirectory.prepare(for: path)
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
             | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket") }

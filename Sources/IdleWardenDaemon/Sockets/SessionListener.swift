@@ -49,7 +49,7 @@ final class SessionListener {
     init(path: String, patienceMilliseconds: Int64 = 2000) throws {
         self.path = path
         patience = patienceMilliseconds
-        try Self.prepareDirectory(of: path)
+        try SocketDirectory.prepare(for: path)
         guard let address = UnixSocketAddress(path) else {
             throw SystemError("socket path \(path) is longer than \(UnixSocketAddress.maxPathLength) bytes",
                               errno: ENAMETOOLONG)
@@ -202,20 +202,5 @@ final class SessionListener {
             spec.it_value.tv_nsec = Int((delay % 1000) * 1_000_000)
         }
         timerfd_settime(timer, 0, &spec, nil)
-    }
-
-    /// The socket's directory: made 0755 if missing, and owned by root and not writable by others, or refused.
-    private static func prepareDirectory(of path: String) throws {
-        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
-        let directory = String(path[..<slash])
-        if mkdir(directory, 0o755) != 0 && errno != EEXIST { throw SystemError("mkdir \(directory)") }
-        var info = stat()
-        guard lstat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw SystemError("\(directory) is not a directory", errno: ENOTDIR)
-        }
-        guard info.st_uid == getuid(), info.st_mode & 0o022 == 0 else {
-            throw SystemError(
-                "\(directory) must be owned by uid \(getuid()) and not group- or world-writable", errno: EPERM)
-        }
     }
 }
