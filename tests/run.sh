@@ -99,8 +99,15 @@ finish() {
         sed 's/^IW-MEASURE /  /' <<<"$measures"
     fi
     if ((failed > 0)); then
+        # Each failure's reason and the daemon's last lines again here, at the end: what a CI log that keeps only
+        # its tail still shows.
         echo "failed:"
-        printf '%s\n' "${results[@]}" | awk '$1 == "FAIL" { print "  " $2 }'
+        local name
+        for name in $(printf '%s\n' "${results[@]}" | awk '$1 == "FAIL" { print $2 }'); do
+            echo "  $name"
+            head -n 3 "$IW_LOG_DIR/$name/failures" 2>/dev/null | cut -c 1-400 | sed 's/^/      reason: /'
+            tail -n 4 "$IW_LOG_DIR/$name/daemon.log" 2>/dev/null | cut -c 1-400 | sed 's/^/      daemon: /'
+        done
     fi
     [[ -n ${e2e_wall:-} ]] && echo "time: end-to-end tests ${e2e_wall}s with IW_JOBS=$IW_JOBS (their times add up to ${e2e_sum}s); whole run $((SECONDS - suite_start))s"
     echo "logs: $IW_LOG_DIR"

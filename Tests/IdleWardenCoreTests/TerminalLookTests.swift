@@ -126,9 +126,15 @@ final class TerminalLookTests: XCTestCase {
     }
 
     func testUnobservableDisplayRule() {
-        XCTAssertEqual(UnobservableDisplay.retryDelay(idleTimeout: .seconds(15)), .seconds(5))
-        XCTAssertEqual(UnobservableDisplay.retryDelay(idleTimeout: .seconds(15 * 60)), .seconds(30))
-        XCTAssertEqual(UnobservableDisplay.retryDelay(idleTimeout: .seconds(60)), .seconds(15))
+        let long = Duration.seconds(3600)
+        XCTAssertEqual(UnobservableDisplay.retryDelay(unreadableFor: long, idleTimeout: .seconds(15)), .seconds(5))
+        XCTAssertEqual(UnobservableDisplay.retryDelay(unreadableFor: long, idleTimeout: .seconds(15 * 60)), .seconds(30))
+        XCTAssertEqual(UnobservableDisplay.retryDelay(unreadableFor: long, idleTimeout: .seconds(60)), .seconds(15))
+        let backoff = [0, 1, 2, 4, 8, 16, 32].map {
+            UnobservableDisplay.retryDelay(unreadableFor: .seconds($0), idleTimeout: .seconds(15 * 60))
+        }
+        XCTAssertEqual(backoff, [1, 1, 2, 4, 8, 16, 30].map { Duration.seconds($0) },
+                       "a first failure is asked again after 1 s, then ever later, up to the cap")
         let limit = Duration.seconds(600)
         XCTAssertFalse(UnobservableDisplay.isTreatedAsIdle(unreadableSince: at(0), now: at(599), idleTimeout: limit))
         XCTAssertTrue(UnobservableDisplay.isTreatedAsIdle(unreadableSince: at(0), now: at(600), idleTimeout: limit))

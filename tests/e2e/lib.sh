@@ -937,14 +937,21 @@ for s in json.load(sys.stdin):
 ' "$1" "$2"
 }
 
-# iw_wait_as PANE USER — wait until the pane's shell runs as USER (after login/su); records the input time.
+# iw_wait_as PANE USER — wait until the pane's shell runs as USER (after login/su); records the input time. The
+# question is typed again after 6 and 12 s: su and sudo flush what was typed ahead while they restore the terminal
+# after a password (TCSAFLUSH), so a question typed then is lost.
 iw_wait_as() {
-    local pane=$1 user=$2 t n=$RANDOM
-    t=$(iw_now_ms)
-    iw_tmux_type "$pane" "echo iwwho-\$(id -un)-$n"
-    iw_tmux_wait_text "$pane" "iwwho-$(iw_regex_escape "$user")-$n" 20 ||
-        iw_fail "pane $pane is not a shell of $user: $(iw__pane_tail "$pane")"
-    iw__set_last_input "$pane" "$t"
+    local pane=$1 user=$2 t n=$RANDOM round
+    local want="iwwho-$(iw_regex_escape "$user")-$n"
+    for round in 1 2 3; do
+        t=$(iw_now_ms)
+        iw_tmux_type "$pane" "echo iwwho-\$(id -un)-$n"
+        if iw_tmux_wait_text "$pane" "$want" 6; then
+            iw__set_last_input "$pane" "$t"
+            return 0
+        fi
+    done
+    iw_fail "pane $pane is not a shell of $user: $(iw__pane_tail "$pane")"
 }
 
 # iw_recorder — write $IW_T/recorder.sh, run as `recorder.sh FILE`: it records the signals it gets (to

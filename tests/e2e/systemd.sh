@@ -70,7 +70,12 @@ iw__sd_count_is() { [[ $(iw__sd_sessions_of "$2" | grep -c .) == "$1" ]]; }
 iw__sd_logind_sessions() { iw_ct loginctl list-sessions --no-legend 2>/dev/null | awk -v u="$1" '$3 == u { print $1 }'; }
 iw__sd_logind_has() { [[ -n $(iw__sd_logind_sessions "$1") ]]; }
 iw__sd_logind_gone() { [[ -z $(iw__sd_logind_sessions "$1") ]]; }
-iw__sd_no_procs() { ! iw_ct pgrep -u "$1" >/dev/null; }
+# No process of USER outside user@UID.service: that is logind's per-user manager, which it stops UserStopDelaySec
+# (10 s) after the user's last session, not a process of any session.
+iw__sd_no_procs() { [[ -z $(iw__sd_session_procs "$1") ]]; }
+iw__sd_session_procs() {
+    iw_ct sh -c 'for p in $(pgrep -u "$1"); do grep -q "/user@[0-9]*\.service" "/proc/$p/cgroup" 2>/dev/null || ps -o pid=,stat=,args= -p "$p"; done' sh "$1"
+}
 
 # The journal lines of the daemon (identifier idlewarden) since the boot, message only, filtered by EREs.
 iw__sd_journal() { iw_ct journalctl -t idlewarden -b --no-pager -o cat | iw__syslog_filter "$@"; }
@@ -113,7 +118,7 @@ test_systemd_idle_ssh_login_is_warned_and_ended() {
     iw_wait_until 15 iw__sd_logind_gone "$a" ||
         iw_fail "logind still lists a session of $a: $(iw_ct loginctl list-sessions --no-legend | tr '\n' '|')"
     iw_ok "logind's session of $a is gone"
-    iw_wait_until 15 iw__sd_no_procs "$a" || iw_fail "processes of $a survived: $(iw_ct ps -o pid,stat,args -u "$a")"
+    iw_wait_until 15 iw__sd_no_procs "$a" || iw_fail "processes of $a survived: $(iw__sd_session_procs "$a")"
     iw_ok "no process of $a is left"
     iw_wait_until 10 iw__sd_count_is 0 "$a" || iw_fail "idlewarden still lists the ended session"
     iw__sd_journal_has "$(iw_kv event terminate)" "$(iw_kv user "$a")" || iw_fail "no event=terminate in the journal"
@@ -170,7 +175,7 @@ test_systemd_restart_keeps_tracking() {
     [[ $(iw__sd_sessions_of "$a" | cut -f1) == "$id" ]] || iw_fail "the session is listed with another id: $(iw__sd_sessions_of "$a") (was $id)"
     iw_ok "after the restart (pid $pid → $(iw_ct systemctl show -P MainPID idlewarden.service)) session $id is still tracked"
     iw_expect_logout s1
-    iw_wait_until 15 iw__sd_no_procs "$a" || iw_fail "processes of $a survived: $(iw_ct ps -o pid,stat,args -u "$a")"
+    iw_wait_until 15 iw__sd_no_procs "$a" || iw_fail "processes of $a survived: $(iw__sd_session_procs "$a")"
     iw_ok "ended after the restart; no process of $a is left"
 }
 
@@ -479,7 +484,7 @@ test_systemd_logind_reconcile_adopts_and_drops() {
     iw_ok "not adopted: $line"
     iw_ok "reconcile: $(iw__sd_journal "$(iw_kv event reconcile)" | tail -n1)"
     iw_expect_logout s2
-    iw_wait_until 15 iw__sd_no_procs "$b" || iw_fail "processes of $b survived: $(iw_ct ps -o pid,stat,args -u "$b")"
+    iw_wait_until 15 iw__sd_no_procs "$b" || iw_fail "processes of $b survived: $(iw__sd_session_procs "$b")"
     iw_ok "the adopted session was warned and ended on time; nothing of $b is left"
 }
 
@@ -709,6 +714,6 @@ PY
     iw_ok "warned on the desktop (a window on the host's $IW_DISPLAY): $line"
     iw_wait_until $((IW_WARN + 3 * IW_GRACE + 10)) iw__sd_journal_has "$(iw_kv event terminate)" "$(iw_kv user "$u")" ||
         iw_fail "the desktop was not ended"
-    iw_wait_until 10 iw__sd_no_procs "$u" || iw_fail "processes of $u survived: $(iw_ct ps -o pid,stat,args -u "$u")"
+    iw_wait_until 10 iw__sd_no_procs "$u" || iw_fail "processes of $u survived: $(iw__sd_session_procs "$u")"
     iw_ok "ended: $(iw__sd_journal "$(iw_kv event terminate)" "$(iw_kv user "$u")" | tail -n1)"
 }

@@ -99,7 +99,7 @@ extension Daemon {
             let since = entry.display.unreadableSince ?? now
             let limit = session.limits.idleTimeout
             guard UnobservableDisplay.isTreatedAsIdle(unreadableSince: since, now: now, idleTimeout: limit) else {
-                registry.schedule(id, at: now + UnobservableDisplay.retryDelay(idleTimeout: limit))
+                registry.schedule(id, at: now + UnobservableDisplay.retryDelay(unreadableFor: now - since, idleTimeout: limit))
                 return true
             }
             if !entry.display.treatedAsIdleReported {

@@ -73,4 +73,24 @@ final class UnobservableDesktopTests: XCTestCase {
         XCTAssertEqual(audit.count("display", ["result": "unobservable"]), 1)
         XCTAssertEqual(audit.count("terminate", ["session": login.id]), 1, audit.text)
     }
+
+    /// One read that misses its deadline at the warning time (a busy host) is asked again a second later, not a
+    /// quarter of idle_timeout later: the warning comes 1 s late and the end stays on time.
+    func testOneFailedReadIsAskedAgainAfterASecond() throws {
+        let login = try harness.desktopLogin("alice", display: ":5")
+        let opened = harness.clock.now()
+        harness.desktops.readings[":5"] = .lastInput(opened)
+        harness.run(until: opened + .seconds(14 * 60) - .milliseconds(1))
+        harness.desktops.readings[":5"] = nil
+        harness.run(until: opened + .seconds(14 * 60))
+        XCTAssertEqual(audit.count("display", ["result": "unknown"]), 1, audit.text)
+        XCTAssertEqual(audit.count("warn"), 0)
+        XCTAssertEqual(harness.daemon.registry.deadline(of: login.id), opened + .seconds(14 * 60 + 1))
+        harness.desktops.readings[":5"] = .lastInput(opened)
+        harness.run(until: opened + .seconds(14 * 60 + 1))
+        XCTAssertEqual(audit.count("warn", ["session": login.id]), 1, audit.text)
+        XCTAssertEqual(audit.count("display", ["result": "reachable-again"]), 1)
+        harness.run(until: opened + .seconds(15 * 60 + 2))
+        XCTAssertEqual(audit.count("terminate", ["session": login.id]), 1, audit.text)
+    }
 }
