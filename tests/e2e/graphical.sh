@@ -369,7 +369,7 @@ test_graphical_unobservable_desktop_is_ended_by_rule() {
     warn=$(iw_audit "$(iw_kv event warn)" "$(iw_kv user "$user")" | tail -n1)
     term=$(iw_audit "$(iw_kv event terminate)" "$(iw_kv user "$user")" | tail -n1)
     [[ -n $warn ]] || iw_fail "ended without a warning"
-    iw_expect_warned_ahead "the desktop (audit)" "$(iw__gui_line_ms "$warn")" "$(iw__gui_line_ms "$term")"
+    iw_expect_warned_ahead "the desktop (audit)" "$(iw_audit_line_ms "$warn")" "$(iw_audit_line_ms "$term")"
     iw_ok "audited: $rule"
     iw_ok "audited: $term"
     iw_check "daemon still running" iw_daemon_alive
@@ -423,14 +423,13 @@ test_graphical_x_server_gone_and_back() {
     warn=$(iw_audit "$(iw_kv event warn)" "$(iw_kv user "$user")" | tail -n1)
     term=$(iw_audit "$(iw_kv event terminate)" "$(iw_kv user "$user")" | tail -n1)
     [[ -n $warn ]] || iw_fail "ended without a warning"
-    iw_expect_warned_ahead "the desktop (audit)" "$(iw__gui_line_ms "$warn")" "$(iw__gui_line_ms "$term")"
+    iw_expect_warned_ahead "the desktop (audit)" "$(iw_audit_line_ms "$warn")" "$(iw_audit_line_ms "$term")"
     iw_measure "graphical_x_back ended_after_return_s=$(iw_secs $((ended - back))) ended_after_open_s=$(iw_secs $((ended - t0)))"
     ((ended - back >= (IW_IDLE - 1) * 1000)) ||
         iw_fail "ended $(iw_secs $((ended - back))) s after the X server came back: the time it was away counted as idle"
     iw_ok "ended $(iw_secs $((ended - back))) s after the X server came back: $term"
     iw_check "daemon still running" iw_daemon_alive
 }
-iw__gui_line_ms() { date -d "${1%% *}" +%s%3N; } # the syslog timestamp of an audit line, in ms
 
 # graphical = false in a rule matching types = ["x11"]: graphical sessions are not idle-checked (state unchecked).
 test_graphical_rule_graphical_false() {
@@ -702,7 +701,7 @@ test_graphical_wayland_logind() {
     unknown=$(iw_audit "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$b")" | head -n1)
     [[ -n $unknown ]] || iw_fail "no 'display result=unknown' line for $b: $(iw_audit "$(iw_kv user "$b")")"
     local since
-    since=$(iw__gui_line_ms "$unknown")
+    since=$(iw_audit_line_ms "$unknown")
     iw_wait_until $((IW_IDLE + 5 + IW_WARN + IW_MAX_LATE)) iw__not iw_gui_client_running "$b" sleep ||
         iw_fail "the Wayland desktop without a hint was not ended: $(iw_audit "$(iw_kv user "$b")")"
     local ended=$(iw_now_ms)

@@ -98,7 +98,7 @@ test_input_atime_in_2099_is_not_input() {
     local last
     last=$(iw_now_ms)
     iw_tmux_wait_text s1 'iwatime=4070908800' 10 || iw_fail "the touch did not take: $(iw__pane_tail s1)"
-    iw_wait_until $((IW_IDLE)) iw__in_status_warned "$a" || iw_fail "not warned: $(iw_sessions_of "$a")"
+    iw_wait_until $((IW_IDLE - IW_WARN + IW_MAX_LATE)) iw__in_status_warned "$a" || iw_fail "not warned: $(iw_sessions_of "$a")"
     local line idle next now
     line=$(iw_sessions_of "$a")
     idle=$(cut -f11 <<<"$line")

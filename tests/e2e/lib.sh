@@ -55,7 +55,19 @@ iw_measure() { printf 'IW-MEASURE %s %s\n' "${IW_TEST:-?}" "$*"; }
 # ---------------------------------------------------------------------------------------------------------------
 # Time and polling
 
-iw_now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
+# iw_now_ms — milliseconds on the boot-time clock (/proc/uptime: 10 ms steps), for durations and deadlines: the
+# daemon counts idle time on that clock and follows a wall clock that was set (event=clock-jump), so a test timed
+# on the wall clock would see a step of it (a virtual machine's clock resynchronised) as a session ended late.
+iw_now_ms() { local up; read -r up _ </proc/uptime; echo $((10#${up/./} * 10)); }
+# iw_ms_of_wall MS — a wall-clock time (ms since the epoch: a status deadline, an audit line's time) on the
+# iw_now_ms clock, as the two clocks stand now.
+iw_ms_of_wall() {
+    local up wall=${EPOCHREALTIME/./}
+    read -r up _ </proc/uptime
+    echo $(($1 - wall / 1000 + 10#${up/./} * 10))
+}
+# iw_audit_line_ms LINE — the syslog timestamp of an audit line (RFC 3339 with microseconds), on the iw_now_ms clock.
+iw_audit_line_ms() { iw_ms_of_wall "$(date -d "${1%% *}" +%s%3N)"; }
 iw_secs() { awk -v m="$1" 'BEGIN { printf "%.1f", m / 1000 }'; } # milliseconds → "12.3"
 
 # iw_wait_until TIMEOUT_SECONDS CMD... — poll CMD every 0.2 s; 0 as soon as it succeeds, 1 on timeout.

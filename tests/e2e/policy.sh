@@ -25,9 +25,6 @@ iw__p_login() {
     iw_wait_as "$1" "$2"
 }
 
-# iw__p_line_ms LINE — the syslog timestamp of an audit line (RFC 3339 with microseconds) in ms since the epoch.
-iw__p_line_ms() { date -d "${1%% *}" +%s%3N; }
-
 # iw__p_session_id USER [TTY] — the id of USER's (only, or the one with PAM_TTY = TTY) session in status.
 iw__p_session_id() {
     if [[ -n ${2:-} ]]; then
@@ -60,7 +57,7 @@ iw__p_expect_end() {
     [[ -n $line ]] || iw_fail "session $id ($pane) was not ended within $(iw_secs $((limit - t0))) s of its last input: $(iw_audit "$(iw_kv session "$id")" | tail -n 3)"
     iw_ok "audited: $line"
     [[ $(iw_audit_field "$line" reason) == idle ]] || iw_fail "session $id ended with reason $(iw_audit_field "$line" reason), expected idle"
-    end_ms=$(iw__p_line_ms "$line")
+    end_ms=$(iw_audit_line_ms "$line")
     late=$((end_ms - t0 - idle * 1000))
     iw_measure "pane=$pane lateness_s=$(iw_secs "$late") warned_after_s=$([[ -n $warn_at ]] && iw_secs $((warn_at - t0)) || echo -) ended_after_s=$(iw_secs $((end_ms - t0)))"
     ((late >= -1000)) || iw_fail "session $id ended $(iw_secs $((-late))) s BEFORE $idle s had passed since its last input"
@@ -271,7 +268,7 @@ test_policy_check_no_tty_ends_a_session_without_terminal() {
     term=$(iw_audit "$(iw_kv event terminate)" "$(iw_kv session "$idc")" | tail -n1)
     warn=$(iw_audit "$(iw_kv event warn)" "$(iw_kv session "$idc")" | tail -n1)
     [[ -n $warn ]] || iw_fail "session $idc was ended without a warning: $(iw_audit "$(iw_kv session "$idc")")"
-    iw_expect_warned_ahead "session $idc (audit)" "$(iw__p_line_ms "$warn")" "$(iw__p_line_ms "$term")"
+    iw_expect_warned_ahead "session $idc (audit)" "$(iw_audit_line_ms "$warn")" "$(iw_audit_line_ms "$term")"
     iw_ok "audited: $warn"
     iw_ok "audited: $term"
 
@@ -471,7 +468,8 @@ test_policy_sweep_dry_run_lists_sweep_warns() {
     local d
     d=$(iw_status_value "$a" next_deadline | cut -f2)
     [[ $d =~ ^[0-9]+$ ]] || iw_fail "no next_deadline for session $id"
-    local dms=$((d * 1000)) now
+    local dms now
+    dms=$(iw_ms_of_wall $((d * 1000)))
     now=$(iw_now_ms)
     iw_log "the warning is due in $(iw_secs $((dms - now))) s"
     ((dms - now > 3000)) || iw_fail "the warning is due too soon ($(iw_secs $((dms - now))) s) to stop the daemon before it"
@@ -528,7 +526,9 @@ test_policy_sweep_between_deadlines_reads_input_now() {
     line=$(iw_sessions_of "$a")
     deadline=$(cut -f12 <<<"$line")
     [[ $(cut -f8 <<<"$line") == warned && $deadline =~ ^[0-9]+$ ]] || iw_fail "status during the warning: $line"
-    iw_ok "session $id warned; deadline $deadline ($(iw_secs $((deadline * 1000 - $(iw_now_ms)))) s from now)"
+    local deadline_ms
+    deadline_ms=$(iw_ms_of_wall $((deadline * 1000)))
+    iw_ok "session $id warned; deadline $deadline ($(iw_secs $((deadline_ms - $(iw_now_ms)))) s from now)"
 
     iw_tmux_keys s1 Space BSpace
     iw__set_last_input s1 "$(iw_now_ms)"
@@ -539,7 +539,7 @@ test_policy_sweep_between_deadlines_reads_input_now() {
     swept=$(iw_now_ms)
     printf '%s\n' "$out"
     ((rc == 0)) || iw_fail "sweep failed ($rc): $out"
-    ((swept < deadline * 1000 - 500)) || iw_fail "the sweep came too late to tell it from the deadline; rerun"
+    ((swept < deadline_ms - 500)) || iw_fail "the sweep came too late to tell it from the deadline; rerun"
     grep -qE "^session $id \($(iw_regex_escape "$a")\): next: look again in " <<<"$out" ||
         iw_fail "the sweep does not say it looks at session $id again later: $out"
     grep -qE "^session $idb \($(iw_regex_escape "$b")\): next: look again in " <<<"$out" ||
@@ -547,14 +547,14 @@ test_policy_sweep_between_deadlines_reads_input_now() {
     iw_audit_wait 5 "$(iw_kv event activity)" "$(iw_kv session "$id")" "$(iw_kv result warning-cancelled)" ||
         iw_fail "no 'event=activity session=$id result=warning-cancelled': $(iw_audit "$(iw_kv session "$id")" | tail -n 3)"
     line=$(iw_audit "$(iw_kv event activity)" "$(iw_kv session "$id")" | tail -n1)
-    (($(iw__p_line_ms "$line") < deadline * 1000)) || iw_fail "the warning was taken back only at the deadline: $line"
+    (($(iw_audit_line_ms "$line") < deadline_ms)) || iw_fail "the warning was taken back only at the deadline: $line"
     [[ $(iw_sessions_of "$a" | cut -f8) == active ]] || iw_fail "status after the sweep: $(iw_sessions_of "$a")"
     iw_ok "the sweep saw the key press before the deadline: $line"
     iw_audit "$(iw_kvre event '(warn|terminate)')" "$(iw_kv session "$idb")" | grep -q . &&
         iw_fail "the sweep warned or ended session $idb, which was not due: $(iw_audit "$(iw_kv session "$idb")")"
     iw_ok "session $idb (not due) untouched by the sweep"
 
-    iw_sleep_until $((deadline * 1000 + 3000))
+    iw_sleep_until $((deadline_ms + 3000))
     iw_check "session $id outlived its old deadline" iw_tmux_is_alive s1
     iw_expect_logout s1 yes
     iw_check "daemon still running" iw_daemon_alive
