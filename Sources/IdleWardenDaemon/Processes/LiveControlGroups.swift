@@ -1,3 +1,5 @@
+import IdleWardenCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -85,11 +87,11 @@ struct LiveControlGroups: ControlGroups {
 
     func scope(of pid: Int32) -> LoginScope? {
         guard let paths = paths(of: pid) else { return nil }
-        if let unified, let path = paths.unified, LoginScope.sessionUID(ofPath: path) != nil,
+        if let unified, let path = paths.unified, LogindScope.parse(path: path) != nil,
            let directory = unified.directory(of: path) {
             return LoginScope(path: path, directory: directory, isUnified: true)
         }
-        if let named, let path = paths.named, LoginScope.sessionUID(ofPath: path) != nil,
+        if let named, let path = paths.named, LogindScope.parse(path: path) != nil,
            let directory = named.directory(of: path) {
             return LoginScope(path: path, directory: directory, isUnified: false)
         }

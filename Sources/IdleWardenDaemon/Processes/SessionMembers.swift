@@ -78,7 +78,7 @@ struct SessionMembers {
     ) -> LoginScope? {
         let candidate = cgroups.scope(of: root.pid)
             ?? children.lazy.compactMap { cgroups.scope(of: $0.pid) }.first
-        guard let scope = candidate, LoginScope.sessionUID(ofPath: scope.path) == uid,
+        guard let scope = candidate, LogindScope.parse(path: scope.path)?.uid == uid,
               !cgroups.contains(scope, pid: root.ppid)
         else { return nil }
         return scope

@@ -1,3 +1,4 @@
+import IdleWardenCore
 import XCTest
 @testable import IdleWardenDaemon
 
@@ -38,14 +39,14 @@ final class ControlGroupsTests: XCTestCase {
     }
 
     func testOnlySessionScopesOfAUserSliceAreScopes() {
-        XCTAssertEqual(LoginScope.sessionUID(ofPath: "/user.slice/user-1000.slice/session-3.scope"), 1000)
-        XCTAssertEqual(LoginScope.sessionUID(ofPath: "/user.slice/user-0.slice/session-c12.scope"), 0)
-        XCTAssertNil(LoginScope.sessionUID(ofPath: "/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope"))
-        XCTAssertNil(LoginScope.sessionUID(ofPath: "/system.slice/ssh.service"))
-        XCTAssertNil(LoginScope.sessionUID(ofPath: "/session-3.scope"))
-        XCTAssertNil(LoginScope.sessionUID(ofPath: "/user.slice/user-x.slice/session-3.scope"))
-        XCTAssertNil(LoginScope.sessionUID(ofPath: "/user.slice/user-1000.slice/session-.scope"))
-        XCTAssertNil(LoginScope.sessionUID(ofPath: "/"))
+        XCTAssertEqual(LogindScope.parse(path: "/user.slice/user-1000.slice/session-3.scope")?.uid, 1000)
+        XCTAssertEqual(LogindScope.parse(path: "/user.slice/user-0.slice/session-c12.scope")?.uid, 0)
+        XCTAssertNil(LogindScope.parse(path: "/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope")?.uid)
+        XCTAssertNil(LogindScope.parse(path: "/system.slice/ssh.service")?.uid)
+        XCTAssertNil(LogindScope.parse(path: "/session-3.scope")?.uid)
+        XCTAssertNil(LogindScope.parse(path: "/user.slice/user-x.slice/session-3.scope")?.uid)
+        XCTAssertNil(LogindScope.parse(path: "/user.slice/user-1000.slice/session-.scope")?.uid)
+        XCTAssertNil(LogindScope.parse(path: "/")?.uid)
     }
 
     /// This host runs no logind: no process is in a session scope, and nothing is frozen.

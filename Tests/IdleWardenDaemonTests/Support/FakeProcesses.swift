@@ -166,7 +166,7 @@ final class FakeControlGroups: ControlGroups {
 
     func scope(of pid: Int32) -> LoginScope? {
         guard processes.records[pid] != nil, let path = processes.cgroupPaths[pid],
-              LoginScope.sessionUID(ofPath: path) != nil
+              LogindScope.parse(path: path) != nil
         else { return nil }
         return scope(path: path)
     }
