@@ -80,7 +80,7 @@ EOF
     IW_XRDP_PID=$!
     IW_XRDP_UID=$(id -u "$user")
     iw_defer iw__xrdp_stop
-    iw_wait_until 30 iw__xrdp_listening "$sesman_port" ||
+    iw_wait_until 30 iw__xrdp_listening ||
         iw_fail "xrdp or sesman did not start: $(tail -n 5 "$IW_TLOG/xrdp-namespace.log" "$IW_TLOG/xrdp.log" "$IW_TLOG/xrdp-sesman.log" 2>&1)"
     iw_log "xrdp on 127.0.0.1:$IW_XRDP_PORT, sesman on port $sesman_port (namespace pid $IW_XRDP_PID): $(tr '\n' ' ' <"$IW_TLOG/xrdp-ini.diff")"
 }
@@ -89,10 +89,13 @@ iw__xrdp_listening() {
         grep -q "starting xrdp-sesman with pid" "$IW_TLOG/xrdp-sesman.log" 2>/dev/null &&
         pgrep -P "$IW_XRDP_PID" -x xrdp-sesman >/dev/null
 }
-# Everything the namespace's processes started (sesman's sessions too), then what the user still runs, and the
-# lock file and socket of an X server of the user's that could not remove them.
+# sesman and xrdp with all they started (sesman's sessions too; the namespace's shell then reaps them and exits),
+# then what the user still runs, and the lock file and socket of an X server of the user's that could not remove
+# them.
 iw__xrdp_stop() {
-    iw_kill_tree "$IW_XRDP_PID"
+    local child
+    for child in $(pgrep -P "$IW_XRDP_PID"); do iw_kill_tree "$child"; done
+    iw_wait_until 5 iw__not kill -0 "$IW_XRDP_PID" 2>/dev/null || iw_kill_tree "$IW_XRDP_PID"
     wait "$IW_XRDP_PID" 2>/dev/null
     pkill -KILL -u "$IW_XRDP_UID" 2>/dev/null
     iw_wait_until 5 iw__not pgrep -u "$IW_XRDP_UID" >/dev/null
@@ -134,7 +137,7 @@ iw__rdp_client() { DISPLAY=$IW_RDP_CLIENT XAUTHORITY=$IW_RDP_CLIENT_XAUTH "$@"; 
 
 # iw_rdp_connect USER — xfreerdp on the client display logs USER in with the password (xrdp's login screen gets
 # it from the client: no prompt); waits until the session is registered and its desktop (xclock) runs. Sets
-# IW_RDP_DISPLAY (the session's display, from status), IW_RDP_WINDOW (xfreerdp's window), IW_RDP_CLIENT_PID.
+# IW_RDP_DISPLAY (the session's display, from status), IW_RDP_WINDOW (xfreerdp's window), IW_RDP_XFREERDP_PID.
 iw_rdp_connect() {
     local user=$1
     install -d -m 0700 "$IW_T/rdp-home" # xfreerdp keeps its ~/.config/freerdp there, not in root's home
