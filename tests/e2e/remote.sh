@@ -205,9 +205,9 @@ iw_xrdp_setup() {
 # An idle xrdp desktop with xrdp's stock configuration: registered as a graphical session on sesman's display
 # (PAM_TTY ":N", from xrdp-sesman; xrdp 0.9.21 gives no remote address: rhost is empty), read through the user's
 # ~/.Xauthority (never event=display result=unknown), warned on the remote desktop (an xmessage window there),
-# logged off on schedule (event=terminate reason=idle), and all of it ends: the desktop, xorgxrdp's Xorg (it
-# carries on after SIGHUP), xrdp-chansrv, every process of the user; sesman closes the PAM session
-# (event=close) and xrdp disconnects the client.
+# logged off on schedule (event=terminate reason=idle), and all of it ends without SIGKILL: the desktop,
+# xorgxrdp's Xorg (SIGTERM: after SIGHUP it may hang), xrdp-chansrv, every process of the user; sesman closes the
+# PAM session (event=close) and xrdp disconnects the client.
 test_remote_xrdp_idle_desktop_warned_and_ended() {
     local user=iwtest-$IW_ID-r
     iw_xrdp_setup "$user"
@@ -225,7 +225,10 @@ assert s["rhost"] is None, s
 ' "$IW_RDP_DISPLAY" "$user" || iw_fail "status --json: service, tty, display, state or rhost wrong: $(iw_status --json)"
     iw_ok "status: $(iw_status | grep "$user")"
     iw_audit_wait 5 "$(iw_kv event open)" "$(iw_kv user "$user")" "$(iw_kv service xrdp-sesman)" \
-        "$(iw_kv tty "$IW_RDP_DISPLAY")" || iw_fail "no open line for the xrdp session: $(iw_audit "$(iw_kv user "$user")")"
+        "$(iw_kv tty "$IW_RDP_DISPLAY")" "$(iw_kv type x11)" "$(iw_kv display "$IW_RDP_DISPLAY")" ||
+        iw_fail "no open line with service=xrdp-sesman tty=$IW_RDP_DISPLAY type=x11: $(iw_audit "$(iw_kv user "$user")")"
+    iw_audit "$(iw_kv event open)" "$(iw_kv user "$user")" | grep -q ' rhost=' &&
+        iw_fail "the open line has an rhost, which xrdp 0.9.21 does not give (README, Remote desktops): $(iw_audit "$(iw_kv event open)")"
     iw_ok "audited: $(iw_audit "$(iw_kv event open)" "$(iw_kv user "$user")")"
 
     iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__rdp_warning_shown "$user" ||
