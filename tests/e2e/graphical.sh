@@ -67,7 +67,7 @@ iw_xvfb_gone() {
 }
 iw__xvfb_release_display() {
     local lock=/tmp/.X${IW_DISPLAY#:}-lock
-    [[ $(tr -d ' ' <"$lock" 2>/dev/null) == "$$" ]] && rm -f "$lock"
+    [[ $(tr -d ' ' 2>/dev/null <"$lock") == "$$" ]] && rm -f "$lock"
     return 0
 }
 # iw_x XAUTH CMD... — run an X client as root against the test display.

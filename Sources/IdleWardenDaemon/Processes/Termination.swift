@@ -23,8 +23,11 @@ import Glibc
 final class Termination {
     struct Target {
         var identity: ProcessIdentity
-        /// The last signal sent before it was seen gone (0: it went before any); nil while it runs.
+        /// The last signal sent to it before it was seen gone (0: it went before any); nil while it runs.
         var endedBy: Int32?
+        /// The last signal sent to it (SIGSTOP aside: it ends nothing); 0 before the first. One step may send
+        /// different signals (an X server's SIGTERM beside the others' SIGHUP), so this is per process.
+        var lastSent: Int32 = 0
         /// It was not there at the first listing: a fork, a respawn.
         var foundLater: Bool
     }
@@ -70,8 +73,6 @@ final class Termination {
     private(set) var usedFreezer = false
     /// The members of the last round of the freeze, to tell when no new one appears.
     private var lastStopListing: Set<ProcessIdentity> = []
-    /// The last signal sent; 0 before the first, so a process that exits on its own is not credited to one.
-    private var lastSignal: Int32 = 0
     /// SIGKILL rounds sent before the current one.
     private var killRounds = 0
     /// The first listing is done: what appears from now on was forked or respawned during the end.
@@ -216,36 +217,39 @@ final class Termination {
         return current
     }
 
-    /// Marks the targets that are gone; they are credited to the last signal sent. One whose state cannot be read
-    /// (no descriptor left) still runs as far as the end knows.
+    /// Marks the targets that are gone; each is credited to the last signal sent to it. One whose state cannot be
+    /// read (no descriptor left) still runs as far as the end knows.
     private func reap() {
         for index in targets.indices where targets[index].endedBy == nil {
-            if processes.liveness(of: targets[index].identity) == .gone { targets[index].endedBy = lastSignal }
+            if processes.liveness(of: targets[index].identity) == .gone { markGone(index) }
         }
+    }
+
+    private func markGone(_ index: Int) {
+        targets[index].endedBy = targets[index].lastSent
     }
 
     // MARK: Signals
 
     private func send(_ signal: Int32, to records: [ProcessRecord]) {
-        let previous = lastSignal
-        lastSignal = signal
         for record in records {
-            if deliver(signal, to: record.identity, creditingGoneTo: previous), signal == SIGTERM {
+            if deliver(signal, to: record.identity), signal == SIGTERM {
                 terminated.insert(record.identity)
             }
         }
     }
 
-    /// Sends `signal` to exactly `identity` through a pidfd opened for it; false when it was not sent.
+    /// Sends `signal` to exactly `identity` through a pidfd opened for it; false when it was not sent. One found
+    /// gone on the way is credited to the signal it had before this one (or none).
     @discardableResult
-    private func deliver(_ signal: Int32, to identity: ProcessIdentity, creditingGoneTo previous: Int32) -> Bool {
+    private func deliver(_ signal: Int32, to identity: ProcessIdentity) -> Bool {
         guard let index = targetIndex[identity], targets[index].endedBy == nil else { return false }
         let handle: Int32
         switch handles.open(identity.pid) {
         case .success(let opened): handle = opened
         case .failure(let failure):
             if failure.processIsGone {
-                targets[index].endedBy = previous
+                markGone(index)
             } else {
                 note(identity.pid, "pidfd-errno-\(failure.errno)")
             }
@@ -256,17 +260,20 @@ final class Termination {
         guard let current = processes.record(identity.pid), current.startTime == identity.startTime,
               !current.hasExited
         else {
-            targets[index].endedBy = previous
+            markGone(index)
             return false
         }
         guard current.realUID == uid else {
             note(identity.pid, "changed")
             return false
         }
-        guard let failure = handles.send(signal, to: handle) else { return true }
+        guard let failure = handles.send(signal, to: handle) else {
+            if signal != SIGSTOP { targets[index].lastSent = signal }
+            return true
+        }
         if failure.processIsGone {
             // Gone before this signal: the one before it (or none) ended it.
-            targets[index].endedBy = previous
+            markGone(index)
         } else {
             note(identity.pid, "signal-errno-\(failure.errno)")
         }
@@ -293,7 +300,7 @@ final class Termination {
         var settled = frozenScope.map { cgroups.isFrozen($0) } ?? true
         for record in current where !frozenPIDs.contains(record.pid) && !record.isStopped {
             settled = false
-            deliver(SIGSTOP, to: record.identity, creditingGoneTo: lastSignal)
+            deliver(SIGSTOP, to: record.identity)
         }
         let listing = Set(current.map(\.identity))
         let newcomers = !listing.isSubset(of: lastStopListing)

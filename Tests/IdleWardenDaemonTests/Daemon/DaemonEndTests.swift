@@ -237,4 +237,18 @@ final class DaemonXServerEndTests: XCTestCase {
         XCTAssertEqual(harness.processes.signalNames(of: xorg.pid), ["TERM", "STOP", "KILL"])
         XCTAssertEqual(harness.audit.count("terminate", ["session": login.id]), 1, harness.audit.text)
     }
+
+    /// The same step sends the X server SIGTERM and the others SIGHUP: `ended_by` credits each process with the
+    /// signal it had, so an X server that exits at SIGTERM is counted under TERM, not under the step's SIGHUP.
+    func testEndedByCountsTheSignalEachProcessHad() throws {
+        let harness = try DaemonHarness()
+        harness.user("alice", uid: 1001)
+        let login = try harness.sshLogin("alice")
+        let xorg = harness.processes.spawn("Xorg", parent: login.processes[0].pid, uid: 1001, reaction: .exits)
+        let deadline = TerminalInput.latestInput(atimeSeconds: harness.clock.now().seconds) + .seconds(15 * 60)
+        harness.run(until: deadline + Termination.farewellDelay + .seconds(2))
+        XCTAssertEqual(harness.processes.signalNames(of: xorg.pid), ["TERM"])
+        let terminate = try XCTUnwrap(harness.audit.lines("terminate", ["session": login.id]).first, harness.audit.text)
+        XCTAssertEqual(terminate["ended_by"], "HUP:2,TERM:1", "sshd's process and the shell at SIGHUP, Xorg at SIGTERM")
+    }
 }
