@@ -180,7 +180,7 @@ assert s["state"] == "active", s
         iw_fail "no warn audit line with display=$IW_DISPLAY desktop=xmessage: $(iw_audit | tail -n 5)"
     iw_ok "warn audit line: $(iw_audit "$(iw_kv event warn)" | tail -n1)"
 
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw_gui_client_running "$user" ||
         iw_fail "the idle desktop was not ended"
     iw_expect_warned_ahead graphical "$warned" "$(iw_now_ms)"
     iw_expect_end_on_time graphical "$t0" "warned_after_s=$(iw_secs $((warned - t0)))"
@@ -188,13 +188,12 @@ assert s["state"] == "active", s
         iw_fail "no terminate audit line"
     iw_ok "terminate audit line: $(iw_audit "$(iw_kv event terminate)" | tail -n1)"
     # The login process ("display manager") goes on: close_session, then it exits.
-    iw_wait_until 15 iw__not kill -0 "$IW_GUI_PT_a" 2>/dev/null || iw_fail "pamtester did not go on after the desktop ended"
+    iw_wait_until 15 iw_not kill -0 "$IW_GUI_PT_a" 2>/dev/null || iw_fail "pamtester did not go on after the desktop ended"
     iw_audit_wait 10 "$(iw_kv event close)" "$(iw_kv user "$user")" || iw_fail "no close audit line"
     iw_ok "the login process closed the session and exited"
     iw_gui_window_named 'idlewarden' && iw_fail "the warning window outlived the session"
     iw_check "daemon still running" iw_daemon_alive
 }
-iw__not() { ! "$@"; }
 iw__gui_status_has() { iw_status | grep "$1" | grep -q -- "$IW_DISPLAY"; }
 
 # Mouse input through XTest (xdotool) every few seconds keeps the desktop alive well past idle_timeout, with no
@@ -217,11 +216,59 @@ test_graphical_input_keeps_desktop_alive() {
         iw_fail "warned or ended despite input: $(iw_audit "$(iw_kv user "$user")")"
     iw_gui_window_named 'idlewarden' && iw_fail "a warning window is shown despite input"
     iw_ok "no warning, no termination while there was input"
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw_gui_client_running "$user" ||
         iw_fail "the desktop was not ended after the input stopped"
     local late=$(($(iw_now_ms) - last - IW_IDLE * 1000))
     ((late >= -1000)) || iw_fail "ended $(iw_secs $((-late))) s before idle_timeout after the last input"
     iw_ok "ended $(iw_secs "$late") s after idle_timeout once input stopped"
+}
+
+# `idlewarden inhibit` holds a desktop as it holds a terminal session: run from the desktop session (its session
+# script here, as from a terminal window on it), `inhibit --why "render job" -- sleep` keeps the idle desktop past
+# idle_timeout + warn_before with no warning (audited with the reason; status: inhibited, on its display); when
+# the command ends, the idle clock runs from then: warned on the display and ended idle_timeout later.
+test_graphical_inhibit_holds_the_desktop() {
+    local user=iwtest-$IW_ID-g hold=$((IW_IDLE + IW_WARN + 10))
+    iw_gui_setup "$user"
+    iw_config
+    iw_daemon_start
+    iw__user_bin
+    iw_gui_session a "$user" "" /bin/sh -c \
+        "$IW_GUI_CLIENT & $IW_T/bin/idlewarden inhibit --socket $IW_SOCK --why 'render job' -- sleep $hold; wait"
+    iw_audit_wait 15 "$(iw_kv event inhibit)" "$(iw_kv user "$user")" "$(iw_kv result started)" ||
+        iw_fail "no 'event=inhibit result=started' from the desktop: $(iw_audit | tail -n 3)"
+    local started line
+    started=$(iw_now_ms)
+    line=$(iw_audit "$(iw_kv event inhibit)" "$(iw_kv user "$user")" "$(iw_kv result started)" | tail -n1)
+    [[ $(iw_audit_field "$line" why) == "render job" ]] || iw_fail "the start line lacks why=\"render job\": $line"
+    iw_ok "audited: $line"
+    iw_status --json | "$IW_PY" -c '
+import json, sys
+d, u = sys.argv[1], sys.argv[2]
+s = [x for x in json.load(sys.stdin) if x["user"] == u][0]
+assert s["display"] == d and s["state"] == "inhibited", s
+assert [h["why"] for h in s["inhibitors"]] == ["render job"], s
+' "$IW_DISPLAY" "$user" || iw_fail "status does not show the desktop as inhibited: $(iw_status --json)"
+    iw_ok "status: $(iw_status | grep "$user")"
+
+    iw_sleep_until $((started + (hold - 3) * 1000))
+    iw_gui_window_named idlewarden && iw_fail "warned on the desktop while the command held it"
+    iw_check "the desktop is alive $((hold - 3)) s into the hold (idle_timeout ${IW_IDLE} s)" iw_gui_client_running "$user"
+    (($(iw_audit_count "$(iw_kvre event '(warn|terminate)')" "$(iw_kv user "$user")") == 0)) ||
+        iw_fail "warned or ended while held: $(iw_audit "$(iw_kv user "$user")")"
+
+    iw_audit_wait 15 "$(iw_kv event inhibit)" "$(iw_kv user "$user")" "$(iw_kv result ended)" ||
+        iw_fail "no 'event=inhibit result=ended' after the command: $(iw_audit | tail -n 3)"
+    local released
+    released=$(iw_audit_line_ms "$(iw_audit "$(iw_kv event inhibit)" "$(iw_kv user "$user")" "$(iw_kv result ended)" | tail -n1)")
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE + 5)) iw_not iw_gui_client_running "$user" ||
+        iw_fail "the desktop was not ended after the hold: $(iw_audit "$(iw_kv user "$user")" | tail -n 3)"
+    iw_expect_end_on_time graphical_inhibit_released "$released"
+    iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$user")" "$(iw_kv display "$IW_DISPLAY")" ||
+        iw_fail "ended without a warning on $IW_DISPLAY: $(iw_audit "$(iw_kv user "$user")")"
+    iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" ||
+        iw_fail "no terminate line: $(iw_audit "$(iw_kv user "$user")")"
+    iw_ok "after the hold: $(iw_audit "$(iw_kv event terminate)" "$(iw_kv user "$user")" | tail -n1)"
 }
 
 # lock_after with a real screen locker from Debian (i3lock) as lock_command: a desktop left alone is locked at
@@ -251,11 +298,11 @@ test_graphical_lock_after_locks_then_ends() {
     iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_gui_window_named 'idlewarden' ||
         iw_fail "no warning window after the lock ($(iw_audit | tail -n 3))"
     local warned=$(iw_now_ms)
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" || iw_fail "the locked desktop was not ended"
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw_gui_client_running "$user" || iw_fail "the locked desktop was not ended"
     iw_expect_warned_ahead graphical_locked "$warned" "$(iw_now_ms)"
     iw_expect_end_on_time graphical_locked "$t0" "locked_after_s=$(iw_secs $((locked - t0)))"
     iw_audit_wait 10 "$(iw_kv event terminate)" "$(iw_kv user "$user")" "$(iw_kv reason idle)" || iw_fail "no terminate line"
-    iw_wait_until 10 iw__not iw_gui_client_running "$user" i3lock || iw_fail "i3lock outlived the session"
+    iw_wait_until 10 iw_not iw_gui_client_running "$user" i3lock || iw_fail "i3lock outlived the session"
     iw_ok "the locker ended with the session"
 }
 
@@ -301,7 +348,7 @@ test_graphical_home_xauthority_as_xrdp_leaves_it() {
     iw_gui_input
     local t0
     t0=$(iw_now_ms)
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$user" ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw_gui_client_running "$user" ||
         iw_fail "the idle desktop was not ended: $(iw_audit "$(iw_kv user "$user")" | tail -n 3)"
     iw_expect_end_on_time graphical_home_xauthority "$t0"
     iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$user")" "$(iw_kv display "$IW_DISPLAY")" ||
@@ -352,7 +399,7 @@ test_graphical_unobservable_desktop_is_ended_by_rule() {
     iw_ok "audited: $(iw_audit "$(iw_kv event display)" "$(iw_kv user "$user")" | tail -n1)"
     local retry=5 # UnobservableDisplay.retryDelay for idle_timeout 15 s
     local bound=$((t0 + (1 + IW_IDLE + retry + IW_WARN + IW_MAX_LATE) * 1000))
-    iw_wait_until $(((bound - $(iw_now_ms)) / 1000 + 1)) iw__not iw_gui_client_running "$user" sleep ||
+    iw_wait_until $(((bound - $(iw_now_ms)) / 1000 + 1)) iw_not iw_gui_client_running "$user" sleep ||
         iw_fail "the unobservable desktop was not ended: $(iw_audit "$(iw_kv user "$user")")"
     local ended=$(iw_now_ms)
     iw_measure "graphical_unobservable ended_after_open_s=$(iw_secs $((ended - t0)))"
@@ -415,7 +462,7 @@ test_graphical_x_server_gone_and_back() {
     (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unobservable)" "$(iw_kv user "$user")") == 0)) ||
         iw_fail "treated as idle although it was unreadable for less than idle_timeout: $(iw_audit "$(iw_kv user "$user")")"
 
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE + 10)) iw__not iw_gui_client_running "$user" sleep ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE + 10)) iw_not iw_gui_client_running "$user" sleep ||
         iw_fail "the desktop was not ended once its display could be read again: $(iw_audit "$(iw_kv user "$user")")"
     local ended warn term
     ended=$(iw_now_ms)
@@ -578,7 +625,7 @@ test_graphical_logind_hint_preferred() {
     local t0
     t0=$(iw_now_ms)
 
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw_gui_client_running "$a" ||
         iw_fail "the desktop logind says is idle was not ended: $(iw_audit "$(iw_kv user "$a")")"
     iw_expect_end_on_time logind_x11 "$t0"
     iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$a")" "$(iw_kv desktop xmessage)" ||
@@ -590,7 +637,7 @@ test_graphical_logind_hint_preferred() {
 
     local who
     for who in "$c" "$d"; do
-        iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$who" ||
+        iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw_gui_client_running "$who" ||
             iw_fail "$who (no logind hint) was not ended by the X server's idle time"
         iw_audit_wait 5 "$(iw_kv event display)" "$(iw_kv user "$who")" "$(iw_kv result logind-fallback)" "$(iw_kv fallback x11)" ||
             iw_fail "no 'display result=logind-fallback fallback=x11' line for $who: $(iw_audit "$(iw_kv user "$who")")"
@@ -689,7 +736,7 @@ test_graphical_wayland_logind() {
         iw_fail "the notification does not carry the site's text: $(cat "$notices")"
     iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$a")" "$(iw_kv desktop notification)" ||
         iw_fail "no warn line with desktop=notification: $(iw_audit "$(iw_kv user "$a")")"
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw_gui_client_running "$a" python3 ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw_gui_client_running "$a" python3 ||
         iw_fail "the idle Wayland desktop was not ended"
     iw_expect_warned_ahead logind_wayland "$warned" "$(iw_now_ms)"
     iw_expect_end_on_time logind_wayland "$t0" "warned_after_s=$(iw_secs $((warned - t0)))"
@@ -702,7 +749,7 @@ test_graphical_wayland_logind() {
     [[ -n $unknown ]] || iw_fail "no 'display result=unknown' line for $b: $(iw_audit "$(iw_kv user "$b")")"
     local since
     since=$(iw_audit_line_ms "$unknown")
-    iw_wait_until $((IW_IDLE + 5 + IW_WARN + IW_MAX_LATE)) iw__not iw_gui_client_running "$b" sleep ||
+    iw_wait_until $((IW_IDLE + 5 + IW_WARN + IW_MAX_LATE)) iw_not iw_gui_client_running "$b" sleep ||
         iw_fail "the Wayland desktop without a hint was not ended: $(iw_audit "$(iw_kv user "$b")")"
     local ended=$(iw_now_ms)
     ((ended - since >= (IW_IDLE - 1) * 1000)) ||

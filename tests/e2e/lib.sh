@@ -81,6 +81,9 @@ iw_wait_until() {
     done
 }
 
+# iw_not CMD... — succeeds when CMD fails (for iw_wait_until: wait until something is gone).
+iw_not() { ! "$@"; }
+
 # iw_sleep_until MS — sleep until the iw_now_ms clock reaches MS (no-op if already past).
 iw_sleep_until() {
     local left=$(($1 - $(iw_now_ms)))

@@ -95,10 +95,10 @@ iw__xrdp_listening() {
 iw__xrdp_stop() {
     local child
     for child in $(pgrep -P "$IW_XRDP_PID"); do iw_kill_tree "$child"; done
-    iw_wait_until 5 iw__not kill -0 "$IW_XRDP_PID" 2>/dev/null || iw_kill_tree "$IW_XRDP_PID"
+    iw_wait_until 5 iw_not kill -0 "$IW_XRDP_PID" 2>/dev/null || iw_kill_tree "$IW_XRDP_PID"
     wait "$IW_XRDP_PID" 2>/dev/null
     pkill -KILL -u "$IW_XRDP_UID" 2>/dev/null
-    iw_wait_until 5 iw__not pgrep -u "$IW_XRDP_UID" >/dev/null
+    iw_wait_until 5 iw_not pgrep -u "$IW_XRDP_UID" >/dev/null
     local lock n
     for lock in /tmp/.X*-lock; do
         [[ -f $lock && $(stat -c %u "$lock") == "$IW_XRDP_UID" ]] || continue
@@ -109,7 +109,6 @@ iw__xrdp_stop() {
     done
     return 0
 }
-iw__not() { ! "$@"; }
 
 # iw_rdp_client_display — an Xvfb for the client, on the first free display of :60-:69, with a cookie. Sets
 # IW_RDP_CLIENT (":N") and IW_RDP_CLIENT_XAUTH.
@@ -239,7 +238,7 @@ assert s["rhost"] is None, s
     iw_audit_wait 5 "$(iw_kv event warn)" "$(iw_kv user "$user")" "$(iw_kv display "$IW_RDP_DISPLAY")" \
         "$(iw_kv desktop xmessage)" || iw_fail "no warn line with display=$IW_RDP_DISPLAY desktop=xmessage: $(iw_audit "$(iw_kv user "$user")")"
 
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw__rdp_desktop_running "$user" ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw__rdp_desktop_running "$user" ||
         iw_fail "the idle xrdp desktop was not ended: $(iw_audit "$(iw_kv user "$user")" | tail -n 3)"
     local ended=$(iw_now_ms)
     iw_expect_warned_ahead xrdp "$warned" "$ended"
@@ -268,7 +267,7 @@ assert s["rhost"] is None, s
     iw_audit_wait 15 "$(iw_kv event close)" "$(iw_kv user "$user")" ||
         iw_fail "sesman did not close the PAM session: $(tail -n 5 "$IW_TLOG/xrdp-sesman.log")"
     iw_ok "sesman closed the session: $(grep -E 'auth_stop_session|exited' "$IW_TLOG/xrdp-sesman.log" | tail -n 2 | tr '\n' ' ')"
-    iw_wait_until 15 iw__not kill -0 "$IW_RDP_XFREERDP_PID" 2>/dev/null ||
+    iw_wait_until 15 iw_not kill -0 "$IW_RDP_XFREERDP_PID" 2>/dev/null ||
         iw_fail "xfreerdp is still connected after the logoff: $(tail -n 3 "$IW_TLOG/xfreerdp.log")"
     iw_ok "xrdp disconnected the client"
     (($(iw_audit_count "$(iw_kv event display)" "$(iw_kv result unknown)" "$(iw_kv user "$user")") == 0)) ||
@@ -297,7 +296,7 @@ test_remote_xrdp_input_keeps_desktop() {
     iw_ok "desktop alive after $keep s of input through xfreerdp (idle_timeout ${IW_IDLE} s), never warned"
     iw__stop_pid "$IW_RDP_XFREERDP_PID"
     iw_check "the session outlives its client's disconnection" iw__rdp_desktop_running "$user"
-    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw__not iw__rdp_desktop_running "$user" ||
+    iw_wait_until $((IW_IDLE + IW_MAX_LATE)) iw_not iw__rdp_desktop_running "$user" ||
         iw_fail "the disconnected desktop was not ended: $(iw_audit "$(iw_kv user "$user")" | tail -n 3)"
     iw_expect_end_on_time xrdp_disconnected_after_input "$last"
     iw_wait_until $((2 * IW_GRACE + 10)) iw_no_user_procs "$user" ||
