@@ -134,7 +134,7 @@ test_ending_container_login_is_never_adopted_or_touched() {
     # A session datagram from a process in the container's PID namespace (through the host's socket).
     # (In the host's mount namespace: its /proc is the host's, so pid, start time and sid are given.)
     nsenter -t "$IW_CT_PID" -p -- "$IW_PY" -c "$IW_PY_DGRAM" "$IW_SESSION_SOCK" open pid=1 start=1 sid=1 uid=0 \
-        user="$h" service=sshd tty=ssh ||
+        user="$h" service=sshd tty=ssh linger=5 ||
         iw_fail "could not send from the container's PID namespace"
     iw_audit_wait 10 "$(iw_kv event reject)" "$(iw_kv reason foreign-pid-namespace)" ||
         iw_fail "no 'event=reject reason=foreign-pid-namespace': $(iw_audit | tail -n 3)"

@@ -473,6 +473,10 @@ except OSError as e:
     s.connect(sock)
     s.sendmsg([data], ancillary)
 print("sent %s: %d bytes" % (recipe, len(data)))
+# linger=S: stay alive S seconds after sending, as a login program stays in its PAM stack: the daemon reads the
+# /proc entry of the sender (its PID namespace, for one) when it takes the datagram.
+import time
+time.sleep(float(a.get("linger", 0)))
 '
 iw_dgram() { timeout 10 "$IW_PY" -c "$IW_PY_DGRAM" "$@"; }
 # iw_dgram_as USER SOCKET RECIPE [key=value...] — the same, sent by a non-root user.
