@@ -58,13 +58,19 @@ static void step_stat(void) {
         close(fd);
     }
 }
+/* The address of the unix socket at PATH (cut to what sun_path holds). */
+static struct sockaddr_un unix_address(const char *path) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    strncpy(address.sun_path, path, sizeof address.sun_path - 1);
+    return address;
+}
+
 static void send_to(const char *path) {
     static const char datagram[104] = "IW\1\1";
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un to;
-    memset(&to, 0, sizeof to);
-    to.sun_family = AF_UNIX;
-    strncpy(to.sun_path, path, sizeof to.sun_path - 1);
+    struct sockaddr_un to = unix_address(path);
     sendto(fd, datagram, sizeof datagram, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&to, sizeof to);
     close(fd);
 }
@@ -76,10 +82,7 @@ static char spool_dir[108];
 static void deliver_to(const char *path) {
     static const char record[104] = "IW\1\1";
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    struct sockaddr_un to;
-    memset(&to, 0, sizeof to);
-    to.sun_family = AF_UNIX;
-    strncpy(to.sun_path, path, sizeof to.sun_path - 1);
+    struct sockaddr_un to = unix_address(path);
     if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0) {
         struct ucred credentials = {getpid(), geteuid(), getegid()};
         union { char buffer[CMSG_SPACE(sizeof(struct ucred))]; struct cmsghdr align; } control;
@@ -105,10 +108,7 @@ static void step_deliver_missing(void) { deliver_to("/nonexistent/iwbench/sessio
 /* A seqpacket listener with a reader that accepts and drains every connection; returns the reader's pid. */
 static pid_t start_listener(const char *path) {
     int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    struct sockaddr_un at;
-    memset(&at, 0, sizeof at);
-    at.sun_family = AF_UNIX;
-    strncpy(at.sun_path, path, sizeof at.sun_path - 1);
+    struct sockaddr_un at = unix_address(path);
     unlink(path);
     int on = 1;
     setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
@@ -165,10 +165,7 @@ static void clear_spool(void) {
 /* A datagram socket with a reader that drains it; returns the reader's pid. */
 static pid_t start_reader(const char *path) {
     int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_un at;
-    memset(&at, 0, sizeof at);
-    at.sun_family = AF_UNIX;
-    strncpy(at.sun_path, path, sizeof at.sun_path - 1);
+    struct sockaddr_un at = unix_address(path);
     unlink(path);
     if (fd < 0 || bind(fd, (struct sockaddr *)&at, sizeof at) != 0) return -1;
     pid_t pid = fork();
